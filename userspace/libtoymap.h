@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libtoymap: what every toymap program, demo and selftest needs.
+ * Functions return 0 (or a non-negative value) on success and -errno on
+ * failure; none of them prints, except toymap_perror-style helpers named so.
+ */
+#ifndef LIBTOYMAP_H
+#define LIBTOYMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "toymap.h"
+
+#define TOYMAP_MODULE_NAME	"toymap"
+#define TOYMAP_PARAM_DIR	"/sys/module/toymap/parameters"
+
+/* Devices and ioctls */
+int toymap_open(unsigned int index, int flags);	/* fd or -errno */
+int toymap_get_info(int fd, struct toymap_info *info);
+int toymap_discard(int fd, uint64_t offset, uint64_t length);
+/* Number of /dev/toymapN nodes present (0 when the module is not loaded). */
+int toymap_count_devices(void);
+
+/* Module parameters under /sys/module/toymap/parameters */
+int toymap_param_get(const char *name, char *buf, size_t len);
+int toymap_param_set(const char *name, const char *value);
+
+/*
+ * Module load/unload through libkmod.  @ko is a path to toymap.ko, or NULL
+ * to let libkmod find "toymap" in /lib/modules.  @options is the
+ * "param=value ..." string (may be NULL).  Errors: -EEXIST already loaded,
+ * -ENOENT not found, -EBUSY in use, others as libkmod reports them.
+ */
+int toymap_load(const char *ko, const char *options);
+int toymap_unload(void);
+bool toymap_is_loaded(void);
+/* A one-line explanation of a toymap_load/toymap_unload error. */
+const char *toymap_kmod_strerror(int err);
+
+/* /proc/self/pagemap: what backs one virtual address of this process */
+struct toymap_pte {
+	bool present;		/* bit 63: a frame is mapped */
+	bool swapped;		/* bit 62 */
+	bool file;		/* bit 61: file page (the object's), not anon */
+	bool exclusive;		/* bit 56: mapped by this process only */
+	bool pfn_known;		/* PFN readable (CAP_SYS_ADMIN) and present */
+	uint64_t pfn;		/* bits 0-54, valid when pfn_known */
+};
+int toymap_pagemap(const void *addr, struct toymap_pte *pte);
+/*
+ * Describe the frame behind @addr for a demo: "pfn 0x1234 file excl" as root,
+ * "file page, exclusive (PFN needs root)" otherwise, "not present" when no
+ * frame is mapped.  Returns @buf.
+ */
+const char *toymap_describe_frame(const void *addr, char *buf, size_t len);
+/* True when pagemap shows PFNs to this process. */
+bool toymap_can_read_pfn(void);
+
+/* Helpers for programs */
+long toymap_page_size(void);
+/* Resident pages of [addr, addr+len) by mincore(); -errno on failure. */
+long toymap_mincore_count(void *addr, size_t len);
+
+#endif /* LIBTOYMAP_H */
