@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels toymap builds for (6.1 .. 7.x) lives
+ * here, so the rest of the module reads as if written for one kernel.
+ */
+#ifndef TOYMAP_COMPAT_H
+#define TOYMAP_COMPAT_H
+
+#include <linux/device.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/version.h>
+
+/* 6.3 made vma->vm_flags read-only behind vm_flags_set(). */
+static inline void toymap_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/*
+ * toymap_lock_folio - find and lock the folio at @index, or NULL if absent.
+ * filemap_lock_folio() returns NULL before 6.3 and ERR_PTR(-ENOENT) since.
+ */
+static inline struct folio *toymap_lock_folio(struct address_space *mapping, pgoff_t index)
+{
+	struct folio *folio = filemap_lock_folio(mapping, index);
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	if (IS_ERR(folio))
+		return NULL;
+#endif
+	return folio;
+}
+
+/* struct class's devnode() takes a const struct device since 6.2. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define TOYMAP_DEVNODE_CONST const
+#else
+#define TOYMAP_DEVNODE_CONST
+#endif
+
+#endif /* TOYMAP_COMPAT_H */

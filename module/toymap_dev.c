@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toymap - memory objects to watch virtual memory at work
+ *
+ * /dev/toymap0 .. /dev/toymapN-1 are memory objects in the sense of CS:APP
+ * chapter 9: mmap() one MAP_SHARED and every process shares its frames, map it
+ * MAP_PRIVATE and writes are copied on write.  Pages are demand-zero.  This
+ * file holds the module's parameters, the devices, the ioctls and the pseudo
+ * filesystem whose inodes carry each object's page cache; toymap_vm.c holds
+ * mmap and the fault path.
+ */
+
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "toymap.h"
+#include "toymap_internal.h"
+
+#define TOYMAP_MAX_DEVICES	64
+#define TOYMAP_MAX_SIZE		BIT_ULL(40)	/* 1 TiB: objects are sparse */
+#define TOYMAP_FS_MAGIC		0x746f796d	/* "toym" */
+
+static unsigned int toymap_devices = 2;
+module_param_named(devices, toymap_devices, uint, 0444);
+MODULE_PARM_DESC(devices, "number of objects /dev/toymapN (1..64, default 2)");
+
+static unsigned long long toymap_size = 64ULL << 20;
+
+/* size=64M, 1G, 4096: memparse() suffixes, validated at load. */
+static int toymap_size_set(const char *val, const struct kernel_param *kp)
+{
+	char *end;
+	unsigned long long size = memparse(val, &end);
+
+	if (end == val || (*end && *end != '\n'))
+		return -EINVAL;
+	*(unsigned long long *)kp->arg = size;
+	return 0;
+}
+
+static const struct kernel_param_ops toymap_size_ops = {
+	.set = toymap_size_set,
+	.get = param_get_ullong,
+};
+
+module_param_cb(size, &toymap_size_ops, &toymap_size, 0444);
+MODULE_PARM_DESC(size, "bytes per object, page aligned, up to 1T; K/M/G/T suffixes (default 64M)");
+
+static unsigned long toymap_max_pages;
+module_param_named(max_pages, toymap_max_pages, ulong, 0644);
+MODULE_PARM_DESC(max_pages, "pages all objects may hold together; 0 = a quarter of RAM (default 0)");
+
+static ushort toymap_mode = 0600;
+module_param_named(mode, toymap_mode, ushort, 0444);
+MODULE_PARM_DESC(mode, "permissions of /dev/toymapN (default 0600; 0666 for a lab)");
+
+bool toymap_trace;
+module_param_named(trace, toymap_trace, bool, 0644);
+MODULE_PARM_DESC(trace, "log every fault, fault-around, mkwrite and discard to the kernel log (default 0)");
+
+bool toymap_fault_around = true;
+module_param_named(fault_around, toymap_fault_around, bool, 0644);
+MODULE_PARM_DESC(fault_around, "map resident neighbours on a read fault through filemap_map_pages (default 1)");
+
+/* Module-wide state, set up in toymap_init() and torn down in toymap_exit(). */
+static dev_t toymap_devt;
+static struct toymap_object **toymap_objects;
+static struct vfsmount *toymap_mnt;	/* the pseudo filesystem, pinned */
+static int toymap_mnt_count;		/* pins of toymap_mnt */
+
+unsigned long toymap_page_limit(void)
+{
+	return READ_ONCE(toymap_max_pages) ?: totalram_pages() / 4;
+}
+
+static int toymap_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, TOYMAP_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+/*
+ * No .owner: the mount pinned by simple_pin_fs() would hold the module and
+ * make rmmod impossible.  Open files hold the module through toymap_fops.
+ */
+static struct file_system_type toymap_fs_type = {
+	.name		 = "toymap",
+	.init_fs_context = toymap_init_fs_context,
+	.kill_sb	 = kill_anon_super,
+};
+
+static char *toymap_devnode(TOYMAP_DEVNODE_CONST struct device *dev, umode_t *mode)
+{
+	if (mode)
+		*mode = toymap_mode;
+	return NULL;
+}
+
+static struct class toymap_class = {
+	.name		= "toymap",
+	.devnode	= toymap_devnode,
+};
+
+static int toymap_open(struct inode *inode, struct file *file)
+{
+	struct toymap_object *obj = container_of(inode->i_cdev, struct toymap_object, cdev);
+
+	file->private_data = obj;
+	/* Every open of the object shares one page cache and one i_mmap tree. */
+	file->f_mapping = obj->inode->i_mapping;
+	return 0;
+}
+
+/*
+ * toymap_copy_arg - copy in an ioctl argument that starts with "__u32 size"
+ *
+ * openat2() rules: a size below the struct we know or above a page is
+ * EINVAL; bytes past the struct we know must be zero (EINVAL otherwise).
+ */
+static int toymap_copy_arg(void *karg, size_t ksize, const void __user *uarg)
+{
+	u32 usize;
+	int err;
+
+	if (get_user(usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < ksize || usize > PAGE_SIZE)
+		return -EINVAL;
+	err = copy_struct_from_user(karg, ksize, uarg, usize);
+	return err == -E2BIG ? -EINVAL : err;
+}
+
+static long toymap_ioc_info(struct toymap_object *obj, void __user *uarg)
+{
+	struct toymap_info info;
+	int err;
+
+	err = toymap_copy_arg(&info, sizeof(info), uarg);
+	if (err)
+		return err;
+
+	info = (struct toymap_info) {
+		.size			= sizeof(info),
+		.index			= obj->index,
+		.object_size		= i_size_read(obj->inode),
+		.resident_pages		= READ_ONCE(obj->inode->i_mapping->nrpages),
+		.faults			= toymap_stat(obj, TOYMAP_STAT_FAULTS),
+		.zero_fills		= toymap_stat(obj, TOYMAP_STAT_ZERO_FILLS),
+		.cow_faults		= toymap_stat(obj, TOYMAP_STAT_COW_FAULTS),
+		.fault_around_calls	= toymap_stat(obj, TOYMAP_STAT_FAULT_AROUND_CALLS),
+		.fault_around_hits	= toymap_stat(obj, TOYMAP_STAT_FAULT_AROUND_HITS),
+		.page_mkwrites		= toymap_stat(obj, TOYMAP_STAT_PAGE_MKWRITES),
+		.vma_opens		= toymap_stat(obj, TOYMAP_STAT_VMA_OPENS),
+		.vma_closes		= toymap_stat(obj, TOYMAP_STAT_VMA_CLOSES),
+		.sigbus_faults		= toymap_stat(obj, TOYMAP_STAT_SIGBUS_FAULTS),
+		.discarded_pages	= toymap_stat(obj, TOYMAP_STAT_DISCARDED_PAGES),
+		.module_pages		= toymap_pages_held(),
+		.max_pages		= toymap_page_limit(),
+	};
+	/* A larger caller struct keeps its (zero) tail. */
+	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long toymap_ioc_discard(struct toymap_object *obj, void __user *uarg)
+{
+	u64 size = i_size_read(obj->inode);
+	struct toymap_range range;
+	int err;
+
+	err = toymap_copy_arg(&range, sizeof(range), uarg);
+	if (err)
+		return err;
+	if (range.flags)
+		return -EINVAL;
+	if (!range.length || !PAGE_ALIGNED(range.offset) || !PAGE_ALIGNED(range.length))
+		return -EINVAL;
+	if (range.offset > size || range.length > size - range.offset)
+		return -EINVAL;
+
+	toymap_discard(obj, range.offset, range.length);
+	return 0;
+}
+
+/* The size bits of a command are ignored: the struct's size field is its version. */
+#define TOYMAP_IOC_BASE(cmd)	((cmd) & ~IOCSIZE_MASK)
+
+static long toymap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct toymap_object *obj = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (TOYMAP_IOC_BASE(cmd)) {
+	case TOYMAP_IOC_BASE(TOYMAP_IOC_INFO):
+		return toymap_ioc_info(obj, uarg);
+	case TOYMAP_IOC_BASE(TOYMAP_IOC_DISCARD):
+		return toymap_ioc_discard(obj, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations toymap_fops = {
+	.owner		= THIS_MODULE,
+	.open		= toymap_open,
+	.mmap		= toymap_mmap,
+	.unlocked_ioctl	= toymap_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/* The device's release: the last reference to the object is gone. */
+static void toymap_object_release(struct device *dev)
+{
+	struct toymap_object *obj = container_of(dev, struct toymap_object, dev);
+
+	/* The inode's eviction truncates its page cache: every page is freed. */
+	if (obj->inode)
+		iput(obj->inode);
+	kfree(obj);
+}
+
+static struct toymap_object *toymap_object_create(unsigned int index)
+{
+	struct toymap_object *obj;
+	int err;
+
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+
+	obj->index = index;
+	device_initialize(&obj->dev);
+	obj->dev.class = &toymap_class;
+	obj->dev.devt = MKDEV(MAJOR(toymap_devt), index);
+	obj->dev.release = toymap_object_release;
+	err = dev_set_name(&obj->dev, "toymap%u", index);
+	if (err)
+		goto err_put;
+
+	obj->inode = alloc_anon_inode(toymap_mnt->mnt_sb);
+	if (IS_ERR(obj->inode)) {
+		err = PTR_ERR(obj->inode);
+		obj->inode = NULL;
+		goto err_put;
+	}
+	obj->inode->i_mapping->a_ops = &toymap_aops;
+	i_size_write(obj->inode, toymap_size);
+
+	cdev_init(&obj->cdev, &toymap_fops);
+	obj->cdev.owner = THIS_MODULE;
+	err = cdev_device_add(&obj->cdev, &obj->dev);
+	if (err)
+		goto err_put;
+	return obj;
+
+err_put:
+	put_device(&obj->dev);
+	return ERR_PTR(err);
+}
+
+static void toymap_object_destroy(struct toymap_object *obj)
+{
+	cdev_device_del(&obj->cdev, &obj->dev);
+	put_device(&obj->dev);
+}
+
+/* A bad parameter fails the load with EINVAL and one line saying why. */
+static int toymap_check_params(void)
+{
+	if (toymap_devices < 1 || toymap_devices > TOYMAP_MAX_DEVICES) {
+		pr_err("toymap: devices=%u is out of range (1..%d)\n",
+		       toymap_devices, TOYMAP_MAX_DEVICES);
+		return -EINVAL;
+	}
+	if (!toymap_size || toymap_size > TOYMAP_MAX_SIZE || !PAGE_ALIGNED(toymap_size)) {
+		pr_err("toymap: size=%llu must be a multiple of %lu from %lu to %llu bytes\n",
+		       toymap_size, PAGE_SIZE, PAGE_SIZE, TOYMAP_MAX_SIZE);
+		return -EINVAL;
+	}
+	if (toymap_mode & ~0777) {
+		pr_err("toymap: mode=0%o has bits other than permissions (0..0777)\n",
+		       toymap_mode);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void toymap_destroy_objects(unsigned int count)
+{
+	while (count--)
+		toymap_object_destroy(toymap_objects[count]);
+}
+
+static int __init toymap_init(void)
+{
+	unsigned int i;
+	int err;
+
+	err = toymap_check_params();
+	if (err)
+		return err;
+
+	toymap_objects = kcalloc(toymap_devices, sizeof(*toymap_objects), GFP_KERNEL);
+	if (!toymap_objects)
+		return -ENOMEM;
+
+	err = simple_pin_fs(&toymap_fs_type, &toymap_mnt, &toymap_mnt_count);
+	if (err)
+		goto err_free;
+
+	err = alloc_chrdev_region(&toymap_devt, 0, toymap_devices, "toymap");
+	if (err)
+		goto err_release_fs;
+
+	err = class_register(&toymap_class);
+	if (err)
+		goto err_unregister_region;
+
+	for (i = 0; i < toymap_devices; i++) {
+		toymap_objects[i] = toymap_object_create(i);
+		if (IS_ERR(toymap_objects[i])) {
+			err = PTR_ERR(toymap_objects[i]);
+			goto err_destroy;
+		}
+	}
+
+	pr_info("toymap: %u objects of %llu bytes, max_pages %lu, fault_around %d, trace %d\n",
+		toymap_devices, toymap_size, toymap_page_limit(),
+		toymap_fault_around, toymap_trace);
+	return 0;
+
+err_destroy:
+	toymap_destroy_objects(i);
+	class_unregister(&toymap_class);
+err_unregister_region:
+	unregister_chrdev_region(toymap_devt, toymap_devices);
+err_release_fs:
+	simple_release_fs(&toymap_mnt, &toymap_mnt_count);
+err_free:
+	kfree(toymap_objects);
+	return err;
+}
+
+static void __exit toymap_exit(void)
+{
+	long before = toymap_pages_held();
+
+	toymap_destroy_objects(toymap_devices);
+	class_unregister(&toymap_class);
+	unregister_chrdev_region(toymap_devt, toymap_devices);
+	simple_release_fs(&toymap_mnt, &toymap_mnt_count);
+	kfree(toymap_objects);
+
+	pr_info("toymap: unloaded, freed %ld pages, %ld pages held\n",
+		before - toymap_pages_held(), toymap_pages_held());
+}
+
+module_init(toymap_init);
+module_exit(toymap_exit);
+
+MODULE_DESCRIPTION("toymap: demand-zero, shared and private copy-on-write memory objects");
+MODULE_AUTHOR("The toymap developers");
+MODULE_LICENSE("GPL");
