@@ -15,6 +15,7 @@
 
 #define TOYMAP_MODULE_NAME	"toymap"
 #define TOYMAP_PARAM_DIR	"/sys/module/toymap/parameters"
+#define TOYMAP_DEV_PREFIX	"/dev/toymap"
 
 /* Devices and ioctls */
 int toymap_open(unsigned int index, int flags);	/* fd or -errno */
@@ -22,10 +23,44 @@ int toymap_get_info(int fd, struct toymap_info *info);
 int toymap_discard(int fd, uint64_t offset, uint64_t length);
 /* Number of /dev/toymapN nodes present (0 when the module is not loaded). */
 int toymap_count_devices(void);
+/* Open a device node by path (any path, e.g. a demo's argument): fd or -errno. */
+int toymap_open_path(const char *path, int flags);
+/*
+ * Print why opening @path failed with -@err, naming the cause: the module
+ * not loaded, no such device index, or the node's mode (the module's "mode"
+ * parameter).  Prints to stderr.
+ */
+void toymap_perror_open(const char *path, int err);
+
+/*
+ * The fields of struct toymap_info, in struct order, for tables and
+ * before/after differences.  Counters only grow; "now" values (resident
+ * pages, module pages) go up and down; "config" values are settings.
+ */
+enum toymap_field_kind {
+	TOYMAP_FIELD_CONFIG,
+	TOYMAP_FIELD_NOW,
+	TOYMAP_FIELD_COUNTER,
+};
+struct toymap_field {
+	const char *name;		/* the struct member's name */
+	const char *column;		/* short table heading */
+	enum toymap_field_kind kind;
+	bool module_wide;		/* the same for every object */
+	size_t offset;			/* offsetof(struct toymap_info, name) */
+	const char *meaning;		/* one line for a legend */
+};
+extern const struct toymap_field toymap_info_fields[];
+extern const size_t toymap_info_nfields;
+uint64_t toymap_info_value(const struct toymap_info *info, const struct toymap_field *field);
+/* "64 MiB", "4 KiB", "1.5 GiB", "123 bytes".  Returns @buf. */
+const char *toymap_format_size(uint64_t bytes, char *buf, size_t len);
 
 /* Module parameters under /sys/module/toymap/parameters */
 int toymap_param_get(const char *name, char *buf, size_t len);
 int toymap_param_set(const char *name, const char *value);
+/* A 0/1 parameter (the kernel shows bools as Y/N): 1, 0 or -errno. */
+int toymap_param_get_bool(const char *name);
 
 /*
  * Module load/unload through libkmod.  @ko is a path to toymap.ko, or NULL
@@ -49,6 +84,8 @@ struct toymap_pte {
 	uint64_t pfn;		/* bits 0-54, valid when pfn_known */
 };
 int toymap_pagemap(const void *addr, struct toymap_pte *pte);
+/* The text of toymap_describe_frame for an entry already read.  Returns @buf. */
+const char *toymap_format_pte(const struct toymap_pte *pte, char *buf, size_t len);
 /*
  * Describe the frame behind @addr for a demo: "pfn 0x1234 file excl" as root,
  * "file page, exclusive (PFN needs root)" otherwise, "not present" when no

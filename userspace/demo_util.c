@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * demo_util: the processes, pipes, figure rows, counters and checks that
+ * the chapter's demos share.  See demo_util.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "demo_util.h"
+
+#define PEER_ARG	"--peer"	/* argv[1] of a spawned peer */
+
+enum demo_op {
+	DEMO_OP_MAP = 1,
+	DEMO_OP_LOOK,
+	DEMO_OP_READ,
+	DEMO_OP_WRITE,
+	DEMO_OP_EXIT,
+};
+
+/* One request to a process, sent whole through a pipe (< PIPE_BUF). */
+struct demo_request {
+	uint32_t op;
+	uint32_t area;
+	int32_t flags;			/* map: MAP_SHARED or MAP_PRIVATE */
+	uint32_t pad;
+	uint64_t offset;		/* map: byte offset in the object */
+	uint64_t pages;			/* map: length in pages */
+	uint64_t guard_bytes;		/* map: address space to reserve first */
+	uint64_t page;			/* look/read/write: page of the area */
+	char text[DEMO_TEXT_LEN];	/* write: what to write */
+};
+
+/* Per process (a fork()ed child inherits a copy). */
+static int device_fd = -1;		/* this process's open device */
+static int device_err = -ENODEV;	/* why device_fd is -1 */
+static const char *program_path;	/* argv[0], for spawned peers */
+static bool row_heading_printed;	/* in the current step */
+static struct {
+	unsigned char *addr;
+	size_t len;
+} areas[DEMO_MAX_AREAS];
+
+/* ------------------------------------------------------ operations */
+
+static unsigned char *area_page(const struct demo_request *rq, int *err)
+{
+	size_t page_size = (size_t)toymap_page_size();
+
+	if (rq->area >= DEMO_MAX_AREAS || !areas[rq->area].addr) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (rq->page >= areas[rq->area].len / page_size) {
+		*err = -ERANGE;
+		return NULL;
+	}
+	return areas[rq->area].addr + rq->page * page_size;
+}
+
+static void look_page(const unsigned char *addr, struct demo_view *v)
+{
+	v->va = (uintptr_t)addr;
+	v->err = toymap_pagemap(addr, &v->pte);
+}
+
+/* Read the whole page: the touch that faults it in, and what it holds. */
+static void read_page(const volatile unsigned char *addr, struct demo_view *v)
+{
+	size_t page_size = (size_t)toymap_page_size();
+	size_t i, zeros = 0;
+
+	for (i = 0; i < page_size; i++)
+		zeros += addr[i] == 0;
+	for (i = 0; i < DEMO_TEXT_LEN - 1 && addr[i]; i++)
+		v->text[i] = (addr[i] >= 0x20 && addr[i] < 0x7f) ? (char)addr[i] : '.';
+	v->text[i] = '\0';
+	v->zero_bytes = (uint32_t)zeros;
+	v->has_text = true;
+}
+
+static void do_map(const struct demo_request *rq, struct demo_view *v)
+{
+	size_t len = rq->pages * (size_t)toymap_page_size();
+	void *addr;
+
+	if (rq->area >= DEMO_MAX_AREAS || areas[rq->area].addr || !len) {
+		v->err = -EINVAL;
+		return;
+	}
+	if (device_fd < 0) {
+		v->err = device_err;
+		return;
+	}
+	/* Never unmapped: it only holds the address range. */
+	if (rq->guard_bytes && mmap(NULL, rq->guard_bytes, PROT_NONE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				    -1, 0) == MAP_FAILED) {
+		v->err = -errno;
+		return;
+	}
+	addr = mmap(NULL, len, PROT_READ | PROT_WRITE, rq->flags, device_fd, (off_t)rq->offset);
+	if (addr == MAP_FAILED) {
+		v->err = -errno;
+		return;
+	}
+	areas[rq->area].addr = addr;
+	areas[rq->area].len = len;
+	look_page(addr, v);
+}
+
+/* Carry out @rq in this process. */
+static void do_request(const struct demo_request *rq, struct demo_view *v)
+{
+	unsigned char *addr;
+	int err = 0;
+
+	memset(v, 0, sizeof(*v));
+	v->pid = getpid();
+	if (rq->op == DEMO_OP_MAP) {
+		do_map(rq, v);
+		return;
+	}
+	addr = area_page(rq, &err);
+	if (!addr) {
+		v->err = err;
+		return;
+	}
+	if (rq->op == DEMO_OP_READ) {
+		read_page(addr, v);
+	} else if (rq->op == DEMO_OP_WRITE) {
+		memcpy(addr, rq->text, strnlen(rq->text, DEMO_TEXT_LEN - 1) + 1);
+		memcpy(v->text, rq->text, DEMO_TEXT_LEN);
+		v->text[DEMO_TEXT_LEN - 1] = '\0';
+		v->has_text = true;
+	}
+	look_page(addr, v);
+}
+
+/* ------------------------------------------------------ pipes */
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* 0, -EPIPE at end of file (the other side is gone), or -errno. */
+static int read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EPIPE;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* A peer's life: answer requests until told to exit or the pipe closes. */
+static void __attribute__((noreturn)) serve(int request_fd, int view_fd)
+{
+	struct demo_request rq;
+	struct demo_view v;
+
+	for (;;) {
+		if (read_full(request_fd, &rq, sizeof(rq)) || rq.op == DEMO_OP_EXIT)
+			_exit(0);
+		do_request(&rq, &v);
+		if (write_full(view_fd, &v, sizeof(v)))
+			_exit(1);
+	}
+}
+
+/* argv: PROGRAM --peer NAME DEVICE REQUEST_FD VIEW_FD */
+static void __attribute__((noreturn)) peer_main(char **argv)
+{
+	int request_fd = atoi(argv[4]);
+	int view_fd = atoi(argv[5]);
+
+	/* A peer opens the device itself: its own open file, its own mmap. */
+	device_fd = toymap_open_path(argv[3], O_RDWR);
+	if (device_fd < 0)
+		device_err = device_fd;
+	serve(request_fd, view_fd);
+}
+
+static void __attribute__((noreturn)) cannot_run(void)
+{
+	exit(DEMO_EXIT_CANNOT_RUN);
+}
+
+static void __attribute__((noreturn)) peer_died(struct demo_proc *p)
+{
+	int status;
+
+	fprintf(stderr, "%s (pid %d) stopped answering", p->name, (int)p->pid);
+	if (waitpid(p->pid, &status, 0) == p->pid) {
+		if (WIFSIGNALED(status))
+			fprintf(stderr, ": killed by signal %d (%s)", WTERMSIG(status),
+				strsignal(WTERMSIG(status)));
+		else if (WIFEXITED(status))
+			fprintf(stderr, ": exited with status %d", WEXITSTATUS(status));
+	}
+	fputc('\n', stderr);
+	cannot_run();
+}
+
+/* Run @rq in process @p; on failure say what @p could not do, and exit. */
+static void call(struct demo_proc *p, const struct demo_request *rq, struct demo_view *v,
+		 const char *what)
+{
+	if (p->request_fd < 0)
+		do_request(rq, v);
+	else if (write_full(p->request_fd, rq, sizeof(*rq)) ||
+		 read_full(p->view_fd, v, sizeof(*v)))
+		peer_died(p);
+	if (v->err) {
+		fprintf(stderr, "%s (pid %d): %s: %s\n", p->name, (int)p->pid, what,
+			strerror(-v->err));
+		cannot_run();
+	}
+}
+
+/* ------------------------------------------------------ processes */
+
+void demo_self(struct demo_proc *p, const char *name)
+{
+	p->name = name;
+	p->pid = getpid();
+	p->request_fd = -1;
+	p->view_fd = -1;
+}
+
+static void make_pipes(int request[2], int view[2])
+{
+	if (pipe2(request, O_CLOEXEC) < 0 || pipe2(view, O_CLOEXEC) < 0) {
+		perror("pipe2");
+		cannot_run();
+	}
+}
+
+void demo_spawn(struct demo *d, struct demo_proc *p, const char *name)
+{
+	char request_arg[16], view_arg[16];
+	int request[2], view[2], err;
+	char *argv[7];
+
+	make_pipes(request, view);
+	/* Only the peer's two ends cross exec; the next peer gets none of them. */
+	if (fcntl(request[0], F_SETFD, 0) < 0 || fcntl(view[1], F_SETFD, 0) < 0) {
+		perror("fcntl");
+		cannot_run();
+	}
+	snprintf(request_arg, sizeof(request_arg), "%d", request[0]);
+	snprintf(view_arg, sizeof(view_arg), "%d", view[1]);
+	argv[0] = (char *)program_path;
+	argv[1] = (char *)PEER_ARG;
+	argv[2] = (char *)name;
+	argv[3] = (char *)d->device;
+	argv[4] = request_arg;
+	argv[5] = view_arg;
+	argv[6] = NULL;
+	fflush(NULL);
+	err = posix_spawn(&p->pid, "/proc/self/exe", NULL, NULL, argv, environ);
+	if (err) {
+		fprintf(stderr, "cannot start %s: %s\n", name, strerror(err));
+		cannot_run();
+	}
+	close(request[0]);
+	close(view[1]);
+	p->name = name;
+	p->request_fd = request[1];
+	p->view_fd = view[0];
+}
+
+void demo_fork(struct demo_proc *p, const char *name)
+{
+	int request[2], view[2];
+	pid_t pid;
+
+	make_pipes(request, view);
+	fflush(NULL);		/* else the child would print the parent's buffer again */
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		cannot_run();
+	}
+	if (pid == 0) {
+		close(request[1]);
+		close(view[0]);
+		serve(request[0], view[1]);
+	}
+	close(request[0]);
+	close(view[1]);
+	p->name = name;
+	p->pid = pid;
+	p->request_fd = request[1];
+	p->view_fd = view[0];
+}
+
+void demo_end(struct demo_proc *p)
+{
+	struct demo_request rq = { .op = DEMO_OP_EXIT };
+	int status;
+
+	if (p->request_fd < 0)
+		return;
+	if (write_full(p->request_fd, &rq, sizeof(rq)) == 0 &&
+	    waitpid(p->pid, &status, 0) == p->pid &&
+	    (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+		fprintf(stderr, "%s (pid %d) ended badly (status 0x%x)\n", p->name,
+			(int)p->pid, (unsigned int)status);
+		cannot_run();
+	}
+	close(p->request_fd);
+	close(p->view_fd);
+	p->request_fd = -1;
+	p->view_fd = -1;
+}
+
+void demo_map(struct demo_proc *p, unsigned int area, uint64_t offset, size_t pages,
+	      int flags, size_t guard_bytes, struct demo_view *v)
+{
+	struct demo_request rq = {
+		.op = DEMO_OP_MAP, .area = area, .flags = flags, .offset = offset,
+		.pages = pages, .guard_bytes = guard_bytes,
+	};
+	char what[96];
+
+	snprintf(what, sizeof(what), "mmap(%s) of %zu page%s at object offset %" PRIu64,
+		 (flags & MAP_SHARED) ? "MAP_SHARED" : "MAP_PRIVATE", pages,
+		 pages == 1 ? "" : "s", offset);
+	call(p, &rq, v, what);
+}
+
+static void page_op(struct demo_proc *p, enum demo_op op, unsigned int area, size_t page,
+		    const char *text, struct demo_view *v)
+{
+	struct demo_request rq = { .op = op, .area = area, .page = page };
+	char what[64];
+
+	if (text)
+		snprintf(rq.text, sizeof(rq.text), "%s", text);
+	snprintf(what, sizeof(what), "page %zu of area %u", page, area);
+	call(p, &rq, v, what);
+}
+
+void demo_look(struct demo_proc *p, unsigned int area, size_t page, struct demo_view *v)
+{
+	page_op(p, DEMO_OP_LOOK, area, page, NULL, v);
+}
+
+void demo_read(struct demo_proc *p, unsigned int area, size_t page, struct demo_view *v)
+{
+	page_op(p, DEMO_OP_READ, area, page, NULL, v);
+}
+
+void demo_write(struct demo_proc *p, unsigned int area, size_t page, const char *text,
+		struct demo_view *v)
+{
+	page_op(p, DEMO_OP_WRITE, area, page, text, v);
+}
+
+void *demo_area_addr(unsigned int area)
+{
+	return area < DEMO_MAX_AREAS ? areas[area].addr : NULL;
+}
+
+/* ------------------------------------------------------ telling the story */
+
+static void usage(const char *name, const char *about, FILE *out)
+{
+	fprintf(out,
+		"usage: %s [DEVICE]   (default " DEMO_DEFAULT_DEVICE ")\n\n%s\n\n"
+		"Exit status: %d what it saw agrees with the chapter, %d it contradicts the\n"
+		"chapter, %d usage, %d could not run (no device, no permission, ...).\n",
+		name, about, DEMO_EXIT_OK, DEMO_EXIT_CONTRADICTION, DEMO_EXIT_USAGE,
+		DEMO_EXIT_CANNOT_RUN);
+}
+
+void demo_init(struct demo *d, int argc, char **argv, const char *about)
+{
+	const char *slash;
+	int fd, err;
+
+	if (argc == 6 && strcmp(argv[1], PEER_ARG) == 0)
+		peer_main(argv);
+
+	memset(d, 0, sizeof(*d));
+	program_path = argv[0];
+	slash = strrchr(argv[0], '/');
+	d->name = slash ? slash + 1 : argv[0];
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(d->name, about, stdout);
+		exit(DEMO_EXIT_OK);
+	}
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		usage(d->name, about, stderr);
+		exit(DEMO_EXIT_USAGE);
+	}
+	d->device = argc == 2 ? argv[1] : DEMO_DEFAULT_DEVICE;
+	/* A peer that dies must show up as an error, not kill us by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+
+	fd = toymap_open_path(d->device, O_RDWR);
+	if (fd < 0) {
+		toymap_perror_open(d->device, fd);
+		cannot_run();
+	}
+	d->fd = device_fd = fd;
+	d->page_size = toymap_page_size();
+	d->pfn_readable = toymap_can_read_pfn();
+	err = toymap_get_info(fd, &d->now);
+	if (err) {
+		fprintf(stderr, "%s is not a toymap device (TOYMAP_IOC_INFO: %s)\n",
+			d->device, strerror(-err));
+		cannot_run();
+	}
+	d->before = d->now;
+}
+
+int demo_finish(struct demo *d)
+{
+	putchar('\n');
+	if (!d->contradictions) {
+		printf("Result: everything this run saw agrees with the chapter.\n");
+		return DEMO_EXIT_OK;
+	}
+	printf("Result: %d observation%s CONTRADICT%s the chapter (marked CONTRADICTION above).\n",
+	       d->contradictions, d->contradictions == 1 ? "" : "s",
+	       d->contradictions == 1 ? "S" : "");
+	return DEMO_EXIT_CONTRADICTION;
+}
+
+/* Print @text with each line indented by two spaces. */
+static void print_indented(const char *text)
+{
+	const char *nl;
+
+	for (;;) {
+		nl = strchr(text, '\n');
+		printf("  %.*s\n", nl ? (int)(nl - text) : (int)strlen(text), text);
+		if (!nl || !nl[1])
+			break;
+		text = nl + 1;
+	}
+}
+
+void demo_title(struct demo *d, const char *title)
+{
+	static const char *const state[] = { "off", "on" };
+	int fault_around = toymap_param_get_bool("fault_around");
+	int trace = toymap_param_get_bool("trace");
+	char size[32];
+	size_t i;
+
+	printf("%s\n", title);
+	for (i = 0; title[i]; i++)
+		putchar('=');
+	putchar('\n');
+	demo_say("The object: %s, %s, %llu page%s resident now.\n"
+		 "The module: fault-around %s, trace %s.",
+		 d->device, toymap_format_size(d->now.object_size, size, sizeof(size)),
+		 (unsigned long long)d->now.resident_pages, d->now.resident_pages == 1 ? "" : "s",
+		 fault_around < 0 ? "?" : state[fault_around], trace < 0 ? "?" : state[trace]);
+	if (d->pfn_readable)
+		demo_say("You are root, so /proc/self/pagemap shows each frame's number (PFN).");
+	else
+		demo_say("You are not root, so /proc/self/pagemap hides frame numbers\n"
+			 "(\"PFN needs root\"). This run shows the flags pagemap does give, and\n"
+			 "proves sharing through contents. Run it as root to see the PFNs.");
+	demo_say("Frames read: \"file\" = a page of the object (in the page cache),\n"
+		 "\"anon\" = a private anonymous page, \"excl\" = mapped by one process only.");
+}
+
+void demo_say(const char *fmt, ...)
+{
+	char text[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	print_indented(text);
+}
+
+void demo_step(struct demo *d, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	printf("\nStep %d. %s\n", ++d->step, text);
+	row_heading_printed = false;
+}
+
+#define ROW_FORMAT "  %-22s %-10s %-20s %-41s %s\n"
+
+void demo_row(const struct demo_proc *p, const char *area, const struct demo_view *v)
+{
+	char who[64], va[32], frame[64], contents[DEMO_TEXT_LEN + 16];
+
+	if (!row_heading_printed) {
+		printf(ROW_FORMAT, "process", "area", "virtual address",
+		       "  frame (physical page)", "contents");
+		row_heading_printed = true;
+	}
+	snprintf(who, sizeof(who), "%s (pid %d)", p->name, (int)v->pid);
+	snprintf(va, sizeof(va), "0x%016" PRIx64, v->va);
+	snprintf(frame, sizeof(frame), "-> ");
+	toymap_format_pte(&v->pte, frame + 3, sizeof(frame) - 3);
+	if (!v->has_text)
+		snprintf(contents, sizeof(contents), "(not touched)");
+	else if (!v->text[0])
+		snprintf(contents, sizeof(contents), "%s",
+			 v->zero_bytes == (uint32_t)toymap_page_size() ? "(all zero bytes)"
+								      : "(starts with 0)");
+	else
+		snprintf(contents, sizeof(contents), "\"%s\"", v->text);
+	printf(ROW_FORMAT, who, area, va, frame, contents);
+}
+
+/* ------------------------------------------------------ counters, checks */
+
+#define COUNTERS_LABEL "  object's counters:"
+
+/* now -> before, fresh counters -> now */
+static void read_counters(struct demo *d)
+{
+	int err;
+
+	d->before = d->now;
+	err = toymap_get_info(d->fd, &d->now);
+	if (err) {
+		fprintf(stderr, "TOYMAP_IOC_INFO on %s: %s\n", d->device, strerror(-err));
+		cannot_run();
+	}
+}
+
+void demo_counters(struct demo *d)
+{
+	const struct toymap_field *f;
+	char item[80], line[160] = "";
+	uint64_t a, b;
+	size_t i;
+
+	read_counters(d);
+	printf("%s", COUNTERS_LABEL);
+	for (i = 0; i < toymap_info_nfields; i++) {
+		f = &toymap_info_fields[i];
+		a = toymap_info_value(&d->before, f);
+		b = toymap_info_value(&d->now, f);
+		if (a == b)
+			continue;
+		if (f->kind == TOYMAP_FIELD_COUNTER)
+			snprintf(item, sizeof(item), " %s +%" PRIu64 ",", f->name, b - a);
+		else
+			snprintf(item, sizeof(item), " %s %" PRIu64 "->%" PRIu64 ",",
+				 f->name, a, b);
+		if (strlen(line) + strlen(item) > 70) {
+			printf("%s\n%*s", line, (int)strlen(COUNTERS_LABEL), "");
+			line[0] = '\0';
+		}
+		strcat(line, item);
+	}
+	if (line[0])
+		line[strlen(line) - 1] = '\0';	/* the last comma */
+	printf("%s\n", line[0] ? line : " no change");
+}
+
+void demo_discard(struct demo *d, uint64_t offset, uint64_t length)
+{
+	int err = toymap_discard(d->fd, offset, length);
+
+	if (err) {
+		fprintf(stderr, "TOYMAP_IOC_DISCARD of %s [%" PRIu64 ", +%" PRIu64 "): %s\n",
+			d->device, offset, length, strerror(-err));
+		cannot_run();
+	}
+	read_counters(d);
+	d->before = d->now;
+}
+
+bool demo_expect(struct demo *d, bool ok, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	printf("  %s %s\n", ok ? "ok:" : "CONTRADICTION:", text);
+	if (!ok)
+		d->contradictions++;
+	return ok;
+}
+
+bool demo_expect_fault_seen(struct demo *d, const char *who)
+{
+	return demo_expect(d, DEMO_DELTA(d, faults) + DEMO_DELTA(d, fault_around_calls) >= 1,
+			   "%s page fault reached the module (faults +%" PRId64
+			   ", fault_around_calls +%" PRId64 ")", who, DEMO_DELTA(d, faults),
+			   DEMO_DELTA(d, fault_around_calls));
+}
+
+bool demo_expect_frames(struct demo *d, const struct demo_view *a, const struct demo_view *b,
+			bool same, const char *what)
+{
+	bool equal;
+
+	if (!d->pfn_readable) {
+		printf("  (%s: %s frame? Comparing PFNs needs root;\n", what,
+		       same ? "the same" : "a different");
+		printf("   the flags and contents tell.)\n");
+		return true;
+	}
+	if (!a->pte.pfn_known || !b->pte.pfn_known)
+		return demo_expect(d, false, "%s: expected %s frame, but a page is not present",
+				   what, same ? "the same" : "a different");
+	equal = a->pte.pfn == b->pte.pfn;
+	return demo_expect(d, equal == same, "%s: %s frame (pfn 0x%" PRIx64 " %s 0x%" PRIx64 ")",
+			   what, equal ? "the same" : "different", a->pte.pfn,
+			   equal ? "=" : "!=", b->pte.pfn);
+}

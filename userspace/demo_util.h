@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * demo_util: what the chapter's demos share.
+ *
+ * A demo is a short walk-through of one figure: processes (this one and
+ * peers it drives over pipes), the areas they map from one toymap object,
+ * the frames behind them (pagemap), the pages' contents, and the object's
+ * counters before and after each step.  Every "demo_" helper prints; a
+ * helper that cannot do its job (no device, mmap refused, a peer died)
+ * says why and exits with DEMO_EXIT_CANNOT_RUN, so the demos read as
+ * straight lines of steps.
+ *
+ * A peer is a separate program: the demo's own executable started again
+ * with a role argument (demo_spawn), so it opens and maps the device
+ * itself; or a fork()ed child (demo_fork), which inherits the areas.
+ * Either way it serves requests (map, look, read, write) from the pipe.
+ */
+#ifndef DEMO_UTIL_H
+#define DEMO_UTIL_H
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "libtoymap.h"
+
+/* Exit status of every demo. */
+#define DEMO_EXIT_OK		0	/* what it saw agrees with the chapter */
+#define DEMO_EXIT_CONTRADICTION	1	/* what it saw contradicts the chapter */
+#define DEMO_EXIT_USAGE		2
+#define DEMO_EXIT_CANNOT_RUN	3	/* no device, no permission, a peer died */
+
+#define DEMO_DEFAULT_DEVICE	TOYMAP_DEV_PREFIX "0"
+#define DEMO_TEXT_LEN		48	/* bytes of a page's contents shown */
+#define DEMO_MAX_AREAS		4	/* mappings per process */
+
+/* The state of one demo run (the process that tells the story). */
+struct demo {
+	const char *name;		/* "demo-shared" */
+	const char *device;		/* "/dev/toymap0" */
+	int fd;				/* the device, opened O_RDWR */
+	long page_size;
+	bool pfn_readable;		/* root: pagemap shows PFNs */
+	struct toymap_info before;	/* counters at the previous demo_counters() */
+	struct toymap_info now;		/* counters at the last demo_counters() */
+	int step;
+	int contradictions;
+};
+
+/* Counter change over the last step: DEMO_DELTA(d, zero_fills). */
+#define DEMO_DELTA(d, field)	((int64_t)((d)->now.field - (d)->before.field))
+/* Expect a counter to have changed by @expected: "ok: zero_fills +1: @why". */
+#define demo_expect_delta(d, field, expected, why)					\
+	demo_expect((d), DEMO_DELTA(d, field) == (expected), "%s +%" PRId64 ": %s",	\
+		    #field, DEMO_DELTA(d, field), (why))
+
+/*
+ * One process of the figure.  Its name is how the story calls it
+ * ("process 1", "parent"); request_fd is -1 for this process itself.
+ */
+struct demo_proc {
+	const char *name;
+	pid_t pid;
+	int request_fd;
+	int view_fd;
+};
+
+/* What a process saw of one page of one of its areas, after an operation. */
+struct demo_view {
+	int32_t err;			/* 0, or -errno of the operation */
+	int32_t pid;
+	uint64_t va;			/* virtual address of the page */
+	struct toymap_pte pte;		/* pagemap entry after the operation */
+	bool has_text;			/* the page was read or written */
+	uint32_t zero_bytes;		/* read: zero bytes in the page */
+	char text[DEMO_TEXT_LEN];	/* read or written: the page's first bytes */
+};
+
+/*
+ * Start a demo: a peer started by demo_spawn() runs its request loop here
+ * and never returns.  Otherwise parse "[-h] [DEVICE]" (print @about for
+ * -h), open the device, read its counters and say whether PFNs are shown.
+ */
+void demo_init(struct demo *d, int argc, char **argv, const char *about);
+/* Print the verdict; the demo's exit status. */
+int demo_finish(struct demo *d);
+
+/*
+ * Story telling: a title (with the object, the module's parameters, and how
+ * frames are shown to this user), a paragraph (each line indented), a
+ * numbered step.
+ */
+void demo_title(struct demo *d, const char *title);
+void demo_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void demo_step(struct demo *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One row of the figure: who, which area, virtual address, frame, contents. */
+void demo_row(const struct demo_proc *p, const char *area, const struct demo_view *v);
+
+/* Read the counters (now -> before, fresh -> now) and print what changed. */
+void demo_counters(struct demo *d);
+/*
+ * Make the object's pages in [offset, offset+length) demand-zero again, and
+ * start the counters afresh (the next demo_counters() shows changes since).
+ */
+void demo_discard(struct demo *d, uint64_t offset, uint64_t length);
+
+/*
+ * Checks against the chapter.  Each prints "ok: ..." or "CONTRADICTION: ..."
+ * and counts contradictions; each returns @ok.
+ */
+bool demo_expect(struct demo *d, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * Expect @a and @b to be the same frame (@same) or different frames.  With
+ * PFNs it compares them; without, it says the comparison needs root and
+ * returns true: the demo then proves it by contents and pagemap flags.
+ */
+bool demo_expect_frames(struct demo *d, const struct demo_view *a, const struct demo_view *b,
+			bool same, const char *what);
+/*
+ * Expect that @who's page fault over the last step reached the module:
+ * through .fault (faults) or through fault-around (fault_around_calls).
+ */
+bool demo_expect_fault_seen(struct demo *d, const char *who);
+
+/* Processes */
+void demo_self(struct demo_proc *p, const char *name);
+void demo_spawn(struct demo *d, struct demo_proc *p, const char *name);
+void demo_fork(struct demo_proc *p, const char *name);
+/* Tell a peer to exit and reap it (a no-op for this process). */
+void demo_end(struct demo_proc *p);
+
+/*
+ * Operations on a process's areas; each fills @v with what that process
+ * saw afterwards.  demo_map() maps @pages pages of the object from byte
+ * @offset with @flags (MAP_SHARED or MAP_PRIVATE) into area @area, first
+ * reserving @guard_bytes of address space (to push the area elsewhere);
+ * @v describes page 0 of the area.  demo_look() reads pagemap only (no
+ * touch); demo_read() reads the page (a touch); demo_write() writes @text.
+ */
+void demo_map(struct demo_proc *p, unsigned int area, uint64_t offset, size_t pages,
+	      int flags, size_t guard_bytes, struct demo_view *v);
+void demo_look(struct demo_proc *p, unsigned int area, size_t page, struct demo_view *v);
+void demo_read(struct demo_proc *p, unsigned int area, size_t page, struct demo_view *v);
+void demo_write(struct demo_proc *p, unsigned int area, size_t page, const char *text,
+		struct demo_view *v);
+/* The base address of area @area of this process. */
+void *demo_area_addr(unsigned int area);
+
+#endif /* DEMO_UTIL_H */
