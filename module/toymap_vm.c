@@ -327,8 +327,8 @@ unsigned long toymap_discard(struct toymap_object *obj, loff_t start, loff_t len
 	toymap_count_n(obj, TOYMAP_STAT_DISCARDED_PAGES, freed);
 	trace_toymap_discard(obj->index, start >> PAGE_SHIFT, len >> PAGE_SHIFT, freed);
 	if (READ_ONCE(toymap_trace))
-		pr_info("toymap%u: pid %d (%s) discard pgoff %llu-%llu: %lu pages freed\n",
+		pr_info("toymap%u: pid %d (%s) discard from pgoff %llu, %llu pages: %lu freed\n",
 			obj->index, task_pid_nr(current), current->comm,
-			start >> PAGE_SHIFT, ((start + len) >> PAGE_SHIFT) - 1, freed);
+			start >> PAGE_SHIFT, len >> PAGE_SHIFT, freed);
 	return freed;
 }

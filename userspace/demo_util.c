@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -208,6 +209,8 @@ static void __attribute__((noreturn)) peer_main(char **argv)
 	int request_fd = atoi(argv[4]);
 	int view_fd = atoi(argv[5]);
 
+	/* Started through /proc/self/exe, it would be "exe" in the kernel log. */
+	prctl(PR_SET_NAME, argv[2]);
 	/* A peer opens the device itself: its own open file, its own mmap. */
 	device_fd = toymap_open_path(argv[3], O_RDWR);
 	if (device_fd < 0)
@@ -317,6 +320,8 @@ void demo_fork(struct demo_proc *p, const char *name)
 		cannot_run();
 	}
 	if (pid == 0) {
+		/* Its name in the kernel log, as in the figure ("child"). */
+		prctl(PR_SET_NAME, name);
 		close(request[1]);
 		close(view[0]);
 		serve(request[0], view[1]);
@@ -500,7 +505,7 @@ void demo_title(struct demo *d, const char *title)
 		demo_say("You are not root, so /proc/self/pagemap hides frame numbers\n"
 			 "(\"PFN needs root\"). This run shows the flags pagemap does give, and\n"
 			 "proves sharing through contents. Run it as root to see the PFNs.");
-	demo_say("Frames read: \"file\" = a page of the object (in the page cache),\n"
+	demo_say("The frame column: \"file\" = a page of the object (in the page cache),\n"
 		 "\"anon\" = a private anonymous page, \"excl\" = mapped by one process only.");
 }
 
