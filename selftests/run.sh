@@ -1,0 +1,242 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh - the toymap selftests, as root: in a guest of scripts/vmrun.sh, or on
+# a machine whose kernel loads modules (make check-host).
+#
+# Loads toymap if it is not loaded, runs build/bin/toymap_test (its KTAP output
+# passed through), then adds result lines of its own after the harness's:
+#   - the module unloads, and its unload line says it held 0 pages;
+#   - each bad parameter makes the load fail with EINVAL and a kernel log line
+#     naming the parameter, and leaves nothing loaded;
+#   - the kernel log since the start holds no BUG, WARNING, Oops, KASAN,
+#     lockdep or hung-task report.
+# The module is left unloaded.  The last line is
+#   # run.sh: N passed, N failed, N skipped
+# (the harness's results and these together).  Exit status: 0 when nothing
+# failed, 1 when something did, 4 (kselftest's skip) when it cannot run here.
+#
+# Environment: TOYMAP_KO     toymap.ko to load (default: libkmod finds "toymap")
+#              TOYMAP_BUILD  the build directory (default: build/ at the top)
+set -euo pipefail
+
+SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+BUILD=${TOYMAP_BUILD:-$(dirname "$SELFTESTS")/build}
+TEST_PROG=$BUILD/bin/toymap_test
+readonly SELFTESTS BUILD TEST_PROG
+
+readonly KSFT_SKIP=4
+readonly MODULE=toymap
+readonly SYSFS_MODULE=/sys/module/$MODULE
+# The unload line of module/toymap_dev.c; what matters is "0 pages held".
+readonly UNLOAD_RE='toymap: unloaded.*[^0-9]0 pages held'
+# What toymapctl says for EINVAL (libtoymap's toymap_kmod_strerror, or strerror).
+readonly LOAD_EINVAL_RE='bad parameter value|Invalid argument|EINVAL'
+readonly SPLAT_RE='BUG:|WARNING:|Oops|KASAN|UBSAN|general protection fault|INFO: task .* blocked for more than|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|rcu: INFO: .*detected stall'
+readonly BAD_PARAMS=(devices=0 devices=65 size=4097 size=0 mode=01000)
+
+# Results of this script's own checks, numbered after the harness's.
+test_num=0
+passed=0
+failed=0
+skipped=0
+TOYMAPCTL=""
+KO_ARGS=()
+RUN_MARKER=""
+HARNESS_OUT=""
+
+usage() {
+	echo "usage: ${0##*/} [-h]   (as root; env TOYMAP_KO, TOYMAP_BUILD)" >&2
+	exit 2
+}
+
+cleanup() {
+	[[ -z "$HARNESS_OUT" ]] || rm -f "$HARNESS_OUT"
+}
+
+# skip_all REASON: nothing can run here.
+skip_all() {
+	echo "1..0 # SKIP $1"
+	echo "# run.sh: 0 passed, 0 failed, 0 skipped"
+	exit "$KSFT_SKIP"
+}
+
+# result_ok NAME / result_fail NAME WHY / result_skip NAME WHY: one KTAP line.
+result_ok() {
+	test_num=$((test_num + 1)) passed=$((passed + 1))
+	echo "ok $test_num run.sh: $1"
+}
+
+result_fail() {
+	test_num=$((test_num + 1)) failed=$((failed + 1))
+	echo "# $1: $2"
+	echo "not ok $test_num run.sh: $1"
+}
+
+result_skip() {
+	test_num=$((test_num + 1)) skipped=$((skipped + 1))
+	echo "ok $test_num run.sh: $1 # SKIP $2"
+}
+
+# kmsg_marker WHAT: write a unique marker line to the kernel log; print it.
+kmsg_marker() {
+	local marker
+	marker="toymap-selftests[$$]: $1 $(date +%s%N)"
+	echo "$marker" > /dev/kmsg
+	echo "$marker"
+}
+
+# log_since MARKER: the kernel log after MARKER; fails when MARKER is gone
+# (no dmesg, or the ring buffer wrapped).
+log_since() {
+	local log
+	log=$(dmesg 2>/dev/null) || return 1
+	grep -qF -- "$1" <<<"$log" || return 1
+	awk -v marker="$1" 'found { print } index($0, marker) { found = 1 }' <<<"$log"
+}
+
+module_loaded() {
+	[[ -d "$SYSFS_MODULE" ]]
+}
+
+find_tools() {
+	TOYMAPCTL=$(command -v toymapctl || echo "$BUILD/bin/toymapctl")
+	[[ -x "$TOYMAPCTL" ]] || skip_all "toymapctl not found in PATH or $BUILD/bin: run make"
+	[[ -x "$TEST_PROG" ]] || skip_all "$TEST_PROG not built: run make"
+	if [[ -n "${TOYMAP_KO:-}" ]]; then
+		KO_ARGS=(--ko "$TOYMAP_KO")
+	fi
+}
+
+check_requirements() {
+	[[ "$(id -u)" -eq 0 ]] || skip_all "must be run as root (load, unload, /dev/kmsg)"
+	[[ -e /proc/modules ]] || skip_all "this kernel cannot load modules (no /proc/modules): use scripts/vmrun.sh"
+	[[ -w /dev/kmsg ]] || skip_all "/dev/kmsg is not writable"
+	command -v dmesg > /dev/null || skip_all "dmesg (util-linux) is not installed"
+}
+
+# load_module: load toymap unless it is loaded; 0 on success.
+load_module() {
+	if module_loaded; then
+		echo "# run.sh: $MODULE was already loaded; testing it as it is"
+		return 0
+	fi
+	echo "# run.sh: $TOYMAPCTL load ${KO_ARGS[*]}"
+	"$TOYMAPCTL" load "${KO_ARGS[@]}" 2>&1 | sed 's/^/# /' || true
+	module_loaded
+}
+
+# run_harness: run toymap_test, pass its KTAP through, count its results.
+run_harness() {
+	local status ok_lines skip_lines fail_lines
+
+	HARNESS_OUT=$(mktemp)
+	set +e
+	"$TEST_PROG" 2>&1 | tee "$HARNESS_OUT"
+	status=${PIPESTATUS[0]}
+	set -e
+	ok_lines=$(grep -cE '^ok [0-9]+ ' "$HARNESS_OUT" || true)
+	skip_lines=$(grep -cE '^ok [0-9]+ .*# SKIP' "$HARNESS_OUT" || true)
+	fail_lines=$(grep -cE '^not ok [0-9]+ ' "$HARNESS_OUT" || true)
+	passed=$((passed + ok_lines - skip_lines))
+	skipped=$((skipped + skip_lines))
+	failed=$((failed + fail_lines))
+	test_num=$((ok_lines + fail_lines))
+	echo "# run.sh: module checks"
+	if [[ "$status" -ne 0 && "$fail_lines" -eq 0 ]]; then
+		result_fail "toymap_test exit status" "exited $status without a failed test line"
+	fi
+}
+
+check_unload() {
+	local marker log
+
+	marker=$(kmsg_marker "unload")
+	if ! "$TOYMAPCTL" unload 2>&1 | sed 's/^/# /' || module_loaded; then
+		result_fail "unload" "toymapctl unload failed; $MODULE is still loaded"
+		result_skip "unload frees every page" "the module did not unload"
+		return
+	fi
+	result_ok "unload"
+	if ! log=$(log_since "$marker"); then
+		result_skip "unload frees every page" "the kernel log since the unload is gone"
+	elif grep -qE -- "$UNLOAD_RE" <<<"$log"; then
+		result_ok "unload frees every page"
+	else
+		result_fail "unload frees every page" \
+			"no line matching '$UNLOAD_RE' in: $(grep -F "$MODULE" <<<"$log" | tr '\n' '|')"
+	fi
+}
+
+# check_bad_param PARAM=VALUE: the load fails with EINVAL, the kernel log
+# names the parameter, and nothing stays loaded.
+check_bad_param() {
+	local param=$1 name=${1%%=*} marker out log why=""
+
+	marker=$(kmsg_marker "load $param")
+	if out=$("$TOYMAPCTL" load "${KO_ARGS[@]}" "$param" 2>&1); then
+		why="the load succeeded"
+	elif ! grep -qE -- "$LOAD_EINVAL_RE" <<<"$out"; then
+		why="not EINVAL: $(tr '\n' ' ' <<<"$out")"
+	elif ! log=$(log_since "$marker"); then
+		why="the kernel log since the load is gone"
+	elif ! grep -qE -- "$MODULE.*\\<$name\\>" <<<"$log"; then
+		why="no kernel log line names '$name'"
+	fi
+	if module_loaded; then
+		why="${why:+$why; }$MODULE stayed loaded"
+		"$TOYMAPCTL" unload > /dev/null 2>&1 || true
+	fi
+	if [[ -z "$why" ]]; then
+		result_ok "load with $param fails"
+	else
+		result_fail "load with $param fails" "$why"
+	fi
+}
+
+# check_kernel_log MARKER: no splat since MARKER.
+check_kernel_log() {
+	local log splats
+
+	if ! log=$(log_since "$1"); then
+		result_fail "kernel log clean" "the kernel log since the start is gone (dmesg failed or the ring buffer wrapped)"
+		return
+	fi
+	splats=$(grep -E -- "$SPLAT_RE" <<<"$log" || true)
+	if [[ -z "$splats" ]]; then
+		result_ok "kernel log clean"
+	else
+		result_fail "kernel log clean" "$(head -n 20 <<<"$splats" | tr '\n' '|')"
+	fi
+}
+
+main() {
+	local param
+
+	[[ $# -eq 0 ]] || usage
+	trap cleanup EXIT
+	check_requirements
+	find_tools
+	RUN_MARKER=$(kmsg_marker "start")
+
+	if load_module; then
+		run_harness
+		check_unload
+	else
+		echo "# run.sh: module checks"
+		result_fail "load $MODULE" "toymapctl load ${KO_ARGS[*]} failed: toymap_test not run"
+	fi
+	if module_loaded; then
+		result_skip "bad parameters" "$MODULE is still loaded"
+	else
+		for param in "${BAD_PARAMS[@]}"; do
+			check_bad_param "$param"
+		done
+	fi
+	check_kernel_log "$RUN_MARKER"
+
+	echo "# run.sh: $passed passed, $failed failed, $skipped skipped"
+	[[ "$failed" -eq 0 ]]
+}
+
+main "$@"

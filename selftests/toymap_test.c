@@ -1,0 +1,1481 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toymap selftests: what a process observes when it maps /dev/toymapN.
+ *
+ * Each test starts from a clean object (the fixture discards all of it) and
+ * checks what a user can see: the bytes, the frames and flags that
+ * /proc/self/pagemap reports, the object's counters (as before/after deltas:
+ * they are per object and only grow), errnos and signals.  Children are
+ * synchronised with their parent through pipes, never by sleeping; the
+ * harness's per-test alarm kills a test that hangs, with all its children
+ * (they share its process group).
+ *
+ * Needs the module loaded and root (the device nodes are 0600 by default;
+ * PFNs in pagemap need CAP_SYS_ADMIN): selftests/run.sh does both.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* 6.1's harness has a signal handler with an unused parameter: -Wextra. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+
+#include "libtoymap.h"
+#include "test_util.h"
+
+#define OBJECT_INDEX		0	/* the tests use /dev/toymap0 */
+#define MIN_OBJECT_PAGES	256	/* the largest test maps this many */
+#define DEMAND_ZERO_MAP_MAX	(64UL << 20)
+#define LONG_TIMEOUT		120	/* seconds, for tests slow under TCG */
+#define RW			(PROT_READ | PROT_WRITE)
+#define MAX_PAGE_SIZE		(64 << 10)	/* for page-sized buffers */
+
+#define PARAM_TRACE		"trace"
+#define PARAM_FAULT_AROUND	"fault_around"
+#define PARAM_MAX_PAGES		"max_pages"
+
+/* The writable module parameters a test may change: saved and restored. */
+static const char *const writable_params[] = {
+	PARAM_TRACE, PARAM_FAULT_AROUND, PARAM_MAX_PAGES,
+};
+
+/* A trace line of object N for process P starts like this (module/: keep in step). */
+#define TRACE_LINE_PREFIX_FMT	"toymap%d: pid %d "
+#define TRACE_ZERO_FILL		"zero-fill"
+#define TRACE_DISCARD		"discard"
+
+#define NO_PFN_REASON \
+	"frame identity not compared: /proc/self/pagemap shows no PFNs (needs CAP_SYS_ADMIN)"
+
+static size_t pagesize;
+
+/**
+ * struct object - the object under test and what the fixture saved
+ * @fd:			/dev/toymapN open read-write (-1 once a test closed it)
+ * @size:		bytes in the object
+ * @frames_unchecked:	a frame comparison was left out for want of PFNs;
+ *			the test ends with a SKIP that says so
+ * @saved_params:	writable_params[] before the test, restored after
+ */
+struct object {
+	int fd;
+	uint64_t size;
+	bool frames_unchecked;
+	char saved_params[ARRAY_SIZE(writable_params)][32];
+};
+
+/*
+ * SKIP() in a fixture setup: 6.1's harness would run the test body after a
+ * setup that skipped, so end the test process here with the harness's skip
+ * status (exit code 255 in 6.1; the reason is already in shared memory).
+ */
+#define SETUP_SKIP(fmt, ...)	SKIP(_exit(255), "%s: " fmt, _metadata->name, ##__VA_ARGS__)
+
+/* SKIP() from a test body; 6.1's harness prints no test name on a skip line. */
+#define SKIP_TEST(fmt, ...)	SKIP(return, "%s: " fmt, _metadata->name, ##__VA_ARGS__)
+
+/* The object's counters; the test fails when the ioctl does. */
+#define INFO(obj) ({								\
+	struct toymap_info __info;						\
+	int __ret = toymap_get_info((obj)->fd, &__info);			\
+	ASSERT_EQ(0, __ret) TH_LOG("TOYMAP_IOC_INFO: %s", strerror(-__ret));	\
+	__info;									\
+})
+
+/* How much a counter grew between two INFO() snapshots. */
+#define DELTA(after, before, field)	((long long)((after).field - (before).field))
+/* A "now" value of an INFO() snapshot, signed for comparisons. */
+#define NOW(info, field)		((long long)(info).field)
+
+/* What pagemap says about @addr; the test fails when it cannot be read. */
+#define PTE(addr) ({								\
+	struct toymap_pte __pte;						\
+	int __ret = toymap_pagemap((addr), &__pte);				\
+	ASSERT_EQ(0, __ret) TH_LOG("pagemap: %s", strerror(-__ret));		\
+	__pte;									\
+})
+
+/* mmap() @pages pages of the object from page @pgoff on, or fail the test. */
+#define MAP_OBJECT(obj, pages, pgoff, prot, flags) ({				\
+	char *__mem = map_object((obj), (pages), (pgoff), (prot), (flags));	\
+	ASSERT_NE(MAP_FAILED, __mem) TH_LOG("mmap of %zu pages at page %zu: %s",	\
+		(size_t)(pages), (size_t)(pgoff), strerror(errno));		\
+	__mem;									\
+})
+
+/*
+ * Two present PTEs map the same frame (or, with @same false, different
+ * frames).  Without PFNs the comparison is left out and remembered, and the
+ * test ends with SKIP_IF_FRAMES_UNCHECKED() after its other checks passed.
+ */
+#define ASSERT_FRAMES(obj, pte_a, pte_b, same) do {				\
+	struct toymap_pte __a = (pte_a), __b = (pte_b);				\
+	ASSERT_TRUE(__a.present);						\
+	ASSERT_TRUE(__b.present);						\
+	if (__a.pfn_known && __b.pfn_known) {					\
+		ASSERT_EQ(same, __a.pfn == __b.pfn)				\
+			TH_LOG("pfn %#llx vs %#llx: expected %s frame",		\
+			       (unsigned long long)__a.pfn,			\
+			       (unsigned long long)__b.pfn,			\
+			       (same) ? "the same" : "a different");		\
+	} else {								\
+		(obj)->frames_unchecked = true;					\
+	}									\
+} while (0)
+#define ASSERT_SAME_FRAME(obj, a, b)	ASSERT_FRAMES(obj, a, b, true)
+#define ASSERT_OTHER_FRAME(obj, a, b)	ASSERT_FRAMES(obj, a, b, false)
+
+#define SKIP_IF_FRAMES_UNCHECKED(obj) do {					\
+	if ((obj)->frames_unchecked && _metadata->passed)			\
+		SKIP_TEST(NO_PFN_REASON);					\
+} while (0)
+
+#define SKIP_UNLESS_ROOT(what) do {						\
+	if (geteuid() != 0)							\
+		SKIP_TEST("%s needs root", (what));				\
+} while (0)
+
+#define SET_PARAM(name, value) do {						\
+	int __ret = toymap_param_set((name), (value));				\
+	ASSERT_EQ(0, __ret) TH_LOG("setting %s=%s: %s", (name), (value),	\
+				   strerror(-__ret));				\
+} while (0)
+
+#define ASSERT_CHILD_OK(pid) do {						\
+	int __code = child_wait(pid);						\
+	ASSERT_EQ(0, __code) TH_LOG("child %d: %s %d", (int)(pid),		\
+		__code > 128 ? "killed by signal" : "exit code",		\
+		__code > 128 ? __code - 128 : __code);				\
+} while (0)
+
+static char *map_object(const struct object *obj, size_t pages, size_t pgoff, int prot,
+			int flags)
+{
+	return mmap(NULL, pages * pagesize, prot, flags, obj->fd, (off_t)(pgoff * pagesize));
+}
+
+static char *page_of(char *mem, size_t index)
+{
+	return mem + index * pagesize;
+}
+
+static char read_byte(const char *addr)
+{
+	return *(const volatile char *)addr;
+}
+
+static void write_byte(char *addr, char value)
+{
+	*(volatile char *)addr = value;
+}
+
+static void save_param(const char *name, char *buf, size_t len)
+{
+	if (toymap_param_get(name, buf, len) < 0) {
+		buf[0] = '\0';
+		return;
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static void restore_param(const char *name, const char *value)
+{
+	if (value[0])
+		toymap_param_set(name, value);
+}
+
+/* Open the object, check it is big enough, and discard all of it. */
+static void open_clean_object(struct __test_metadata *_metadata, struct object *obj)
+{
+	struct toymap_info info;
+	int ret;
+
+	pagesize = toymap_page_size();
+	obj->fd = -1;
+	if (!toymap_is_loaded())
+		SETUP_SKIP("module toymap is not loaded (run selftests/run.sh, or toymapctl load)");
+	obj->fd = toymap_open(OBJECT_INDEX, O_RDWR | O_CLOEXEC);
+	if (obj->fd == -ENOENT)
+		SETUP_SKIP("/dev/toymap%d does not exist", OBJECT_INDEX);
+	if (obj->fd == -EACCES || obj->fd == -EPERM)
+		SETUP_SKIP("no access to /dev/toymap%d: run as root", OBJECT_INDEX);
+	ASSERT_LE(0, obj->fd) TH_LOG("open /dev/toymap%d: %s", OBJECT_INDEX, strerror(-obj->fd));
+
+	info = INFO(obj);
+	obj->size = info.object_size;
+	if (obj->size < MIN_OBJECT_PAGES * pagesize)
+		SETUP_SKIP("object of %llu bytes: the tests need %zu (module parameter size)",
+			   (unsigned long long)obj->size, MIN_OBJECT_PAGES * pagesize);
+
+	ret = toymap_discard(obj->fd, 0, obj->size);
+	ASSERT_EQ(0, ret) TH_LOG("discarding the whole object: %s", strerror(-ret));
+	info = INFO(obj);
+	ASSERT_EQ(0, NOW(info, resident_pages)) TH_LOG("pages left after discarding all");
+
+	for (size_t i = 0; i < ARRAY_SIZE(writable_params); i++)
+		save_param(writable_params[i], obj->saved_params[i], sizeof(obj->saved_params[i]));
+}
+
+static void close_object(struct object *obj)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(writable_params); i++)
+		restore_param(writable_params[i], obj->saved_params[i]);
+	if (obj->fd >= 0)
+		close(obj->fd);
+	obj->fd = -1;
+}
+
+/*
+ * Fork a child that reads or writes @addr once.  Returns the signal that
+ * killed it, 0 when it survived, -1 when fork or wait failed.
+ */
+static int touch_in_child(char *addr, bool write)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		child_no_core_dump();
+		if (write)
+			write_byte(addr, 'x');
+		else
+			read_byte(addr);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+/*
+ * @priv, a private mapping, reads the object through the object's own page:
+ * the bytes and the frame of @shared, a shared mapping of the same offset.
+ */
+static void assert_maps_object_page(struct __test_metadata *_metadata, struct object *obj,
+				    char *priv, char *shared)
+{
+	struct toymap_pte pte;
+
+	ASSERT_EQ(0, memcmp(priv, shared, pagesize))
+		TH_LOG("the private mapping does not read the object's data");
+	pte = PTE(priv);
+	ASSERT_TRUE(pte.present);
+	ASSERT_TRUE(pte.file) TH_LOG("not the object's (file) page");
+	ASSERT_SAME_FRAME(obj, pte, PTE(shared));
+}
+
+/*
+ * @priv holds a private anonymous copy, every byte @byte, mapped by this
+ * process only, while the object (seen through @shared) holds @object_byte.
+ */
+static void assert_private_copy(struct __test_metadata *_metadata, char *priv, char byte,
+				char *shared, char object_byte)
+{
+	struct toymap_pte pte = PTE(priv);
+
+	ASSERT_TRUE(pte.present) TH_LOG("the private copy is not mapped");
+	EXPECT_FALSE(pte.file) TH_LOG("the private copy must be anonymous, not the object's page");
+	EXPECT_TRUE(pte.exclusive) TH_LOG("the private copy must be this process's only");
+	EXPECT_TRUE(mem_is(priv, byte, pagesize)) TH_LOG("the private copy lost its data");
+	EXPECT_TRUE(mem_is(shared, object_byte, pagesize)) TH_LOG("a private write reached the object");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Tests about one object, each of which picks its own kinds of mappings.   */
+
+FIXTURE(object)
+{
+	struct object obj;
+};
+
+FIXTURE_SETUP(object)
+{
+	open_clean_object(_metadata, &self->obj);
+}
+
+FIXTURE_TEARDOWN(object)
+{
+	close_object(&self->obj);
+}
+
+/* What the child of shared_frame_two_processes reports to its parent. */
+struct frame_report {
+	struct toymap_pte pte;	/* the child's page 0 */
+	uintptr_t va;		/* where the child mapped the object */
+};
+
+static int child_share_frame(const struct object *obj, struct sync_pipes *sp)
+{
+	struct frame_report report;
+	char *mem = map_object(obj, 3, 0, RW, MAP_SHARED);
+
+	CHILD_CHECK(mem != MAP_FAILED, "mmap: %s", strerror(errno));
+	CHILD_CHECK(read_byte(mem) == 'p', "the parent's write not seen by the child");
+	CHILD_CHECK(!toymap_pagemap(mem, &report.pte), "pagemap");
+	report.va = (uintptr_t)mem;
+	write_byte(page_of(mem, 1), 'c');
+	CHILD_CHECK(!sync_send(sp, &report, sizeof(report)), "parent gone");
+	CHILD_CHECK(!sync_wait(sp), "parent gone");
+	CHILD_CHECK(read_byte(page_of(mem, 2)) == 'q',
+		    "the parent's write after the child's mmap not seen by the child");
+	return 0;
+}
+
+/*
+ * Two processes map the object at different virtual addresses: both map
+ * the same frame, and each sees what the other writes.
+ */
+TEST_F(object, shared_frame_two_processes)
+{
+	struct object *obj = &self->obj;
+	char *mem = MAP_OBJECT(obj, 3, 0, RW, MAP_SHARED);
+	struct frame_report child;
+	struct sync_pipes sp;
+	pid_t pid;
+
+	write_byte(mem, 'p');
+	ASSERT_EQ(0, sync_open(&sp));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		sync_as_child(&sp);
+		/* the parent's mapping, inherited, keeps the child's mmap elsewhere */
+		_exit(child_share_frame(obj, &sp));
+	}
+	sync_as_parent(&sp);
+	ASSERT_EQ(0, sync_recv(&sp, &child, sizeof(child)))
+		TH_LOG("the child failed before reporting its frame");
+	EXPECT_NE((uintptr_t)mem, child.va);
+	EXPECT_EQ('c', read_byte(page_of(mem, 1)))
+		TH_LOG("the child's write not seen by the parent");
+	write_byte(page_of(mem, 2), 'q');
+	ASSERT_EQ(0, sync_signal(&sp));
+	ASSERT_CHILD_OK(pid);
+	sync_close(&sp);
+
+	ASSERT_SAME_FRAME(obj, PTE(mem), child.pte);
+	SKIP_IF_FRAMES_UNCHECKED(obj);
+}
+
+/* A read through MAP_PRIVATE maps the object's own frame, as a file page. */
+TEST_F(object, private_read_maps_object_frame)
+{
+	struct object *obj = &self->obj;
+	char *shared = MAP_OBJECT(obj, 1, 0, RW, MAP_SHARED);
+	char *priv = MAP_OBJECT(obj, 1, 0, RW, MAP_PRIVATE);
+
+	memset(shared, 'o', pagesize);
+	assert_maps_object_page(_metadata, obj, priv, shared);
+	SKIP_IF_FRAMES_UNCHECKED(obj);
+}
+
+/*
+ * A write through MAP_PRIVATE gets a private anonymous copy: a new frame,
+ * exclusive, not a file page.  The object, and another private mapping that
+ * only read it, still see the old data.
+ */
+TEST_F(object, private_write_copies)
+{
+	struct object *obj = &self->obj;
+	char *shared = MAP_OBJECT(obj, 1, 0, RW, MAP_SHARED);
+	char *priv = MAP_OBJECT(obj, 1, 0, RW, MAP_PRIVATE);
+	char *other = MAP_OBJECT(obj, 1, 0, RW, MAP_PRIVATE);
+	struct toymap_pte before;
+
+	memset(shared, 'o', pagesize);
+	ASSERT_EQ('o', read_byte(priv));
+	ASSERT_EQ('o', read_byte(other));
+	before = PTE(priv);
+	ASSERT_TRUE(before.file);
+
+	memset(priv, 'w', pagesize);
+	assert_private_copy(_metadata, priv, 'w', shared, 'o');
+	ASSERT_OTHER_FRAME(obj, PTE(priv), before);
+	assert_maps_object_page(_metadata, obj, other, shared);
+	SKIP_IF_FRAMES_UNCHECKED(obj);
+}
+
+/*
+ * The first write to an untouched page of a private mapping reaches the
+ * module as one fault with a COW page; a write after a read is copied by the
+ * kernel alone and is not counted.
+ */
+TEST_F(object, private_first_write_is_one_cow_fault)
+{
+	struct object *obj = &self->obj;
+	char *priv = MAP_OBJECT(obj, 2, 0, RW, MAP_PRIVATE);
+	struct toymap_info before, after_write, after_read, after_second;
+
+	before = INFO(obj);
+	write_byte(priv, 'w');
+	after_write = INFO(obj);
+	EXPECT_EQ(1, DELTA(after_write, before, cow_faults));
+	EXPECT_EQ(1, DELTA(after_write, before, faults));
+	EXPECT_EQ(1, DELTA(after_write, before, zero_fills))
+		TH_LOG("the object's page is made (zero) to copy from");
+	EXPECT_EQ(1, NOW(after_write, resident_pages));
+	EXPECT_EQ(0, DELTA(after_write, before, page_mkwrites));
+	EXPECT_FALSE(PTE(priv).file);
+
+	read_byte(page_of(priv, 1));
+	after_read = INFO(obj);
+	EXPECT_EQ(0, DELTA(after_read, after_write, cow_faults));
+	EXPECT_TRUE(PTE(page_of(priv, 1)).file);
+	write_byte(page_of(priv, 1), 'w');
+	after_second = INFO(obj);
+	EXPECT_EQ(0, DELTA(after_second, after_read, cow_faults))
+		TH_LOG("a write after a read is the kernel's COW, never the module's");
+	EXPECT_EQ(0, DELTA(after_second, after_read, faults));
+	EXPECT_FALSE(PTE(page_of(priv, 1)).file);
+}
+
+static int child_fork_views(char *shared, char *priv, struct sync_pipes *sp)
+{
+	CHILD_CHECK(read_byte(shared) == 'a', "the shared page written before fork not seen");
+	CHILD_CHECK(read_byte(priv) == 'p', "the private copy made before fork not inherited");
+	write_byte(shared, 'c');
+	write_byte(priv, 'C');
+	write_byte(page_of(priv, 1), 'C');
+	CHILD_CHECK(!sync_signal(sp), "parent gone");
+	CHILD_CHECK(!sync_wait(sp), "parent gone");
+	CHILD_CHECK(read_byte(shared) == 'P', "the parent's shared write not seen by the child");
+	CHILD_CHECK(read_byte(priv) == 'C', "the parent's private write leaked into the child");
+	CHILD_CHECK(read_byte(page_of(priv, 1)) == 'C', "the child lost its private copy");
+	return 0;
+}
+
+/*
+ * fork(): a MAP_SHARED area stays shared both ways; a MAP_PRIVATE area
+ * becomes copy-on-write in both processes, so no private write leaks in
+ * either direction, nor into the object.  Every VMA opened is closed.
+ */
+TEST_F(object, fork_shared_and_private)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info before, after;
+	char *shared, *priv, *view;
+	struct sync_pipes sp;
+	pid_t pid;
+
+	before = INFO(obj);
+	shared = MAP_OBJECT(obj, 1, 0, RW, MAP_SHARED);
+	priv = MAP_OBJECT(obj, 2, 1, RW, MAP_PRIVATE);
+	write_byte(shared, 'a');
+	write_byte(priv, 'p');	/* a private copy before fork; page 1 never written */
+
+	ASSERT_EQ(0, sync_open(&sp));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		sync_as_child(&sp);
+		_exit(child_fork_views(shared, priv, &sp));
+	}
+	sync_as_parent(&sp);
+	ASSERT_EQ(0, sync_wait(&sp)) TH_LOG("the child failed before writing");
+	EXPECT_EQ('c', read_byte(shared)) TH_LOG("the child's shared write not seen by the parent");
+	EXPECT_EQ('p', read_byte(priv)) TH_LOG("the child's private write leaked into the parent");
+	EXPECT_EQ(0, read_byte(page_of(priv, 1)))
+		TH_LOG("the child's private write leaked into the parent's view of the object");
+	write_byte(shared, 'P');
+	write_byte(priv, 'q');
+	ASSERT_EQ(0, sync_signal(&sp));
+	ASSERT_CHILD_OK(pid);
+	sync_close(&sp);
+
+	view = MAP_OBJECT(obj, 2, 1, PROT_READ, MAP_SHARED);
+	EXPECT_TRUE(mem_is(view, 0, 2 * pagesize)) TH_LOG("a private write reached the object");
+	ASSERT_EQ(0, munmap(view, 2 * pagesize));
+	ASSERT_EQ(0, munmap(shared, pagesize));
+	ASSERT_EQ(0, munmap(priv, 2 * pagesize));
+	after = INFO(obj);
+	EXPECT_EQ(DELTA(after, before, vma_opens), DELTA(after, before, vma_closes));
+	EXPECT_EQ(5, DELTA(after, before, vma_opens)) TH_LOG("3 mmaps and 2 fork copies");
+}
+
+/*
+ * MADV_DONTNEED on a private mapping drops the private copy: the next read
+ * sees the object's data again, through the object's frame.
+ */
+TEST_F(object, madv_dontneed_drops_private_copy)
+{
+	struct object *obj = &self->obj;
+	char *shared = MAP_OBJECT(obj, 1, 0, RW, MAP_SHARED);
+	char *priv = MAP_OBJECT(obj, 1, 0, RW, MAP_PRIVATE);
+
+	memset(shared, 'o', pagesize);
+	memset(priv, 'p', pagesize);
+	assert_private_copy(_metadata, priv, 'p', shared, 'o');
+	ASSERT_EQ(0, madvise(priv, pagesize, MADV_DONTNEED));
+	EXPECT_FALSE(PTE(priv).present) TH_LOG("the private copy is still mapped");
+	assert_maps_object_page(_metadata, obj, priv, shared);
+	SKIP_IF_FRAMES_UNCHECKED(obj);
+}
+
+/* A private PROT_READ mapping made writable by mprotect() writes privately. */
+TEST_F(object, mprotect_private_readonly_to_writable)
+{
+	struct object *obj = &self->obj;
+	char *shared = MAP_OBJECT(obj, 1, 0, RW, MAP_SHARED);
+	char *priv = MAP_OBJECT(obj, 1, 0, PROT_READ, MAP_PRIVATE);
+
+	memset(shared, 'o', pagesize);
+	ASSERT_EQ('o', read_byte(priv));
+	ASSERT_TRUE(PTE(priv).file);
+	ASSERT_EQ(0, mprotect(priv, pagesize, RW)) TH_LOG("mprotect: %s", strerror(errno));
+	memset(priv, 'w', pagesize);
+	assert_private_copy(_metadata, priv, 'w', shared, 'o');
+}
+
+/*
+ * A read-only descriptor: MAP_SHARED with PROT_WRITE is refused (EACCES), at
+ * mmap or at mprotect; MAP_PRIVATE may write, privately.
+ */
+TEST_F(object, readonly_fd_refuses_shared_writable)
+{
+	struct object *obj = &self->obj;
+	char *mem, *view = MAP_OBJECT(obj, 1, 0, PROT_READ, MAP_SHARED);
+	int rfd, err;
+
+	rfd = toymap_open(OBJECT_INDEX, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, rfd) TH_LOG("open read-only: %s", strerror(-rfd));
+
+	mem = mmap(NULL, pagesize, RW, MAP_SHARED, rfd, 0);
+	err = mem == MAP_FAILED ? errno : 0;
+	EXPECT_EQ(EACCES, err) TH_LOG("MAP_SHARED|PROT_WRITE on a read-only fd: %s",
+				     strerrorname_np(err) ?: "success");
+
+	mem = mmap(NULL, pagesize, PROT_READ, MAP_SHARED, rfd, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	err = mprotect(mem, pagesize, RW) ? errno : 0;
+	EXPECT_EQ(EACCES, err) TH_LOG("mprotect to writable: %s", strerrorname_np(err) ?: "success");
+	ASSERT_EQ(0, munmap(mem, pagesize));
+
+	mem = mmap(NULL, pagesize, RW, MAP_PRIVATE, rfd, 0);
+	ASSERT_NE(MAP_FAILED, mem) TH_LOG("MAP_PRIVATE on a read-only fd: %s", strerror(errno));
+	memset(mem, 'w', pagesize);
+	assert_private_copy(_metadata, mem, 'w', view, 0);
+	close(rfd);
+}
+
+/*
+ * DISCARD takes pages away from the object, but a private COW copy belongs
+ * to its process and survives; the private mapping's other pages read the
+ * object's new zeros.
+ */
+TEST_F(object, discard_keeps_private_copies)
+{
+	struct object *obj = &self->obj;
+	char *shared = MAP_OBJECT(obj, 2, 0, RW, MAP_SHARED);
+	char *priv = MAP_OBJECT(obj, 2, 0, RW, MAP_PRIVATE);
+
+	memset(shared, 'S', 2 * pagesize);
+	memset(priv, 'P', pagesize);		/* page 0: a private copy */
+	ASSERT_EQ('S', read_byte(page_of(priv, 1)));	/* page 1: the object's */
+	ASSERT_EQ(0, toymap_discard(obj->fd, 0, 2 * pagesize));
+
+	assert_private_copy(_metadata, priv, 'P', shared, 0);
+	EXPECT_FALSE(PTE(page_of(priv, 1)).present)
+		TH_LOG("the object's page is still mapped privately after DISCARD");
+	EXPECT_TRUE(mem_is(page_of(priv, 1), 0, pagesize));
+	EXPECT_TRUE(mem_is(shared, 0, 2 * pagesize)) TH_LOG("the object is not zero after DISCARD");
+}
+
+/*
+ * module_pages (all objects) grows by one per page made, not for private
+ * copies, stays when mappings go, and shrinks back when pages are discarded.
+ */
+TEST_F(object, module_pages_follow_the_pages)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info before, made, copied, unmapped, discarded;
+	char *shared, *priv;
+
+	before = INFO(obj);
+	shared = MAP_OBJECT(obj, 8, 0, RW, MAP_SHARED);
+	for (size_t i = 0; i < 8; i++)
+		write_byte(page_of(shared, i), 1);
+	made = INFO(obj);
+	EXPECT_EQ(8, DELTA(made, before, module_pages));
+	EXPECT_EQ(8, NOW(made, resident_pages));
+
+	priv = MAP_OBJECT(obj, 1, 8, RW, MAP_PRIVATE);
+	write_byte(priv, 1);
+	copied = INFO(obj);
+	EXPECT_EQ(1, DELTA(copied, made, module_pages))
+		TH_LOG("the object's page counts, the private copy does not");
+
+	ASSERT_EQ(0, munmap(shared, 8 * pagesize));
+	ASSERT_EQ(0, munmap(priv, pagesize));
+	unmapped = INFO(obj);
+	EXPECT_EQ(0, DELTA(unmapped, copied, module_pages)) TH_LOG("munmap freed object pages");
+	EXPECT_EQ(9, NOW(unmapped, resident_pages));
+
+	ASSERT_EQ(0, toymap_discard(obj->fd, 0, 9 * pagesize));
+	discarded = INFO(obj);
+	EXPECT_EQ(0, DELTA(discarded, before, module_pages));
+	EXPECT_EQ(0, NOW(discarded, resident_pages));
+	EXPECT_EQ(9, DELTA(discarded, unmapped, discarded_pages));
+	EXPECT_GE(NOW(discarded, max_pages), NOW(made, module_pages));
+}
+
+/*
+ * Over max_pages (module-wide) a fault that needs a new page gets SIGBUS;
+ * the pages already made stay readable.
+ */
+TEST_F(object, sigbus_over_max_pages)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info before, after;
+	char limit[32];
+	char *mem;
+
+	SKIP_UNLESS_ROOT("setting the max_pages parameter");
+	before = INFO(obj);
+	snprintf(limit, sizeof(limit), "%llu", (unsigned long long)before.module_pages + 2);
+	mem = MAP_OBJECT(obj, 3, 0, RW, MAP_SHARED);
+	SET_PARAM(PARAM_MAX_PAGES, limit);
+	write_byte(page_of(mem, 0), 'a');
+	write_byte(page_of(mem, 1), 'b');
+	EXPECT_EQ(SIGBUS, touch_in_child(page_of(mem, 2), false)) TH_LOG("a page over max_pages");
+	after = INFO(obj);
+	EXPECT_EQ(NOW(before, module_pages) + 2, NOW(after, max_pages));
+	EXPECT_EQ(NOW(after, max_pages), NOW(after, module_pages));
+	EXPECT_EQ(1, DELTA(after, before, sigbus_faults));
+	EXPECT_EQ(2, NOW(after, resident_pages));
+	EXPECT_EQ('a', read_byte(page_of(mem, 0)));
+	EXPECT_EQ('b', read_byte(page_of(mem, 1)));
+}
+
+/*
+ * With trace=1 every fault and discard logs a line that names the process
+ * and the page offset; with trace=0 nothing is logged.
+ */
+TEST_F(object, trace_lines_follow_trace_param)
+{
+	static char log[1 << 16];
+	struct object *obj = &self->obj;
+	char prefix[64], pgoff[32];
+	int kmsg, ret;
+	char *mem;
+
+	SKIP_UNLESS_ROOT("setting the trace parameter");
+	kmsg = kmsg_open();
+	if (kmsg < 0)
+		SKIP_TEST("cannot read /dev/kmsg: %s", strerror(-kmsg));
+	snprintf(prefix, sizeof(prefix), TRACE_LINE_PREFIX_FMT, OBJECT_INDEX, (int)getpid());
+	mem = MAP_OBJECT(obj, 4, 0, RW, MAP_SHARED);
+
+	SET_PARAM(PARAM_TRACE, "1");
+	read_byte(page_of(mem, 0));
+	read_byte(page_of(mem, 1));
+	write_byte(page_of(mem, 2), 1);
+	ASSERT_EQ(0, toymap_discard(obj->fd, 3 * pagesize, pagesize));
+	ret = kmsg_read_new(kmsg, log, sizeof(log));
+	ASSERT_LE(0, ret) TH_LOG("reading /dev/kmsg: %s", strerror(-ret));
+	for (int i = 0; i < 3; i++) {
+		snprintf(pgoff, sizeof(pgoff), "pgoff %d ", i);
+		EXPECT_LE(1, count_lines(log, prefix, pgoff))
+			TH_LOG("no trace line \"%s...%s\" in:\n%s", prefix, pgoff, log);
+	}
+	EXPECT_LE(2, count_lines(log, prefix, TRACE_ZERO_FILL));
+	EXPECT_LE(1, count_lines(log, prefix, TRACE_DISCARD))
+		TH_LOG("no trace line for the discard in:\n%s", log);
+
+	SET_PARAM(PARAM_TRACE, "0");
+	read_byte(page_of(mem, 3));
+	write_byte(page_of(mem, 0), 1);
+	ASSERT_EQ(0, toymap_discard(obj->fd, 0, 4 * pagesize));
+	ret = kmsg_read_new(kmsg, log, sizeof(log));
+	ASSERT_LE(0, ret) TH_LOG("reading /dev/kmsg: %s", strerror(-ret));
+	EXPECT_EQ(0, count_lines(log, prefix, NULL)) TH_LOG("traced with trace=0:\n%s", log);
+	close(kmsg);
+}
+
+/* How a row of bad_ioctl_inputs fills the struct's size field. */
+enum arg_size {
+	SIZE_EXACT,		/* sizeof the struct */
+	SIZE_ZERO,
+	SIZE_SHORT,		/* 8 bytes less than the struct */
+	SIZE_LONG_ZERO_TAIL,	/* 8 bytes more, all zero */
+	SIZE_LONG_DIRTY_TAIL,	/* 8 bytes more, one of them not zero */
+	SIZE_OVER_PAGE,		/* a page and 8 bytes, all zero */
+};
+
+/* Where a row of bad_ioctl_inputs puts the argument. */
+enum arg_place {
+	ARG_BUFFER,		/* at the start of two readable pages */
+	ARG_NULL,
+	ARG_UNMAPPED,		/* on a PROT_NONE page */
+	ARG_TAIL_UNMAPPED,	/* the struct fits, its larger size runs into PROT_NONE */
+};
+
+struct ioctl_case {
+	const char *name;
+	unsigned long cmd;
+	enum arg_size size;
+	enum arg_place place;
+	uint32_t flags;		/* struct toymap_range only */
+	uint64_t offset;
+	uint64_t length;
+	int expect;		/* errno, 0 for success */
+};
+
+static size_t ioctl_struct_size(unsigned long cmd)
+{
+	return cmd == TOYMAP_IOC_DISCARD ? sizeof(struct toymap_range) :
+					   sizeof(struct toymap_info);
+}
+
+static uint32_t ioctl_size_field(enum arg_size size, size_t len)
+{
+	switch (size) {
+	case SIZE_ZERO:
+		return 0;
+	case SIZE_SHORT:
+		return len - 8;
+	case SIZE_LONG_ZERO_TAIL:
+	case SIZE_LONG_DIRTY_TAIL:
+		return len + 8;
+	case SIZE_OVER_PAGE:
+		return pagesize + 8;
+	default:
+		return len;
+	}
+}
+
+/* Lay out the argument of @c in @buf (two pages, then a PROT_NONE page). */
+static void *ioctl_arg(char *buf, const struct ioctl_case *c)
+{
+	size_t len = ioctl_struct_size(c->cmd);
+	uint32_t size = ioctl_size_field(c->size, len);
+	char *arg = buf;
+
+	memset(buf, 0, 2 * pagesize);
+	if (c->place == ARG_NULL)
+		return NULL;
+	if (c->place == ARG_UNMAPPED)
+		return buf + 2 * pagesize;
+	if (c->place == ARG_TAIL_UNMAPPED) {
+		arg = buf + 2 * pagesize - len;
+		size = len + 8;
+	}
+	if (c->size == SIZE_LONG_DIRTY_TAIL)
+		arg[len + 3] = 1;
+	if (c->cmd == TOYMAP_IOC_DISCARD) {
+		struct toymap_range range = {
+			.size = size, .flags = c->flags, .offset = c->offset, .length = c->length,
+		};
+
+		memcpy(arg, &range, sizeof(range));
+	} else {
+		memcpy(arg, &size, sizeof(size));
+	}
+	return arg;
+}
+
+static const char *errno_name(int err)
+{
+	return err ? strerrorname_np(err) ?: "unknown errno" : "success";
+}
+
+/*
+ * Every malformed ioctl fails with its own errno: a wrong size, non-zero
+ * tail bytes, flags, a bad range, a bad pointer, an unknown command.
+ */
+TEST_F(object, bad_ioctl_inputs)
+{
+	struct object *obj = &self->obj;
+	const uint64_t pg = pagesize, end = obj->size;
+	const unsigned long info = TOYMAP_IOC_INFO, discard = TOYMAP_IOC_DISCARD;
+	const struct ioctl_case cases[] = {
+		{ "info: exact size", info, SIZE_EXACT, ARG_BUFFER, 0, 0, 0, 0 },
+		{ "info: size 0", info, SIZE_ZERO, ARG_BUFFER, 0, 0, 0, EINVAL },
+		{ "info: size below the struct", info, SIZE_SHORT, ARG_BUFFER, 0, 0, 0, EINVAL },
+		{ "info: larger, zero tail", info, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0, 0, 0, 0 },
+		{ "info: larger, non-zero tail", info, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
+		  0, 0, 0, EINVAL },
+		{ "info: size over a page", info, SIZE_OVER_PAGE, ARG_BUFFER, 0, 0, 0, EINVAL },
+		{ "info: NULL pointer", info, SIZE_EXACT, ARG_NULL, 0, 0, 0, EFAULT },
+		{ "info: unmapped pointer", info, SIZE_EXACT, ARG_UNMAPPED, 0, 0, 0, EFAULT },
+		{ "info: tail unmapped", info, SIZE_EXACT, ARG_TAIL_UNMAPPED, 0, 0, 0, EFAULT },
+
+		{ "discard: one page", discard, SIZE_EXACT, ARG_BUFFER, 0, 0, pg, 0 },
+		{ "discard: whole object", discard, SIZE_EXACT, ARG_BUFFER, 0, 0, end, 0 },
+		{ "discard: last page", discard, SIZE_EXACT, ARG_BUFFER, 0, end - pg, pg, 0 },
+		{ "discard: size 0", discard, SIZE_ZERO, ARG_BUFFER, 0, 0, pg, EINVAL },
+		{ "discard: size below the struct", discard, SIZE_SHORT, ARG_BUFFER,
+		  0, 0, pg, EINVAL },
+		{ "discard: larger, zero tail", discard, SIZE_LONG_ZERO_TAIL, ARG_BUFFER,
+		  0, 0, pg, 0 },
+		{ "discard: larger, non-zero tail", discard, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
+		  0, 0, pg, EINVAL },
+		{ "discard: size over a page", discard, SIZE_OVER_PAGE, ARG_BUFFER,
+		  0, 0, pg, EINVAL },
+		{ "discard: flags 1", discard, SIZE_EXACT, ARG_BUFFER, 1, 0, pg, EINVAL },
+		{ "discard: flags 1<<31", discard, SIZE_EXACT, ARG_BUFFER, 1u << 31, 0, pg, EINVAL },
+		{ "discard: offset not aligned", discard, SIZE_EXACT, ARG_BUFFER, 0, 1, pg, EINVAL },
+		{ "discard: length not aligned", discard, SIZE_EXACT, ARG_BUFFER,
+		  0, 0, pg + 1, EINVAL },
+		{ "discard: length below a page", discard, SIZE_EXACT, ARG_BUFFER,
+		  0, 0, pg / 2, EINVAL },
+		{ "discard: length 0", discard, SIZE_EXACT, ARG_BUFFER, 0, 0, 0, EINVAL },
+		{ "discard: offset+length overflows", discard, SIZE_EXACT, ARG_BUFFER,
+		  0, 2 * pg, -pg, EINVAL },
+		{ "discard: offset at the end", discard, SIZE_EXACT, ARG_BUFFER, 0, end, pg, EINVAL },
+		{ "discard: range past the end", discard, SIZE_EXACT, ARG_BUFFER,
+		  0, end - pg, 2 * pg, EINVAL },
+		{ "discard: offset far past the end", discard, SIZE_EXACT, ARG_BUFFER,
+		  0, end + 1024 * pg, pg, EINVAL },
+		{ "discard: NULL pointer", discard, SIZE_EXACT, ARG_NULL, 0, 0, pg, EFAULT },
+		{ "discard: unmapped pointer", discard, SIZE_EXACT, ARG_UNMAPPED, 0, 0, pg, EFAULT },
+		{ "discard: tail unmapped", discard, SIZE_EXACT, ARG_TAIL_UNMAPPED,
+		  0, 0, pg, EFAULT },
+
+		{ "unknown: number 0x7f", _IO(TOYMAP_IOC_MAGIC, 0x7f), SIZE_EXACT, ARG_BUFFER,
+		  0, 0, 0, ENOTTY },
+		{ "unknown: number 0x02", _IOWR(TOYMAP_IOC_MAGIC, 0x02, struct toymap_range),
+		  SIZE_EXACT, ARG_BUFFER, 0, 0, 0, ENOTTY },
+		{ "unknown: another magic", _IOWR(TOYMAP_IOC_MAGIC + 1, 0x00, struct toymap_info),
+		  SIZE_EXACT, ARG_BUFFER, 0, 0, 0, ENOTTY },
+	};
+	char *buf = mmap(NULL, 3 * pagesize, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, mprotect(buf + 2 * pagesize, pagesize, PROT_NONE));
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct ioctl_case *c = &cases[i];
+		int err = ioctl(obj->fd, c->cmd, ioctl_arg(buf, c)) < 0 ? errno : 0;
+
+		EXPECT_EQ(c->expect, err) TH_LOG("%s: expected %s, got %s", c->name,
+						 errno_name(c->expect), errno_name(err));
+	}
+	EXPECT_EQ(obj->size, INFO(obj).object_size) TH_LOG("the object changed");
+}
+
+/*
+ * The module cannot be unloaded while a process uses it: with an open
+ * descriptor, or with only a mapping left (descriptor closed).
+ */
+TEST_F(object, unload_refused_while_in_use)
+{
+	struct object *obj = &self->obj;
+	char *mem;
+	int ret;
+
+	SKIP_UNLESS_ROOT("unloading a module");
+	ret = toymap_unload();
+	ASSERT_EQ(-EBUSY, ret) TH_LOG("unload with an open fd: %s", toymap_kmod_strerror(ret));
+	ASSERT_TRUE(toymap_is_loaded());
+
+	mem = MAP_OBJECT(obj, 1, 0, RW, MAP_SHARED);
+	write_byte(mem, 'u');
+	ASSERT_EQ(0, close(obj->fd));
+	obj->fd = -1;
+	ret = toymap_unload();
+	ASSERT_EQ(-EBUSY, ret) TH_LOG("unload with a mapping: %s", toymap_kmod_strerror(ret));
+	ASSERT_TRUE(toymap_is_loaded());
+	EXPECT_EQ('u', read_byte(mem)) TH_LOG("the mapping broke");
+	ASSERT_EQ(0, munmap(mem, pagesize));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Tests run once through MAP_SHARED and once through MAP_PRIVATE.           */
+
+FIXTURE(mapping)
+{
+	struct object obj;
+};
+
+FIXTURE_VARIANT(mapping)
+{
+	int flags;		/* MAP_SHARED or MAP_PRIVATE */
+};
+
+FIXTURE_VARIANT_ADD(mapping, shared)
+{
+	.flags = MAP_SHARED,
+};
+
+FIXTURE_VARIANT_ADD(mapping, private)
+{
+	.flags = MAP_PRIVATE,
+};
+
+FIXTURE_SETUP(mapping)
+{
+	open_clean_object(_metadata, &self->obj);
+}
+
+FIXTURE_TEARDOWN(mapping)
+{
+	close_object(&self->obj);
+}
+
+/*
+ * Demand-zero: a large mapping holds no page until touched; each page
+ * touched is one new zero page of the object, nothing more.
+ */
+TEST_F(mapping, demand_zero)
+{
+	struct object *obj = &self->obj;
+	size_t len = obj->size < DEMAND_ZERO_MAP_MAX ? obj->size : DEMAND_ZERO_MAP_MAX;
+	size_t pages = len / pagesize, touched[] = { 0, pages / 2, pages - 1 };
+	struct toymap_info before, after;
+	char *mem;
+
+	before = INFO(obj);
+	mem = MAP_OBJECT(obj, pages, 0, RW, variant->flags);
+	EXPECT_EQ(0, toymap_mincore_count(mem, len));
+	EXPECT_EQ(0, NOW(INFO(obj), resident_pages));
+
+	for (size_t i = 0; i < ARRAY_SIZE(touched); i++) {
+		EXPECT_TRUE(mem_is(page_of(mem, touched[i]), 0, pagesize))
+			TH_LOG("page %zu is not zero", touched[i]);
+	}
+	after = INFO(obj);
+	EXPECT_EQ(3, toymap_mincore_count(mem, len));
+	EXPECT_EQ(3, NOW(after, resident_pages));
+	EXPECT_EQ(3, DELTA(after, before, zero_fills));
+	EXPECT_EQ(3, DELTA(after, before, faults));
+	EXPECT_EQ(3, DELTA(after, before, module_pages));
+	for (size_t i = 0; i < ARRAY_SIZE(touched); i++) {
+		EXPECT_TRUE(PTE(page_of(mem, touched[i])).file);
+	}
+}
+
+/*
+ * An mmap straddling the end of the object is allowed; the page inside reads
+ * zero, touching the page past the end raises SIGBUS.
+ */
+TEST_F(mapping, sigbus_past_end)
+{
+	struct object *obj = &self->obj;
+	char *mem = MAP_OBJECT(obj, 2, obj->size / pagesize - 1, RW, variant->flags);
+	struct toymap_info before, after;
+
+	before = INFO(obj);
+	EXPECT_TRUE(mem_is(mem, 0, pagesize)) TH_LOG("the object's last page is not zero");
+	EXPECT_EQ(SIGBUS, touch_in_child(page_of(mem, 1), false)) TH_LOG("reading past the end");
+	EXPECT_EQ(SIGBUS, touch_in_child(page_of(mem, 1), true)) TH_LOG("writing past the end");
+	after = INFO(obj);
+	EXPECT_EQ(2, DELTA(after, before, sigbus_faults));
+	EXPECT_EQ(1, NOW(after, resident_pages));
+}
+
+/* mmap: an offset+length that overflows and a zero length fail; past the end is allowed. */
+TEST_F(mapping, mmap_offsets_and_lengths)
+{
+	struct object *obj = &self->obj;
+	char *mem;
+	int err;
+
+	mem = mmap(NULL, 2 * pagesize, PROT_READ, variant->flags, obj->fd, -(off_t)pagesize);
+	err = mem == MAP_FAILED ? errno : 0;
+	EXPECT_TRUE(err == EOVERFLOW || err == EINVAL)
+		TH_LOG("offset+length overflows: %s", errno_name(err));
+
+	mem = mmap(NULL, 0, PROT_READ, variant->flags, obj->fd, 0);
+	err = mem == MAP_FAILED ? errno : 0;
+	EXPECT_EQ(EINVAL, err) TH_LOG("zero length: %s", errno_name(err));
+
+	mem = map_object(obj, 1, obj->size / pagesize + 16, PROT_READ, variant->flags);
+	ASSERT_NE(MAP_FAILED, mem) TH_LOG("mmap past the end: %s", strerror(errno));
+	EXPECT_EQ(SIGBUS, touch_in_child(mem, false));
+}
+
+/* A write to a PROT_READ mapping kills the writer; the object is unchanged. */
+TEST_F(mapping, write_to_readonly_mapping_segfaults)
+{
+	struct object *obj = &self->obj;
+	char *mem = MAP_OBJECT(obj, 1, 0, PROT_READ, variant->flags);
+	struct toymap_info before, after;
+
+	ASSERT_EQ(0, read_byte(mem));
+	before = INFO(obj);
+	EXPECT_EQ(SIGSEGV, touch_in_child(mem, true));
+	after = INFO(obj);
+	EXPECT_EQ(0, DELTA(after, before, page_mkwrites));
+	EXPECT_EQ(0, DELTA(after, before, cow_faults));
+	EXPECT_TRUE(mem_is(mem, 0, pagesize));
+}
+
+/* After munmap the address faults; what a shared write left stays in the object. */
+TEST_F(mapping, access_after_munmap_segfaults)
+{
+	struct object *obj = &self->obj;
+	char *mem = MAP_OBJECT(obj, 1, 0, RW, variant->flags);
+	char expect = variant->flags == MAP_SHARED ? 'x' : 0;
+
+	write_byte(mem, 'x');
+	ASSERT_EQ(0, munmap(mem, pagesize));
+	EXPECT_EQ(SIGSEGV, touch_in_child(mem, false));
+	mem = MAP_OBJECT(obj, 1, 0, PROT_READ, MAP_SHARED);
+	EXPECT_EQ(expect, read_byte(mem)) TH_LOG("what the object holds after munmap");
+}
+
+/* mremap cannot grow a mapping of the object (VM_DONTEXPAND), but can shrink it. */
+TEST_F(mapping, mremap_grow_refused_shrink_works)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info before, after;
+	char *mem, *moved;
+	int err;
+
+	before = INFO(obj);
+	mem = MAP_OBJECT(obj, 4, 0, RW, variant->flags);
+	for (size_t i = 0; i < 4; i++)
+		write_byte(page_of(mem, i), 'a' + i);
+
+	moved = mremap(mem, 4 * pagesize, 8 * pagesize, MREMAP_MAYMOVE);
+	err = moved == MAP_FAILED ? errno : 0;
+	EXPECT_EQ(EFAULT, err) TH_LOG("growing, may move: %s", errno_name(err));
+	moved = mremap(mem, 4 * pagesize, 8 * pagesize, 0);
+	err = moved == MAP_FAILED ? errno : 0;
+	EXPECT_EQ(EFAULT, err) TH_LOG("growing in place: %s", errno_name(err));
+
+	moved = mremap(mem, 4 * pagesize, 2 * pagesize, 0);
+	ASSERT_EQ(mem, moved) TH_LOG("shrinking: %s", strerror(errno));
+	EXPECT_EQ('a', read_byte(mem));
+	EXPECT_EQ('b', read_byte(page_of(mem, 1)));
+	EXPECT_EQ(SIGSEGV, touch_in_child(page_of(mem, 2), false)) TH_LOG("the cut-off part");
+	ASSERT_EQ(0, munmap(mem, 2 * pagesize));
+	after = INFO(obj);
+	EXPECT_EQ(DELTA(after, before, vma_opens), DELTA(after, before, vma_closes));
+}
+
+#define DISCARD_PAGES	4
+
+static int child_discard_view(const struct object *obj, int flags, struct sync_pipes *sp)
+{
+	char *mem = map_object(obj, DISCARD_PAGES, 0, PROT_READ, flags);
+	struct toymap_pte pte;
+
+	CHILD_CHECK(mem != MAP_FAILED, "mmap: %s", strerror(errno));
+	for (size_t i = 0; i < DISCARD_PAGES; i++)
+		CHILD_CHECK(read_byte(page_of(mem, i)) == (char)('d' + i),
+			    "page %zu: the data written by the parent not seen", i);
+	CHILD_CHECK(!sync_signal(sp), "parent gone");
+	CHILD_CHECK(!sync_wait(sp), "parent gone");
+	for (size_t i = 0; i < DISCARD_PAGES; i++) {
+		CHILD_CHECK(!toymap_pagemap(page_of(mem, i), &pte), "pagemap");
+		CHILD_CHECK(!pte.present, "page %zu still mapped in the child after DISCARD", i);
+	}
+	for (size_t i = 0; i < DISCARD_PAGES; i++) {
+		CHILD_CHECK(mem_is(page_of(mem, i), 0, pagesize),
+			    "page %zu not zero in the child after DISCARD", i);
+		CHILD_CHECK(!toymap_pagemap(page_of(mem, i), &pte), "pagemap");
+		CHILD_CHECK(pte.present && pte.file, "page %zu: not the object's page", i);
+	}
+	return 0;
+}
+
+/*
+ * DISCARD unmaps the range from every process that maps it and frees the
+ * pages; the next touch, in any process, is demand-zero again.
+ */
+TEST_F(mapping, discard_unmaps_everywhere)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info before, discarded, refilled;
+	struct sync_pipes sp;
+	char *writer;
+	pid_t pid;
+
+	writer = MAP_OBJECT(obj, DISCARD_PAGES, 0, RW, MAP_SHARED);
+	for (size_t i = 0; i < DISCARD_PAGES; i++)
+		memset(page_of(writer, i), 'd' + i, pagesize);
+	ASSERT_EQ(0, sync_open(&sp));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		sync_as_child(&sp);
+		_exit(child_discard_view(obj, variant->flags, &sp));
+	}
+	sync_as_parent(&sp);
+	ASSERT_EQ(0, sync_wait(&sp)) TH_LOG("the child failed before the discard");
+
+	before = INFO(obj);
+	ASSERT_EQ(0, toymap_discard(obj->fd, 0, DISCARD_PAGES * pagesize));
+	discarded = INFO(obj);
+	EXPECT_EQ(0, NOW(discarded, resident_pages));
+	EXPECT_EQ(DISCARD_PAGES, DELTA(discarded, before, discarded_pages));
+	EXPECT_EQ(-DISCARD_PAGES, DELTA(discarded, before, module_pages));
+	for (size_t i = 0; i < DISCARD_PAGES; i++) {
+		EXPECT_FALSE(PTE(page_of(writer, i)).present)
+			TH_LOG("page %zu still mapped in the parent after DISCARD", i);
+	}
+
+	ASSERT_EQ(0, sync_signal(&sp));
+	ASSERT_CHILD_OK(pid);
+	sync_close(&sp);
+	refilled = INFO(obj);
+	EXPECT_EQ(DISCARD_PAGES, DELTA(refilled, discarded, zero_fills));
+	EXPECT_TRUE(mem_is(writer, 0, DISCARD_PAGES * pagesize));
+}
+
+/*
+ * Every VMA the module sees opened (mmap, the fork copy, the pieces of a
+ * split) is closed again once all is unmapped.
+ */
+TEST_F(mapping, vma_opens_equal_closes)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info before, mapped, forked, after;
+	char *mem;
+	pid_t pid;
+
+	before = INFO(obj);
+	mem = MAP_OBJECT(obj, 4, 0, RW, variant->flags);
+	mapped = INFO(obj);
+	EXPECT_EQ(1, DELTA(mapped, before, vma_opens));
+	EXPECT_EQ(0, DELTA(mapped, before, vma_closes));
+	write_byte(mem, 1);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(read_byte(mem) == 1 ? 0 : 1);
+	ASSERT_CHILD_OK(pid);
+	forked = INFO(obj);
+	EXPECT_EQ(1, DELTA(forked, mapped, vma_opens)) TH_LOG("the child's copy");
+	EXPECT_EQ(1, DELTA(forked, mapped, vma_closes)) TH_LOG("the child's copy");
+
+	ASSERT_EQ(0, mprotect(page_of(mem, 1), pagesize, PROT_READ));	/* split in three */
+	ASSERT_EQ(0, munmap(mem, 4 * pagesize));
+	after = INFO(obj);
+	EXPECT_LE(4, DELTA(after, before, vma_opens));
+	EXPECT_EQ(DELTA(after, before, vma_opens), DELTA(after, before, vma_closes));
+}
+
+#define AROUND_PAGES	64
+
+/* Read each page of a new mapping of the first AROUND_PAGES pages; return the counters' growth. */
+static int read_fresh_mapping(const struct object *obj, int flags, struct toymap_info *before,
+			      struct toymap_info *after)
+{
+	char *mem = map_object(obj, AROUND_PAGES, 0, PROT_READ, flags);
+
+	if (mem == MAP_FAILED || toymap_get_info(obj->fd, before))
+		return -1;
+	for (size_t i = 0; i < AROUND_PAGES; i++)
+		read_byte(page_of(mem, i));
+	if (toymap_get_info(obj->fd, after))
+		return -1;
+	return munmap(mem, AROUND_PAGES * pagesize);
+}
+
+/*
+ * Pages made resident by an earlier mapping: with fault_around=0 each read
+ * of a new mapping costs one .fault call; with fault_around=1 .map_pages
+ * maps neighbours, so fewer faults reach .fault.
+ */
+TEST_F(mapping, fault_around)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info before, after, made;
+
+	SKIP_UNLESS_ROOT("setting the fault_around parameter");
+	ASSERT_EQ(0, read_fresh_mapping(obj, variant->flags, &before, &made));
+	ASSERT_EQ(AROUND_PAGES, DELTA(made, before, zero_fills));
+
+	SET_PARAM(PARAM_FAULT_AROUND, "0");
+	ASSERT_EQ(0, read_fresh_mapping(obj, variant->flags, &before, &after));
+	EXPECT_EQ(AROUND_PAGES, DELTA(after, before, faults));
+	EXPECT_EQ(0, DELTA(after, before, fault_around_hits));
+	EXPECT_EQ(0, DELTA(after, before, zero_fills));
+
+	SET_PARAM(PARAM_FAULT_AROUND, "1");
+	ASSERT_EQ(0, read_fresh_mapping(obj, variant->flags, &before, &after));
+	EXPECT_GT(AROUND_PAGES, DELTA(after, before, faults));
+	EXPECT_LT(0, DELTA(after, before, fault_around_hits));
+	EXPECT_LT(0, DELTA(after, before, fault_around_calls));
+	EXPECT_EQ(0, DELTA(after, before, zero_fills));
+	EXPECT_EQ(AROUND_PAGES, NOW(after, resident_pages));
+}
+
+#define RACE_PAGES	256
+#define RACERS		2	/* threads per process, two processes */
+
+/**
+ * struct racer - one thread faulting the same pages as all the others
+ * @mem:	the mapping, RACE_PAGES pages
+ * @id:		0 .. 2 * RACERS - 1: the byte of each page it writes
+ * @write:	write (MAP_SHARED) or read (MAP_PRIVATE: the object's frames)
+ * @go_fd:	read end of the pipe that starts every racer at once
+ * @failed:	set when the start signal never came
+ */
+struct racer {
+	char *mem;
+	int id;
+	bool write;
+	int go_fd;
+	bool failed;
+};
+
+static void *racer_run(void *arg)
+{
+	struct racer *r = arg;
+	char go;
+
+	if (read_full(r->go_fd, &go, 1)) {
+		r->failed = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < RACE_PAGES; i++) {
+		if (r->write)
+			write_byte(page_of(r->mem, i) + r->id, 1 + r->id);
+		else
+			read_byte(page_of(r->mem, i) + r->id);
+	}
+	return NULL;
+}
+
+/* Start RACERS threads waiting on @go_fd; 0 or -1. */
+static int racers_start(struct racer *r, pthread_t *threads, char *mem, bool write,
+			int first_id, int go_fd)
+{
+	for (int i = 0; i < RACERS; i++) {
+		r[i] = (struct racer){ .mem = mem, .id = first_id + i, .write = write,
+				       .go_fd = go_fd };
+		if (pthread_create(&threads[i], NULL, racer_run, &r[i]))
+			return -1;
+	}
+	return 0;
+}
+
+static int racers_join(struct racer *r, pthread_t *threads)
+{
+	int ret = 0;
+
+	for (int i = 0; i < RACERS; i++) {
+		pthread_join(threads[i], NULL);
+		if (r[i].failed)
+			ret = -1;
+	}
+	return ret;
+}
+
+static int child_race(char *mem, bool write, int go_fd, struct sync_pipes *sp)
+{
+	static struct toymap_pte ptes[RACE_PAGES];
+	struct racer r[RACERS];
+	pthread_t threads[RACERS];
+
+	CHILD_CHECK(!racers_start(r, threads, mem, write, RACERS, go_fd), "pthread_create");
+	CHILD_CHECK(!sync_signal(sp), "parent gone");
+	CHILD_CHECK(!racers_join(r, threads), "no start signal");
+	for (size_t i = 0; i < RACE_PAGES; i++)
+		CHILD_CHECK(!toymap_pagemap(page_of(mem, i), &ptes[i]), "pagemap");
+	CHILD_CHECK(!sync_send(sp, ptes, sizeof(ptes)), "parent gone");
+	return 0;
+}
+
+/*
+ * Two threads in each of two processes fault the same pages at once: the
+ * object holds exactly one page per offset, and every racer maps it.
+ */
+TEST_F_TIMEOUT(mapping, concurrent_faults_one_page_per_offset, LONG_TIMEOUT)
+{
+	static struct toymap_pte child_ptes[RACE_PAGES];
+	struct object *obj = &self->obj;
+	bool write = variant->flags == MAP_SHARED;
+	char *mem = MAP_OBJECT(obj, RACE_PAGES, 0, RW, variant->flags);
+	const char go[2 * RACERS] = { 0 };
+	struct toymap_info before, after;
+	pthread_t threads[RACERS];
+	struct racer r[RACERS];
+	struct sync_pipes sp;
+	int go_pipe[2];
+	pid_t pid;
+
+	before = INFO(obj);
+	ASSERT_EQ(0, pipe(go_pipe));
+	ASSERT_EQ(0, sync_open(&sp));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(go_pipe[1]);
+		sync_as_child(&sp);
+		_exit(child_race(mem, write, go_pipe[0], &sp));
+	}
+	sync_as_parent(&sp);
+	ASSERT_EQ(0, racers_start(r, threads, mem, write, 0, go_pipe[0]));
+	ASSERT_EQ(0, sync_wait(&sp)) TH_LOG("the child could not start its threads");
+	ASSERT_EQ(0, write_full(go_pipe[1], go, sizeof(go)));
+	ASSERT_EQ(0, racers_join(r, threads));
+	ASSERT_EQ(0, sync_recv(&sp, child_ptes, sizeof(child_ptes)));
+	ASSERT_CHILD_OK(pid);
+	sync_close(&sp);
+
+	after = INFO(obj);
+	EXPECT_EQ(RACE_PAGES, NOW(after, resident_pages));
+	EXPECT_EQ(RACE_PAGES, DELTA(after, before, zero_fills));
+	EXPECT_EQ(RACE_PAGES, DELTA(after, before, module_pages));
+	for (size_t i = 0; i < RACE_PAGES; i++) {
+		char *page = page_of(mem, i);
+
+		for (int id = 0; write && id < 2 * RACERS; id++) {
+			ASSERT_EQ(1 + id, read_byte(page + id))
+				TH_LOG("page %zu: racer %d's write lost", i, id);
+		}
+		ASSERT_SAME_FRAME(obj, PTE(page), child_ptes[i]);
+	}
+	SKIP_IF_FRAMES_UNCHECKED(obj);
+}
+
+/* ------------------------------------------------------------------------ */
+/* vmsplice and COW, after tools/testing/selftests/mm/cow.c, on a private   */
+/* mapping whose page is either a private copy or the object's own page.    */
+
+FIXTURE(cow_vmsplice)
+{
+	struct object obj;
+	char *view;		/* MAP_SHARED: what the object holds */
+	char *mem;		/* MAP_PRIVATE: the page spliced */
+	char old[MAX_PAGE_SIZE];	/* @mem's bytes before anyone writes */
+};
+
+FIXTURE_VARIANT(cow_vmsplice)
+{
+	bool private_copy;	/* @mem was written (an anonymous COW copy) */
+};
+
+FIXTURE_VARIANT_ADD(cow_vmsplice, private_copy)
+{
+	.private_copy = true,
+};
+
+FIXTURE_VARIANT_ADD(cow_vmsplice, object_page)
+{
+	.private_copy = false,
+};
+
+FIXTURE_SETUP(cow_vmsplice)
+{
+	struct object *obj = &self->obj;
+
+	open_clean_object(_metadata, obj);
+	ASSERT_LE(pagesize, sizeof(self->old));
+	self->view = MAP_OBJECT(obj, 1, 0, RW, MAP_SHARED);
+	memset(self->view, 'o', pagesize);
+	self->mem = MAP_OBJECT(obj, 1, 0, RW, MAP_PRIVATE);
+	if (variant->private_copy) {
+		memset(self->mem, 'v', pagesize);
+	} else {
+		ASSERT_EQ('o', read_byte(self->mem));
+	}
+	ASSERT_EQ(!variant->private_copy, PTE(self->mem).file);
+	memcpy(self->old, self->mem, pagesize);
+}
+
+FIXTURE_TEARDOWN(cow_vmsplice)
+{
+	close_object(&self->obj);
+}
+
+static int child_write_when_told(char *mem, struct sync_pipes *sp)
+{
+	CHILD_CHECK(!sync_signal(sp), "parent gone");
+	CHILD_CHECK(!sync_wait(sp), "parent gone");
+	memset(mem, 0xff, pagesize);
+	return 0;
+}
+
+/*
+ * The parent vmsplices its private page into a pipe after fork, unmaps it,
+ * and the child writes to its copy: the pipe must still hold the old bytes.
+ */
+TEST_F(cow_vmsplice, vmsplice_in_parent_after_fork)
+{
+	struct iovec iov = { .iov_base = self->mem, .iov_len = pagesize };
+	char spliced[sizeof(self->old)];
+	struct sync_pipes sp;
+	int fds[2];
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(fds));
+	ASSERT_EQ(0, sync_open(&sp));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		sync_as_child(&sp);
+		_exit(child_write_when_told(self->mem, &sp));
+	}
+	sync_as_parent(&sp);
+	ASSERT_EQ((ssize_t)pagesize, vmsplice(fds[1], &iov, 1, 0))
+		TH_LOG("vmsplice: %s", strerror(errno));
+	ASSERT_EQ(0, sync_wait(&sp));
+	ASSERT_EQ(0, munmap(self->mem, pagesize));
+	ASSERT_EQ(0, sync_signal(&sp));
+	ASSERT_CHILD_OK(pid);
+	sync_close(&sp);
+
+	ASSERT_EQ(0, read_full(fds[0], spliced, pagesize));
+	EXPECT_EQ(0, memcmp(self->old, spliced, pagesize))
+		TH_LOG("leak from child into parent: the pipe holds the child's write");
+	EXPECT_TRUE(mem_is(self->view, 'o', pagesize)) TH_LOG("the child's write reached the object");
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static int child_vmsplice(char *mem, const char *old, struct sync_pipes *sp)
+{
+	struct iovec iov = { .iov_base = mem, .iov_len = pagesize };
+	char spliced[MAX_PAGE_SIZE];
+	int fds[2];
+
+	CHILD_CHECK(!pipe(fds), "pipe: %s", strerror(errno));
+	CHILD_CHECK(vmsplice(fds[1], &iov, 1, 0) == (ssize_t)pagesize,
+		    "vmsplice: %s", strerror(errno));
+	CHILD_CHECK(!munmap(mem, pagesize), "munmap");
+	CHILD_CHECK(!sync_signal(sp), "parent gone");
+	CHILD_CHECK(!sync_wait(sp), "parent gone");
+	CHILD_CHECK(!read_full(fds[0], spliced, pagesize), "reading the pipe");
+	CHILD_CHECK(!memcmp(old, spliced, pagesize),
+		    "leak from parent into child: the pipe holds the parent's write");
+	return 0;
+}
+
+/*
+ * The child vmsplices its (inherited) private page into a pipe and unmaps
+ * it; the parent writes: the child's pipe must still hold the old bytes.
+ */
+TEST_F(cow_vmsplice, vmsplice_in_child)
+{
+	struct sync_pipes sp;
+	pid_t pid;
+
+	ASSERT_EQ(0, sync_open(&sp));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		sync_as_child(&sp);
+		_exit(child_vmsplice(self->mem, self->old, &sp));
+	}
+	sync_as_parent(&sp);
+	ASSERT_EQ(0, sync_wait(&sp)) TH_LOG("the child failed to vmsplice");
+	memset(self->mem, 0xff, pagesize);
+	ASSERT_EQ(0, sync_signal(&sp));
+	ASSERT_CHILD_OK(pid);
+	sync_close(&sp);
+	EXPECT_FALSE(PTE(self->mem).file);
+	EXPECT_TRUE(mem_is(self->view, 'o', pagesize)) TH_LOG("the parent's write reached the object");
+}
+
+TEST_HARNESS_MAIN
