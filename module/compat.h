@@ -21,6 +21,15 @@ static inline void toymap_vm_flags_set(struct vm_area_struct *vma, vm_flags_t fl
 #endif
 }
 
+static inline void toymap_vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_clear(vma, flags);
+#else
+	vma->vm_flags &= ~flags;
+#endif
+}
+
 /*
  * toymap_lock_folio - find and lock the folio at @index, or NULL if absent.
  * filemap_lock_folio() returns NULL before 6.3 and ERR_PTR(-ENOENT) since.

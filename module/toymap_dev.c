@@ -4,10 +4,11 @@
  *
  * /dev/toymap0 .. /dev/toymapN-1 are memory objects in the sense of CS:APP
  * chapter 9: mmap() one MAP_SHARED and every process shares its frames, map it
- * MAP_PRIVATE and writes are copied on write.  Pages are demand-zero.  This
- * file holds the module's parameters, the devices, the ioctls and the pseudo
- * filesystem whose inodes carry each object's page cache; toymap_vm.c holds
- * mmap and the fault path.
+ * MAP_PRIVATE and writes are copied on write.  Pages are demand-zero, or come
+ * from a section of a file attached to the object.  This file holds the
+ * module's parameters, the devices, the ioctls and the pseudo filesystem
+ * whose inodes carry each object's page cache; toymap_vm.c holds mmap and the
+ * fault path, toymap_backing.c the backing file, write-back and the swap file.
  */
 
 #include <linux/fs.h>
@@ -115,39 +116,79 @@ static int toymap_open(struct inode *inode, struct file *file)
 	file->private_data = obj;
 	/* Every open of the object shares one page cache and one i_mmap tree. */
 	file->f_mapping = obj->inode->i_mapping;
+	atomic_inc(&obj->opens);
 	return 0;
+}
+
+/* The last close (every mapping is gone too) writes dirty pages back. */
+static int toymap_release(struct inode *inode, struct file *file)
+{
+	struct toymap_object *obj = file->private_data;
+	int err;
+
+	if (!atomic_dec_and_test(&obj->opens))
+		return 0;
+	err = toymap_sync(obj, 0, LLONG_MAX);
+	if (err)
+		pr_warn("toymap%u: write-back at the last close failed: %d\n", obj->index, err);
+	return 0;
+}
+
+/* fsync() on the device, and msync(MS_SYNC) of a shared mapping. */
+static int toymap_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	return toymap_sync(file->private_data, start, end);
 }
 
 /*
  * toymap_copy_arg - copy in an ioctl argument that starts with "__u32 size"
  *
- * openat2() rules: a size below the struct we know or above a page is
- * EINVAL; bytes past the struct we know must be zero (EINVAL otherwise).
+ * openat2() rules: a size below @min_size (the first published layout) or
+ * above a page is EINVAL; a smaller known size leaves the newer fields zero;
+ * bytes past the struct we know must be zero (EINVAL otherwise).
+ *
+ * Return: the caller's size, or -errno.
  */
-static int toymap_copy_arg(void *karg, size_t ksize, const void __user *uarg)
+static int toymap_copy_arg(void *karg, size_t ksize, size_t min_size, const void __user *uarg)
 {
 	u32 usize;
 	int err;
 
 	if (get_user(usize, (const u32 __user *)uarg))
 		return -EFAULT;
-	if (usize < ksize || usize > PAGE_SIZE)
+	if (usize < min_size || usize > PAGE_SIZE)
 		return -EINVAL;
 	err = copy_struct_from_user(karg, ksize, uarg, usize);
-	return err == -E2BIG ? -EINVAL : err;
+	if (err)
+		return err == -E2BIG ? -EINVAL : err;
+	return usize;
 }
 
 static long toymap_ioc_info(struct toymap_object *obj, void __user *uarg)
 {
+	u64 backing_offset, backing_length;
+	u32 backing_flags = 0;
 	struct toymap_info info;
-	int err;
+	int usize;
 
-	err = toymap_copy_arg(&info, sizeof(info), uarg);
-	if (err)
-		return err;
+	usize = toymap_copy_arg(&info, sizeof(info), TOYMAP_INFO_SIZE_VER0, uarg);
+	if (usize < 0)
+		return usize;
+
+	/* A snapshot of the settings; they change under obj->lock. */
+	mutex_lock(&obj->lock);
+	if (obj->backing)
+		backing_flags |= TOYMAP_BACKING_FILE;
+	if (obj->backing && obj->readonly)
+		backing_flags |= TOYMAP_BACKING_READONLY;
+	if (obj->swap)
+		backing_flags |= TOYMAP_BACKING_SWAP;
+	backing_offset = obj->backing_offset;
+	backing_length = obj->backing_length;
+	mutex_unlock(&obj->lock);
 
 	info = (struct toymap_info) {
-		.size			= sizeof(info),
+		.size			= min_t(u32, usize, sizeof(info)),
 		.index			= obj->index,
 		.object_size		= i_size_read(obj->inode),
 		.resident_pages		= READ_ONCE(obj->inode->i_mapping->nrpages),
@@ -163,29 +204,96 @@ static long toymap_ioc_info(struct toymap_object *obj, void __user *uarg)
 		.discarded_pages	= toymap_stat(obj, TOYMAP_STAT_DISCARDED_PAGES),
 		.module_pages		= toymap_pages_held(),
 		.max_pages		= toymap_page_limit(),
+		.backing_flags		= backing_flags,
+		.backing_offset		= backing_offset,
+		.backing_length		= backing_length,
+		.file_reads		= toymap_stat(obj, TOYMAP_STAT_FILE_READS),
+		.write_backs		= toymap_stat(obj, TOYMAP_STAT_WRITE_BACKS),
+		.swap_outs		= toymap_stat(obj, TOYMAP_STAT_SWAP_OUTS),
+		.swap_ins		= toymap_stat(obj, TOYMAP_STAT_SWAP_INS),
+		.evictions		= toymap_stat(obj, TOYMAP_STAT_EVICTIONS),
+		.swapped_pages		= atomic_long_read(&obj->nr_swapped),
 	};
-	/* A larger caller struct keeps its (zero) tail. */
-	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+	/* As much as the caller's struct holds; a larger one keeps its zero tail. */
+	return copy_to_user(uarg, &info, info.size) ? -EFAULT : 0;
+}
+
+/* A page-aligned, non-empty range inside the object, and no flags. */
+static int toymap_check_range(struct toymap_object *obj, u32 flags, u64 offset, u64 length)
+{
+	u64 size = i_size_read(obj->inode);
+
+	if (flags)
+		return -EINVAL;
+	if (!length || !PAGE_ALIGNED(offset) || !PAGE_ALIGNED(length))
+		return -EINVAL;
+	if (offset > size || length > size - offset)
+		return -EINVAL;
+	return 0;
 }
 
 static long toymap_ioc_discard(struct toymap_object *obj, void __user *uarg)
 {
-	u64 size = i_size_read(obj->inode);
 	struct toymap_range range;
 	int err;
 
-	err = toymap_copy_arg(&range, sizeof(range), uarg);
+	err = toymap_copy_arg(&range, sizeof(range), sizeof(range), uarg);
+	if (err < 0)
+		return err;
+	err = toymap_check_range(obj, range.flags, range.offset, range.length);
 	if (err)
 		return err;
-	if (range.flags)
-		return -EINVAL;
-	if (!range.length || !PAGE_ALIGNED(range.offset) || !PAGE_ALIGNED(range.length))
-		return -EINVAL;
-	if (range.offset > size || range.length > size - range.offset)
-		return -EINVAL;
 
 	toymap_discard(obj, range.offset, range.length);
 	return 0;
+}
+
+static long toymap_ioc_attach(struct toymap_object *obj, void __user *uarg)
+{
+	struct toymap_attach attach;
+	int err;
+
+	err = toymap_copy_arg(&attach, sizeof(attach), sizeof(attach), uarg);
+	return err < 0 ? err : toymap_attach(obj, &attach);
+}
+
+static long toymap_ioc_detach(struct toymap_object *obj, void __user *uarg)
+{
+	struct toymap_detach detach;
+	int err;
+
+	err = toymap_copy_arg(&detach, sizeof(detach), sizeof(detach), uarg);
+	if (err < 0)
+		return err;
+	return detach.flags ? -EINVAL : toymap_detach(obj);
+}
+
+static long toymap_ioc_set_swap(struct toymap_object *obj, void __user *uarg)
+{
+	struct toymap_swap swap;
+	int err;
+
+	err = toymap_copy_arg(&swap, sizeof(swap), sizeof(swap), uarg);
+	return err < 0 ? err : toymap_set_swap(obj, &swap);
+}
+
+static long toymap_ioc_evict(struct toymap_object *obj, void __user *uarg)
+{
+	struct toymap_evict evict;
+	int err;
+
+	err = toymap_copy_arg(&evict, sizeof(evict), sizeof(evict), uarg);
+	if (err < 0)
+		return err;
+	err = toymap_check_range(obj, evict.flags, evict.offset, evict.length);
+	if (err)
+		return err;
+
+	err = toymap_evict(obj, &evict);
+	if (err)
+		return err;
+	evict.size = sizeof(evict);
+	return copy_to_user(uarg, &evict, sizeof(evict)) ? -EFAULT : 0;
 }
 
 /* The size bits of a command are ignored: the struct's size field is its version. */
@@ -201,6 +309,14 @@ static long toymap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return toymap_ioc_info(obj, uarg);
 	case TOYMAP_IOC_BASE(TOYMAP_IOC_DISCARD):
 		return toymap_ioc_discard(obj, uarg);
+	case TOYMAP_IOC_BASE(TOYMAP_IOC_ATTACH):
+		return toymap_ioc_attach(obj, uarg);
+	case TOYMAP_IOC_BASE(TOYMAP_IOC_DETACH):
+		return toymap_ioc_detach(obj, uarg);
+	case TOYMAP_IOC_BASE(TOYMAP_IOC_SET_SWAP):
+		return toymap_ioc_set_swap(obj, uarg);
+	case TOYMAP_IOC_BASE(TOYMAP_IOC_EVICT):
+		return toymap_ioc_evict(obj, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -209,6 +325,8 @@ static long toymap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 static const struct file_operations toymap_fops = {
 	.owner		= THIS_MODULE,
 	.open		= toymap_open,
+	.release	= toymap_release,
+	.fsync		= toymap_fsync,
 	.mmap		= toymap_mmap,
 	.unlocked_ioctl	= toymap_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
@@ -223,6 +341,7 @@ static void toymap_object_release(struct device *dev)
 	/* The inode's eviction truncates its page cache: every page is freed. */
 	if (obj->inode)
 		iput(obj->inode);
+	toymap_backing_release(obj);
 	kfree(obj);
 }
 
@@ -236,6 +355,9 @@ static struct toymap_object *toymap_object_create(unsigned int index)
 		return ERR_PTR(-ENOMEM);
 
 	obj->index = index;
+	mutex_init(&obj->lock);
+	spin_lock_init(&obj->map_lock);
+	xa_init(&obj->swapped);
 	device_initialize(&obj->dev);
 	obj->dev.class = &toymap_class;
 	obj->dev.devt = MKDEV(MAJOR(toymap_devt), index);

@@ -11,6 +11,9 @@
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
 
 /* Per-object counters, reported by TOYMAP_IOC_INFO (see struct toymap_info). */
 enum toymap_stat {
@@ -24,16 +27,24 @@ enum toymap_stat {
 	TOYMAP_STAT_VMA_CLOSES,
 	TOYMAP_STAT_SIGBUS_FAULTS,
 	TOYMAP_STAT_DISCARDED_PAGES,
+	TOYMAP_STAT_FILE_READS,
+	TOYMAP_STAT_WRITE_BACKS,
+	TOYMAP_STAT_SWAP_OUTS,
+	TOYMAP_STAT_SWAP_INS,
+	TOYMAP_STAT_EVICTIONS,
 	TOYMAP_NR_STATS
 };
 
 /* What one fault found or did: the trace's "outcome". */
 enum toymap_outcome {
 	TOYMAP_ZERO_FILL,	/* no page yet: allocated and zeroed one */
+	TOYMAP_FILE_READ,	/* no page yet: filled from the backing file */
+	TOYMAP_SWAP_IN,		/* no page yet: read back from the swap file */
 	TOYMAP_RESIDENT,	/* the page was already in the object */
 	TOYMAP_SIGBUS_EOF,	/* offset at or past the end of the object */
 	TOYMAP_SIGBUS_LIMIT,	/* the module holds max_pages already */
 	TOYMAP_ALLOC_FAILED,	/* no memory for a new page */
+	TOYMAP_READ_FAILED,	/* the file or swap file could not be read */
 };
 
 /**
@@ -45,16 +56,44 @@ enum toymap_outcome {
  *		object size.  Every open file points f_mapping here, so all
  *		mappings of the object share pages and one i_mmap tree.
  * @index:	N of /dev/toymapN
+ * @opens:	open files of the object; the last close writes back
+ * @lock:	serialises attach, detach, set-swap, evict, discard and
+ *		write-back, and protects changes of @backing, @swap and their
+ *		settings
+ * @map_lock:	protects @live_vmas and @readonly, so that attach and mmap
+ *		agree on whether the object is mapped and may be written
+ * @live_vmas:	mappings of the object that exist now
+ * @readonly:	the backing file was opened read-only: no shared writes
+ * @backing:	the backing file, or NULL for an anonymous object
+ * @backing_offset: byte offset of the section in @backing
+ * @backing_length: bytes of the section
+ * @swap:	the swap file for dirty anonymous pages, or NULL
+ * @swapped:	pages with a copy in @swap (at index * PAGE_SIZE)
+ * @nr_swapped:	entries in @swapped
  * @stats:	monotonic counters, indexed by enum toymap_stat
  *
- * Faults and truncation-like operations (discard) are serialised by the
- * mapping's invalidate_lock: shared in the fault path, exclusive in discard.
+ * Lock order: @lock, then the mapping's invalidate_lock, then @map_lock.
+ * Faults take the invalidate_lock shared and read @backing, @swap and their
+ * settings under it; changes to those take it exclusive (and @lock).
+ * Write-back (kernel_write) runs under @lock only, never under the
+ * invalidate_lock, since a fault holds that one inside mmap_lock.
  */
 struct toymap_object {
 	struct device dev;
 	struct cdev cdev;
 	struct inode *inode;
 	unsigned int index;
+	atomic_t opens;
+	struct mutex lock;		/* protects backing and swap settings */
+	spinlock_t map_lock;		/* protects live_vmas, readonly */
+	unsigned long live_vmas;
+	bool readonly;
+	struct file *backing;
+	loff_t backing_offset;
+	loff_t backing_length;
+	struct file *swap;
+	struct xarray swapped;
+	atomic_long_t nr_swapped;
 	atomic64_t stats[TOYMAP_NR_STATS];
 };
 
@@ -90,5 +129,19 @@ extern const struct address_space_operations toymap_aops;
 int toymap_mmap(struct file *file, struct vm_area_struct *vma);
 unsigned long toymap_discard(struct toymap_object *obj, loff_t start, loff_t len);
 long toymap_pages_held(void);
+
+/* toymap_backing.c */
+struct toymap_attach;
+struct toymap_evict;
+struct toymap_swap;
+int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, pgoff_t index,
+		      enum toymap_outcome *outcome);
+int toymap_attach(struct toymap_object *obj, const struct toymap_attach *arg);
+int toymap_detach(struct toymap_object *obj);
+int toymap_set_swap(struct toymap_object *obj, const struct toymap_swap *arg);
+int toymap_evict(struct toymap_object *obj, struct toymap_evict *arg);
+int toymap_sync(struct toymap_object *obj, loff_t start, loff_t end);
+void toymap_forget_swapped(struct toymap_object *obj, pgoff_t first, pgoff_t last);
+void toymap_backing_release(struct toymap_object *obj);
 
 #endif /* TOYMAP_INTERNAL_H */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Tracepoints of system "toymap": one per fault, fault-around, page_mkwrite
- * and discard.  Numeric fields only, so the format is the same on every
- * kernel.  Enable with:  echo 1 > /sys/kernel/tracing/events/toymap/enable
+ * Tracepoints of system "toymap": one per fault, fault-around, page_mkwrite,
+ * discard, write-back (to the file or the swap file) and eviction.  Numeric
+ * fields only, so the format is the same on every kernel.  Enable with:
+ *   echo 1 > /sys/kernel/tracing/events/toymap/enable
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM toymap
@@ -16,10 +17,13 @@
 
 /* enum toymap_outcome, named in the trace output. */
 TRACE_DEFINE_ENUM(TOYMAP_ZERO_FILL);
+TRACE_DEFINE_ENUM(TOYMAP_FILE_READ);
+TRACE_DEFINE_ENUM(TOYMAP_SWAP_IN);
 TRACE_DEFINE_ENUM(TOYMAP_RESIDENT);
 TRACE_DEFINE_ENUM(TOYMAP_SIGBUS_EOF);
 TRACE_DEFINE_ENUM(TOYMAP_SIGBUS_LIMIT);
 TRACE_DEFINE_ENUM(TOYMAP_ALLOC_FAILED);
+TRACE_DEFINE_ENUM(TOYMAP_READ_FAILED);
 
 TRACE_EVENT(toymap_fault,
 	TP_PROTO(unsigned int dev, unsigned long address, unsigned long pgoff,
@@ -49,10 +53,13 @@ TRACE_EVENT(toymap_fault,
 		  __entry->shared ? "shared" : "private", __entry->cow,
 		  __print_symbolic(__entry->outcome,
 				   { TOYMAP_ZERO_FILL, "zero-fill" },
+				   { TOYMAP_FILE_READ, "file-read" },
+				   { TOYMAP_SWAP_IN, "swap-in" },
 				   { TOYMAP_RESIDENT, "resident" },
 				   { TOYMAP_SIGBUS_EOF, "sigbus-past-end" },
 				   { TOYMAP_SIGBUS_LIMIT, "sigbus-max-pages" },
-				   { TOYMAP_ALLOC_FAILED, "alloc-failed" }))
+				   { TOYMAP_ALLOC_FAILED, "alloc-failed" },
+				   { TOYMAP_READ_FAILED, "read-failed" }))
 );
 
 TRACE_EVENT(toymap_fault_around,
@@ -113,6 +120,54 @@ TRACE_EVENT(toymap_discard,
 	),
 	TP_printk("toymap%u pgoff=%lu nr=%lu freed=%lu",
 		  __entry->dev, __entry->start, __entry->nr, __entry->freed)
+);
+
+TRACE_EVENT(toymap_writeback,
+	TP_PROTO(unsigned int dev, unsigned long pgoff, unsigned long bytes, bool to_swap),
+	TP_ARGS(dev, pgoff, bytes, to_swap),
+	TP_STRUCT__entry(
+		__field(unsigned int, dev)
+		__field(unsigned long, pgoff)
+		__field(unsigned long, bytes)
+		__field(bool, to_swap)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->pgoff = pgoff;
+		__entry->bytes = bytes;
+		__entry->to_swap = to_swap;
+	),
+	TP_printk("toymap%u pgoff=%lu bytes=%lu to=%s",
+		  __entry->dev, __entry->pgoff, __entry->bytes,
+		  __entry->to_swap ? "swap" : "file")
+);
+
+TRACE_EVENT(toymap_evict,
+	TP_PROTO(unsigned int dev, unsigned long start, unsigned long nr,
+		 unsigned long dropped, unsigned long long written_back,
+		 unsigned long long swapped_out, unsigned long long kept),
+	TP_ARGS(dev, start, nr, dropped, written_back, swapped_out, kept),
+	TP_STRUCT__entry(
+		__field(unsigned int, dev)
+		__field(unsigned long, start)
+		__field(unsigned long, nr)
+		__field(unsigned long, dropped)
+		__field(unsigned long long, written_back)
+		__field(unsigned long long, swapped_out)
+		__field(unsigned long long, kept)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->start = start;
+		__entry->nr = nr;
+		__entry->dropped = dropped;
+		__entry->written_back = written_back;
+		__entry->swapped_out = swapped_out;
+		__entry->kept = kept;
+	),
+	TP_printk("toymap%u pgoff=%lu nr=%lu dropped=%lu written_back=%llu swapped_out=%llu kept=%llu",
+		  __entry->dev, __entry->start, __entry->nr, __entry->dropped,
+		  __entry->written_back, __entry->swapped_out, __entry->kept)
 );
 
 #endif /* _TOYMAP_TRACE_H */

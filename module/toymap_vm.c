@@ -27,16 +27,26 @@ static atomic_long_t toymap_nr_pages = ATOMIC_LONG_INIT(0);
 
 static const char * const toymap_outcome_names[] = {
 	[TOYMAP_ZERO_FILL]	= "zero-fill",
+	[TOYMAP_FILE_READ]	= "file-read",
+	[TOYMAP_SWAP_IN]	= "swap-in",
 	[TOYMAP_RESIDENT]	= "resident",
 	[TOYMAP_SIGBUS_EOF]	= "sigbus",
 	[TOYMAP_SIGBUS_LIMIT]	= "sigbus",
 	[TOYMAP_ALLOC_FAILED]	= "allocation failed",
+	[TOYMAP_READ_FAILED]	= "sigbus, the file read failed",
 };
 
 long toymap_pages_held(void)
 {
 	return atomic_long_read(&toymap_nr_pages);
 }
+
+/* The counter of each way a new page is filled. */
+static const enum toymap_stat toymap_fill_stat[] = {
+	[TOYMAP_ZERO_FILL]	= TOYMAP_STAT_ZERO_FILLS,
+	[TOYMAP_FILE_READ]	= TOYMAP_STAT_FILE_READS,
+	[TOYMAP_SWAP_IN]	= TOYMAP_STAT_SWAP_INS,
+};
 
 /* Reserve one page of the module's max_pages budget. */
 static bool toymap_reserve_page(void)
@@ -57,11 +67,12 @@ static void toymap_free_folio(struct folio *folio)
 }
 
 /*
- * No writepage: reclaim drops clean pages (they come back as zero) and keeps
- * dirty ones.  Dirty pages are tagged in the page cache by filemap_dirty_folio.
+ * No writepage: reclaim drops clean pages (they come back from the file, the
+ * swap file, or as zero) and keeps dirty ones, which only toymap_sync() and
+ * toymap_evict() write.  Dirty is the folio flag alone, as in shmem.
  */
 const struct address_space_operations toymap_aops = {
-	.dirty_folio	= filemap_dirty_folio,
+	.dirty_folio	= noop_dirty_folio,
 	.free_folio	= toymap_free_folio,
 	.migrate_folio	= migrate_folio,
 };
@@ -111,13 +122,14 @@ static void toymap_note_fault(struct toymap_object *obj, struct vm_fault *vmf,
  * @index:	page offset in the object, below its size
  * @outcome:	set to what was found or done
  *
- * Caller holds the mapping's invalidate_lock shared, so no discard runs.
- * A new page is zeroed and uptodate before filemap_add_folio() makes it
- * visible; filemap_add_folio() locks it (and unlocks it again on failure).
+ * Caller holds the mapping's invalidate_lock shared, so no discard, attach
+ * or eviction runs.  A new page is zeroed, filled (file, swap file) and
+ * uptodate before filemap_add_folio() makes it visible; filemap_add_folio()
+ * locks it (and unlocks it again on failure).
  *
  * Return: the folio, locked and with a reference for the caller, or an
- * ERR_PTR: -ENOSPC over max_pages, -ENOMEM, or another filemap_add_folio()
- * error.
+ * ERR_PTR: -ENOSPC over max_pages, -ENOMEM, the file read's error, or
+ * another filemap_add_folio() error.
  */
 static struct folio *toymap_get_folio(struct toymap_object *obj, pgoff_t index,
 				      enum toymap_outcome *outcome)
@@ -144,12 +156,18 @@ static struct folio *toymap_get_folio(struct toymap_object *obj, pgoff_t index,
 			*outcome = TOYMAP_ALLOC_FAILED;
 			return ERR_PTR(-ENOMEM);
 		}
+		err = toymap_fill_folio(obj, folio, index, outcome);
+		if (err) {
+			folio_put(folio);
+			atomic_long_dec(&toymap_nr_pages);
+			*outcome = TOYMAP_READ_FAILED;
+			return ERR_PTR(err);
+		}
 		__folio_mark_uptodate(folio);
 
 		err = filemap_add_folio(mapping, folio, index, gfp);
 		if (!err) {
-			toymap_count(obj, TOYMAP_STAT_ZERO_FILLS);
-			*outcome = TOYMAP_ZERO_FILL;
+			toymap_count(obj, toymap_fill_stat[*outcome]);
 			return folio;
 		}
 		/* Never in the page cache, so free_folio will not see it. */
@@ -194,7 +212,8 @@ static vm_fault_t toymap_fault(struct vm_fault *vmf)
 	filemap_invalidate_unlock_shared(mapping);
 
 	if (IS_ERR(folio)) {
-		ret = PTR_ERR(folio) == -ENOSPC ? VM_FAULT_SIGBUS : vmf_error(PTR_ERR(folio));
+		/* Over max_pages, or the file could not be read: as an I/O error. */
+		ret = PTR_ERR(folio) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 		goto out;
 	}
 	vmf->page = folio_file_page(folio, vmf->pgoff);
@@ -262,15 +281,28 @@ static vm_fault_t toymap_page_mkwrite(struct vm_fault *vmf)
 	return VM_FAULT_LOCKED;
 }
 
-/* A copy of a mapping: fork, or a split by munmap/mprotect of a part. */
+/* A new mapping of the object exists: mmap, fork, or a split of one. */
+static void toymap_vma_opened(struct toymap_object *obj)
+{
+	spin_lock(&obj->map_lock);
+	obj->live_vmas++;
+	spin_unlock(&obj->map_lock);
+	toymap_count(obj, TOYMAP_STAT_VMA_OPENS);
+}
+
 static void toymap_vma_open(struct vm_area_struct *vma)
 {
-	toymap_count(vma->vm_private_data, TOYMAP_STAT_VMA_OPENS);
+	toymap_vma_opened(vma->vm_private_data);
 }
 
 static void toymap_vma_close(struct vm_area_struct *vma)
 {
-	toymap_count(vma->vm_private_data, TOYMAP_STAT_VMA_CLOSES);
+	struct toymap_object *obj = vma->vm_private_data;
+
+	spin_lock(&obj->map_lock);
+	obj->live_vmas--;
+	spin_unlock(&obj->map_lock);
+	toymap_count(obj, TOYMAP_STAT_VMA_CLOSES);
 }
 
 static const struct vm_operations_struct toymap_vm_ops = {
@@ -287,11 +319,26 @@ static const struct vm_operations_struct toymap_vm_ops = {
  * Nothing is mapped here: every page arrives by a fault.  Mapping past the
  * end is allowed, as for a file; touching it raises SIGBUS.  VM_DONTEXPAND
  * makes mremap() refuse to grow the mapping.  core mm has already refused an
- * offset + length that overflows.
+ * offset + length that overflows.  An object backed through a read-only fd
+ * refuses shared writable mappings, now and by mprotect() later (EACCES), as
+ * the kernel does for a file opened read-only.
  */
 int toymap_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct toymap_object *obj = file->private_data;
+	bool shared = vma->vm_flags & VM_SHARED;
+	bool readonly;
+
+	spin_lock(&obj->map_lock);
+	readonly = obj->readonly;
+	if (!(shared && readonly && (vma->vm_flags & VM_WRITE)))
+		obj->live_vmas++;
+	spin_unlock(&obj->map_lock);
+	if (shared && readonly) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
+		toymap_vm_flags_clear(vma, VM_MAYWRITE);
+	}
 
 	toymap_vm_flags_set(vma, VM_DONTEXPAND);
 	vma->vm_ops = &toymap_vm_ops;
@@ -307,7 +354,8 @@ int toymap_mmap(struct file *file, struct vm_area_struct *vma)
  * @len:	bytes, page aligned, non-zero, inside the object
  *
  * Unmaps the range from every process (private COW copies belong to their
- * process and stay) and frees its pages; the next touch is demand-zero.
+ * process and stay) and frees its pages and their swap copies, dirty or not;
+ * the next touch is demand-zero (or reads the backing file again).
  * The invalidate_lock keeps faults out until the pages are gone.
  *
  * Return: the number of pages freed.
@@ -317,12 +365,15 @@ unsigned long toymap_discard(struct toymap_object *obj, loff_t start, loff_t len
 	struct address_space *mapping = obj->inode->i_mapping;
 	unsigned long before, freed;
 
+	mutex_lock(&obj->lock);
 	filemap_invalidate_lock(mapping);
 	before = READ_ONCE(mapping->nrpages);
 	unmap_mapping_range(mapping, start, len, 0);
 	truncate_inode_pages_range(mapping, start, start + len - 1);
 	freed = before - READ_ONCE(mapping->nrpages);
+	toymap_forget_swapped(obj, start >> PAGE_SHIFT, (start + len - 1) >> PAGE_SHIFT);
 	filemap_invalidate_unlock(mapping);
+	mutex_unlock(&obj->lock);
 
 	toymap_count_n(obj, TOYMAP_STAT_DISCARDED_PAGES, freed);
 	trace_toymap_discard(obj->index, start >> PAGE_SHIFT, len >> PAGE_SHIFT, freed);

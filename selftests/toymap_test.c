@@ -742,13 +742,19 @@ static size_t ioctl_struct_size(unsigned long cmd)
 					   sizeof(struct toymap_info);
 }
 
-static uint32_t ioctl_size_field(enum arg_size size, size_t len)
+/* The smallest size the kernel accepts: the first published layout. */
+static size_t ioctl_min_size(unsigned long cmd)
+{
+	return cmd == TOYMAP_IOC_INFO ? TOYMAP_INFO_SIZE_VER0 : ioctl_struct_size(cmd);
+}
+
+static uint32_t ioctl_size_field(unsigned long cmd, enum arg_size size, size_t len)
 {
 	switch (size) {
 	case SIZE_ZERO:
 		return 0;
 	case SIZE_SHORT:
-		return len - 8;
+		return ioctl_min_size(cmd) - 8;
 	case SIZE_LONG_ZERO_TAIL:
 	case SIZE_LONG_DIRTY_TAIL:
 		return len + 8;
@@ -763,7 +769,7 @@ static uint32_t ioctl_size_field(enum arg_size size, size_t len)
 static void *ioctl_arg(char *buf, const struct ioctl_case *c)
 {
 	size_t len = ioctl_struct_size(c->cmd);
-	uint32_t size = ioctl_size_field(c->size, len);
+	uint32_t size = ioctl_size_field(c->cmd, c->size, len);
 	char *arg = buf;
 
 	memset(buf, 0, 2 * pagesize);

@@ -37,8 +37,21 @@
  * @discarded_pages:	pages freed by TOYMAP_IOC_DISCARD
  * @module_pages:	pages the whole module holds now, all objects
  * @max_pages:		the module's limit on @module_pages
+ * @backing_flags:	TOYMAP_BACKING_* bits: file attached, read-only, swap file
+ * @reserved:		zero
+ * @backing_offset:	byte offset of the file section (when attached)
+ * @backing_length:	bytes of the file section (when attached)
+ * @file_reads:		pages whose bytes were read from the backing file
+ * @write_backs:	pages written back to the backing file
+ * @swap_outs:		pages written to the swap file
+ * @swap_ins:		pages read back from the swap file
+ * @evictions:		pages dropped by TOYMAP_IOC_EVICT
+ * @swapped_pages:	pages with a copy in the swap file now
  *
- * Counters are per object and only grow, except the three "now" values.
+ * Counters are per object and only grow, except the "now" values.  The
+ * fields from @backing_flags on came with file-backed objects: a caller
+ * built before them passes the older, smaller size and gets the fields up
+ * to @max_pages.
  */
 struct toymap_info {
 	__u32 size;
@@ -57,7 +70,24 @@ struct toymap_info {
 	__u64 discarded_pages;
 	__u64 module_pages;
 	__u64 max_pages;
+	__u32 backing_flags;
+	__u32 reserved;
+	__u64 backing_offset;
+	__u64 backing_length;
+	__u64 file_reads;
+	__u64 write_backs;
+	__u64 swap_outs;
+	__u64 swap_ins;
+	__u64 evictions;
+	__u64 swapped_pages;
 };
+
+/* The first published size of struct toymap_info, up to @max_pages. */
+#define TOYMAP_INFO_SIZE_VER0	120
+
+#define TOYMAP_BACKING_FILE	0x1	/* a file section is attached */
+#define TOYMAP_BACKING_READONLY	0x2	/* ... through a read-only fd */
+#define TOYMAP_BACKING_SWAP	0x4	/* a swap file is set */
 
 /**
  * struct toymap_range - a page-aligned byte range of an object
@@ -74,6 +104,77 @@ struct toymap_range {
 	__u64 length;
 };
 
+/**
+ * struct toymap_attach - back the object with a section of a regular file
+ * @size:	in: sizeof(struct toymap_attach)
+ * @flags:	in: must be 0
+ * @fd:		in: a regular file, open for reading (and writing, for
+ *		MAP_SHARED writes to reach it)
+ * @reserved:	in: must be 0
+ * @offset:	in: byte offset of the section in the file, any alignment
+ * @length:	in: bytes of the section, non-zero; it may run past the end
+ *		of the file and past the end of the object
+ *
+ * Page k of the object starts with file bytes offset + k * PAGE_SIZE while
+ * they are inside the section and the file; every other byte is zero.
+ */
+struct toymap_attach {
+	__u32 size;
+	__u32 flags;
+	__s32 fd;
+	__u32 reserved;
+	__u64 offset;
+	__u64 length;
+};
+
+/**
+ * struct toymap_swap - set or drop the swap file of the object
+ * @size:	in: sizeof(struct toymap_swap)
+ * @flags:	in: must be 0
+ * @fd:		in: a regular file open for reading and writing, or -1 to
+ *		drop the swap file
+ * @reserved:	in: must be 0
+ */
+struct toymap_swap {
+	__u32 size;
+	__u32 flags;
+	__s32 fd;
+	__u32 reserved;
+};
+
+/**
+ * struct toymap_detach - detach the backing file
+ * @size:	in: sizeof(struct toymap_detach)
+ * @flags:	in: must be 0
+ */
+struct toymap_detach {
+	__u32 size;
+	__u32 flags;
+};
+
+/**
+ * struct toymap_evict - evict a range of the object from memory
+ * @size:		in: sizeof(struct toymap_evict)
+ * @flags:		in: must be 0
+ * @offset:		in: first byte, a multiple of the page size
+ * @length:		in: bytes, a non-zero multiple of the page size, inside
+ *			the object
+ * @dropped:		out: pages dropped (clean, or cleaned below)
+ * @written_back:	out: dirty pages written back to the backing file
+ * @swapped_out:	out: dirty pages written to the swap file
+ * @kept:		out: dirty pages that stay: nowhere to write them
+ */
+struct toymap_evict {
+	__u32 size;
+	__u32 flags;
+	__u64 offset;
+	__u64 length;
+	__u64 dropped;
+	__u64 written_back;
+	__u64 swapped_out;
+	__u64 kept;
+};
+
 /* Read the object's configuration and counters. */
 #define TOYMAP_IOC_INFO		_IOWR(TOYMAP_IOC_MAGIC, 0x00, struct toymap_info)
 /*
@@ -82,5 +183,19 @@ struct toymap_range {
  * touch is demand-zero again.
  */
 #define TOYMAP_IOC_DISCARD	_IOW(TOYMAP_IOC_MAGIC, 0x01, struct toymap_range)
+/*
+ * Attach a file section.  EBUSY while the object is mapped, holds dirty
+ * pages or swapped pages, or has a file attached already.
+ */
+#define TOYMAP_IOC_ATTACH	_IOW(TOYMAP_IOC_MAGIC, 0x02, struct toymap_attach)
+/* Write back what is dirty and drop every page: anonymous again. */
+#define TOYMAP_IOC_DETACH	_IOW(TOYMAP_IOC_MAGIC, 0x03, struct toymap_detach)
+/* Set (fd >= 0) or drop (fd == -1) the swap file for dirty anonymous pages. */
+#define TOYMAP_IOC_SET_SWAP	_IOW(TOYMAP_IOC_MAGIC, 0x04, struct toymap_swap)
+/*
+ * Unmap the range from every process, write dirty pages to the file or the
+ * swap file, and drop every page that is clean then.
+ */
+#define TOYMAP_IOC_EVICT	_IOWR(TOYMAP_IOC_MAGIC, 0x05, struct toymap_evict)
 
 #endif /* _UAPI_TOYMAP_H */
