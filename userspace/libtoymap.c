@@ -69,6 +69,47 @@ int toymap_discard(int fd, uint64_t offset, uint64_t length)
 	return ioctl(fd, TOYMAP_IOC_DISCARD, &range) < 0 ? -errno : 0;
 }
 
+int toymap_attach(int fd, int file_fd, uint64_t offset, uint64_t length)
+{
+	struct toymap_attach attach = {
+		.size = sizeof(attach),
+		.fd = file_fd,
+		.offset = offset,
+		.length = length,
+	};
+
+	return ioctl(fd, TOYMAP_IOC_ATTACH, &attach) < 0 ? -errno : 0;
+}
+
+int toymap_detach(int fd)
+{
+	struct toymap_detach detach = { .size = sizeof(detach) };
+
+	return ioctl(fd, TOYMAP_IOC_DETACH, &detach) < 0 ? -errno : 0;
+}
+
+int toymap_set_swap(int fd, int swap_fd)
+{
+	struct toymap_swap swap = { .size = sizeof(swap), .fd = swap_fd };
+
+	return ioctl(fd, TOYMAP_IOC_SET_SWAP, &swap) < 0 ? -errno : 0;
+}
+
+int toymap_evict(int fd, uint64_t offset, uint64_t length, struct toymap_evict *result)
+{
+	struct toymap_evict evict = {
+		.size = sizeof(evict),
+		.offset = offset,
+		.length = length,
+	};
+
+	if (ioctl(fd, TOYMAP_IOC_EVICT, &evict) < 0)
+		return -errno;
+	if (result)
+		*result = evict;
+	return 0;
+}
+
 /* True for "toymap" followed by one or more digits and nothing else. */
 static bool is_device_name(const char *name)
 {
@@ -157,6 +198,22 @@ const struct toymap_field toymap_info_fields[] = {
 	      "pages the whole module holds now, all objects"),
 	FIELD(max_pages, "max_pages", TOYMAP_FIELD_CONFIG, true,
 	      "the module's limit on module_pages"),
+	FIELD(backing_offset, "file_off", TOYMAP_FIELD_CONFIG, false,
+	      "byte offset of the backing file section"),
+	FIELD(backing_length, "file_len", TOYMAP_FIELD_CONFIG, false,
+	      "bytes of the backing file section"),
+	FIELD(file_reads, "file_reads", TOYMAP_FIELD_COUNTER, false,
+	      "pages filled from the backing file"),
+	FIELD(write_backs, "write_backs", TOYMAP_FIELD_COUNTER, false,
+	      "dirty pages written back to the backing file"),
+	FIELD(swap_outs, "swap_outs", TOYMAP_FIELD_COUNTER, false,
+	      "dirty pages written to the swap file"),
+	FIELD(swap_ins, "swap_ins", TOYMAP_FIELD_COUNTER, false,
+	      "pages read back from the swap file"),
+	FIELD(evictions, "evicted", TOYMAP_FIELD_COUNTER, false,
+	      "pages dropped by TOYMAP_IOC_EVICT"),
+	FIELD(swapped_pages, "swapped", TOYMAP_FIELD_NOW, false,
+	      "pages with a copy in the swap file now"),
 };
 const size_t toymap_info_nfields = sizeof(toymap_info_fields) / sizeof(toymap_info_fields[0]);
 

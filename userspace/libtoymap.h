@@ -21,6 +21,14 @@
 int toymap_open(unsigned int index, int flags);	/* fd or -errno */
 int toymap_get_info(int fd, struct toymap_info *info);
 int toymap_discard(int fd, uint64_t offset, uint64_t length);
+/* Back the object with bytes [offset, offset+length) of the file @file_fd. */
+int toymap_attach(int fd, int file_fd, uint64_t offset, uint64_t length);
+/* Write back, drop every page: the object is anonymous again. */
+int toymap_detach(int fd);
+/* Set the swap file (@swap_fd open read-write), or drop it (@swap_fd -1). */
+int toymap_set_swap(int fd, int swap_fd);
+/* Evict [offset, offset+length); @result (may be NULL) gets the counts. */
+int toymap_evict(int fd, uint64_t offset, uint64_t length, struct toymap_evict *result);
 /* Number of /dev/toymapN nodes present (0 when the module is not loaded). */
 int toymap_count_devices(void);
 /* Open a device node by path (any path, e.g. a demo's argument): fd or -errno. */
