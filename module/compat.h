@@ -11,6 +11,13 @@
 #include <linux/pagemap.h>
 #include <linux/version.h>
 
+/* struct folio_batch: <linux/pagevec.h> until 7.x renamed it <linux/folio_batch.h>. */
+#if __has_include(<linux/folio_batch.h>)
+#include <linux/folio_batch.h>
+#else
+#include <linux/pagevec.h>
+#endif
+
 /* 6.3 made vma->vm_flags read-only behind vm_flags_set(). */
 static inline void toymap_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 {

@@ -16,7 +16,6 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/pagemap.h>
-#include <linux/pagevec.h>
 #include <linux/rmap.h>
 #include <linux/sched.h>
 

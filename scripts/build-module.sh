@@ -1,5 +1,9 @@
 #!/bin/bash
 # Builds toymap.ko for one kernel of the matrix into build/NAME/toymap.ko.
+# A kernel that lives in a debootstrap root (kernels.conf root=SUITE) is built
+# inside that root, with its compiler, through scripts/inroot.sh (as root);
+# build/NAME/src then holds the build tree copied back, and the messages name
+# the files there, as for the other kernels.
 set -euo pipefail
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -26,33 +30,55 @@ copy_sources() {
 	cp -a "$REPO/Kbuild" "$REPO/module" "$src/"
 }
 
-# Run kbuild on SRC against HEADERS with the extra make args; the output goes
-# to LOG, and to stdout too when VERBOSE is 1.
+# Run kbuild on SRC against HEADERS with the extra make args, in ROOT when it
+# is set (SRC is then the path inside ROOT, shown as SHOWN in the output); the
+# output goes to LOG, and to stdout too when VERBOSE is 1.
 run_make() {
-	local headers="$1" src="$2" log="$3" verbose="$4"
-	shift 4
-	local cmd=(make -C "$headers" M="$src" -j"$(nproc)" modules "$@")
+	local root="$1" headers="$2" src="$3" shown="$4" log="$5" verbose="$6"
+	shift 6
+	local cmd=(make -C "$headers" M="$src" -j"$(nproc)" modules "$@") status=0
 
+	[[ -z "$root" ]] || cmd=("$SCRIPTS/inroot.sh" "$root" "${cmd[@]}")
 	if [[ "$verbose" == 1 ]]; then
-		"${cmd[@]}" 2>&1 | tee "$log"
-	elif ! "${cmd[@]}" >"$log" 2>&1; then
-		cat "$log"
-		return 1
+		"${cmd[@]}" 2>&1 | sed "s|$src|$shown|g" | tee "$log" || status=$?
+	else
+		"${cmd[@]}" 2>&1 | sed "s|$src|$shown|g" >"$log" || status=$?
+		[[ $status -eq 0 ]] || cat "$log"
 	fi
+	return "$status"
+}
+
+# The build directory inside the root, removed on exit.
+ROOT_SRC=""
+
+remove_root_src() {
+	[[ -z "$ROOT_SRC" ]] || rm -rf "$ROOT_SRC"
 }
 
 main() {
-	local name headers out verbose=0
+	local name root headers out inner verbose=0 status=0
 
 	[[ $# -ge 1 && "$1" != -* ]] || usage
 	name="$1"
 	shift
+	root=$("$SCRIPTS/kernels.sh" root "$name")
 	headers=$("$SCRIPTS/kernels.sh" headers "$name")
 	out="$REPO/build/$name"
 	[[ "${V:-0}" == 1 || $# -gt 0 ]] && verbose=1
 	copy_sources "$out/src"
-	run_make "$headers" "$out/src" "$out/build.log" "$verbose" "$@" ||
-		die "$name: build failed (log: $out/build.log)"
+	rm -f "$out/toymap.ko"
+	if [[ -z "$root" ]]; then
+		run_make "" "$headers" "$out/src" "$out/src" "$out/build.log" "$verbose" "$@" || status=$?
+	else
+		[[ $EUID -eq 0 ]] || die "$name is built in the root $root: run as root"
+		trap remove_root_src EXIT
+		ROOT_SRC=$(mktemp -d "$root/tmp/toymap-build.XXXXXX")
+		inner=/tmp/${ROOT_SRC##*/}
+		cp -a "$out/src/." "$ROOT_SRC/"
+		run_make "$root" "$headers" "$inner" "$out/src" "$out/build.log" "$verbose" "$@" || status=$?
+		cp -a "$ROOT_SRC/." "$out/src/"
+	fi
+	[[ $status -eq 0 ]] || die "$name: build failed (log: $out/build.log)"
 	[[ -f "$out/src/toymap.ko" ]] || die "$name: the build made no toymap.ko"
 	cp "$out/src/toymap.ko" "$out/toymap.ko"
 }

@@ -1,12 +1,24 @@
 #!/bin/bash
 # Answers questions about the kernel matrix of scripts/kernels.conf.
+#
+#   names            the kernels, in test order
+#   packages         the host packages the matrix needs (a kernel installed in
+#                    a debootstrap root needs only debootstrap on the host)
+#   roots            one line per debootstrap root: DIR SUITE PACKAGE...
+#                    (the image and headers packages of its kernels)
+#   root NAME        the root directory of NAME, or nothing for a host kernel
+#   release NAME     the kernel release, e.g. 6.1.0-56-amd64
+#   headers NAME     the headers directory, as seen by the build: for a kernel
+#                    in a root, the path inside the root (chroot ROOT make -C ...)
+#   image NAME       the kernel image, a path on the host
 set -euo pipefail
 
 CONF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/kernels.conf
-readonly CONF
+ROOTS=${TOYMAP_ROOTS:-/var/cache/toymap}
+readonly CONF ROOTS
 
 usage() {
-	echo "usage: ${0##*/} names | packages | release NAME | headers NAME | image NAME" >&2
+	echo "usage: ${0##*/} names | packages | roots | root NAME | release NAME | headers NAME | image NAME" >&2
 	exit 2
 }
 
@@ -15,16 +27,27 @@ die() {
 	exit 1
 }
 
-# Print the matrix as "name image-metapackage headers-metapackage" lines,
-# without comments and blank lines; nothing if a line is wrong.
+# Print the matrix as "name image-metapackage headers-metapackage root" lines,
+# root being the root's directory or "-" for the host, without comments and
+# blank lines; nothing if a line is wrong.
 matrix() {
-	local name image headers options lines=""
+	local name image headers options option root lines=""
 
 	while read -r name image headers options; do
 		[[ -z "$name" || "$name" == \#* ]] && continue
 		[[ -n "$headers" ]] || die "$CONF: '$name' needs an image and a headers package"
-		[[ -z "$options" ]] || die "$CONF: '$name': options '$options' are not supported yet"
-		lines+="$name $image $headers"$'\n'
+		root=-
+		for option in $options; do
+			case "$option" in
+			root=*)
+				[[ "${option#root=}" =~ ^[a-z][a-z0-9-]*$ ]] ||
+					die "$CONF: '$name': '$option' does not name a Debian suite"
+				root="$ROOTS/${option#root=}-root"
+				;;
+			*) die "$CONF: '$name': unknown option '$option'" ;;
+			esac
+		done
+		lines+="$name $image $headers $root"$'\n'
 	done <"$CONF"
 	printf '%s' "$lines"
 }
@@ -38,13 +61,26 @@ entry() {
 	echo "$line"
 }
 
-# Print the package PREFIX-<release> that metapackage PKG depends on, as <release>.
-depends_release() {
-	local pkg="$1" prefix="$2" depends dep
+# Print the dpkg database of ROOT ("-": the host's).
+admindir() {
+	if [[ "$1" == - ]]; then
+		echo /var/lib/dpkg
+	else
+		[[ -d "$1/var/lib/dpkg" ]] || die "the root $1 is missing (run scripts/deps.sh as root)"
+		echo "$1/var/lib/dpkg"
+	fi
+}
 
-	depends=$(dpkg-query -W -f='${db:Status-Abbrev} ${Depends}' "$pkg" 2>/dev/null) ||
-		die "$pkg is not installed (run scripts/deps.sh)"
-	[[ "$depends" == ii* ]] || die "$pkg is not installed (run scripts/deps.sh)"
+# Print the package PREFIX-<release> that metapackage PKG, installed in ROOT
+# ("-": the host), depends on, as <release>.
+depends_release() {
+	local pkg="$1" prefix="$2" root="$3" where="" depends dep admin
+
+	[[ "$root" == - ]] || where=" in $root"
+	admin=$(admindir "$root")
+	depends=$(dpkg-query --admindir="$admin" -W -f='${db:Status-Abbrev} ${Depends}' "$pkg" 2>/dev/null) ||
+		die "$pkg is not installed$where (run scripts/deps.sh)"
+	[[ "$depends" == ii* ]] || die "$pkg is not installed$where (run scripts/deps.sh)"
 	depends=${depends#ii }
 	# Depends is "pkg (>= v), pkg | alt, ...": keep the first PREFIX-* name.
 	for dep in $(tr ',|' '\n' <<<"$depends" | awk '{ print $1 }'); do
@@ -54,53 +90,92 @@ depends_release() {
 			return
 		fi
 	done
-	die "$pkg does not depend on a $prefix-<release> package"
+	die "$pkg$where does not depend on a $prefix-<release> package"
+}
+
+# Print the root directory of NAME, or nothing for a host kernel.
+root() {
+	local line name image headers root
+
+	line=$(entry "$1")
+	read -r name image headers root <<<"$line"
+	[[ "$root" == - ]] || echo "$root"
 }
 
 # Print the kernel release of NAME, from its image metapackage.
 release() {
-	local line name image headers
+	local line name image headers root
 
 	line=$(entry "$1")
-	read -r name image headers <<<"$line"
-	depends_release "$image" linux-image
+	read -r name image headers root <<<"$line"
+	depends_release "$image" linux-image "$root"
 }
 
-# Print the headers directory of NAME; it must match the image's release.
+# Print the headers directory of NAME (inside its root, if it has one); it
+# must match the image's release.
 headers() {
-	local line name image headers rel hrel dir
+	local line name image headers root rel hrel dir prefix=""
 
 	line=$(entry "$1")
-	read -r name image headers <<<"$line"
-	rel=$(depends_release "$image" linux-image)
-	hrel=$(depends_release "$headers" linux-headers)
+	read -r name image headers root <<<"$line"
+	[[ "$root" == - ]] || prefix="$root"
+	rel=$(depends_release "$image" linux-image "$root")
+	hrel=$(depends_release "$headers" linux-headers "$root")
 	[[ "$rel" == "$hrel" ]] || die "$name: $image is $rel but $headers is $hrel"
 	dir=/usr/src/linux-headers-$rel
-	[[ -f "$dir/Makefile" ]] || die "$name: $dir is missing (package linux-headers-$rel)"
+	[[ -f "$prefix$dir/Makefile" ]] || die "$name: $prefix$dir is missing (package linux-headers-$rel)"
 	echo "$dir"
 }
 
-# Print the kernel image of NAME.
+# Print the kernel image of NAME, a path on the host.
 image() {
-	local rel
+	local prefix rel
 
+	prefix=$(root "$1")
 	rel=$(release "$1")
-	[[ -f "/boot/vmlinuz-$rel" ]] || die "$1: /boot/vmlinuz-$rel is missing"
-	echo "/boot/vmlinuz-$rel"
+	[[ -f "$prefix/boot/vmlinuz-$rel" ]] || die "$1: $prefix/boot/vmlinuz-$rel is missing"
+	echo "$prefix/boot/vmlinuz-$rel"
+}
+
+# Print the host packages: the kernels installed on the host, and
+# debootstrap if a kernel lives in a root.
+packages() {
+	matrix | awk '
+		$4 == "-" { print $2; print $3; next }
+		!debootstrap++ { print "debootstrap" }'
+}
+
+# Print "DIR SUITE PACKAGE..." for each root, in matrix order, each package once.
+roots() {
+	matrix | awk '
+		$4 == "-" { next }
+		!($4 in pkgs) { order[++n] = $4; pkgs[$4] = "" }
+		{
+			for (i = 2; i <= 3; i++)
+				if (!(($4, $i) in seen)) { seen[$4, $i] = 1; pkgs[$4] = pkgs[$4] " " $i }
+		}
+		END {
+			for (i = 1; i <= n; i++) {
+				suite = order[i]; sub(/.*\//, "", suite); sub(/-root$/, "", suite)
+				print order[i], suite pkgs[order[i]]
+			}
+		}'
 }
 
 main() {
 	[[ $# -ge 1 ]] || usage
+	[[ "$ROOTS" == /* && "$ROOTS" != *[[:space:]]* ]] ||
+		die "TOYMAP_ROOTS must be an absolute path without white space: '$ROOTS'"
 	case "$1" in
 	names)
 		[[ $# -eq 1 ]] || usage
 		matrix | awk '{ print $1 }'
 		;;
-	packages)
+	packages | roots)
 		[[ $# -eq 1 ]] || usage
-		matrix | awk '{ print $2; print $3 }'
+		"$1"
 		;;
-	release | headers | image)
+	root | release | headers | image)
 		[[ $# -eq 2 ]] || usage
 		"$1" "$2"
 		;;

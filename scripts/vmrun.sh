@@ -3,6 +3,9 @@
 # read-only and the project tree read-write, runs one command in it and
 # passes back its exit status. The caller builds the module first
 # (scripts/build-module.sh NAME, and build/bin/toymapctl unless --no-module).
+# A kernel installed in a debootstrap root (kernels.conf root=SUITE) boots
+# from that root's /boot with its own 9p modules; the guest's userland is the
+# host's root all the same.
 #
 # The command runs as root in the caller's working directory, stdin from
 # /dev/null, with TOYMAP_KERNEL=NAME, TOYMAP_KO=<repo>/build/NAME/toymap.ko
@@ -21,7 +24,8 @@ REPO=$(dirname "$SCRIPTS")
 readonly SCRIPTS REPO
 
 # The modules the guest needs for virtio-9p, in load order; their own
-# dependencies are added, built-in and absent ones are skipped.
+# dependencies are added, built-in and absent ones are skipped (kernels
+# differ: 7.3 builds virtio in and has no fscache module).
 readonly GUEST_MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
 	netfs fscache 9pnet 9pnet_virtio 9p)
 
@@ -67,27 +71,28 @@ parse_args() {
 	[[ -n "$KERNEL" ]] || KERNEL=$("$SCRIPTS/kernels.sh" names | head -n 1)
 }
 
-# Print the .ko files of the guest modules of RELEASE, dependencies first.
+# Print the .ko files of the guest modules of RELEASE, dependencies first,
+# from BASE/lib/modules/RELEASE (BASE: / or the kernel's debootstrap root).
 guest_module_files() {
-	local release="$1" name
+	local base="$1" release="$2" name
 	local -A seen=()
 
 	for name in "${GUEST_MODULES[@]}"; do
-		module_with_deps "$release" "$name"
+		module_with_deps "$base" "$release" "$name"
 	done
 }
 
 # Print the .ko file of module NAME after those of its dependencies, once
 # (uses the caller's "seen" table).
 module_with_deps() {
-	local release="$1" name="$2" file dep
+	local base="$1" release="$2" name="$3" file dep
 
 	[[ -z "${seen[$name]:-}" ]] || return 0
 	seen[$name]=1
-	file=$(modinfo -k "$release" -F filename "$name" 2>/dev/null) || return 0
+	file=$(modinfo -b "$base" -k "$release" -F filename "$name" 2>/dev/null) || return 0
 	[[ "$file" != "(builtin)" ]] || return 0
-	for dep in $(modinfo -k "$release" -F depends "$name" | tr ',' ' '); do
-		module_with_deps "$release" "$dep"
+	for dep in $(modinfo -b "$base" -k "$release" -F depends "$name" | tr ',' ' '); do
+		module_with_deps "$base" "$release" "$dep"
 	done
 	echo "$file"
 }
@@ -138,12 +143,12 @@ guest_init() {
 	EOF
 }
 
-# Build the initramfs of KERNEL (release RELEASE) into OUT unless the cached
-# one was built from the same inputs.
+# Build the initramfs of KERNEL (release RELEASE, modules under BASE) into
+# OUT unless the cached one was built from the same inputs.
 build_initramfs() {
-	local release="$1" out="$2" files=() list stamp tmp i=0 file applet
+	local base="$1" release="$2" out="$3" files=() list stamp tmp i=0 file applet
 
-	list=$(guest_module_files "$release")
+	list=$(guest_module_files "$base" "$release")
 	mapfile -t files < <(grep . <<<"$list" || true)
 	stamp=$( { guest_init; stat -L -c '%n %s %Y' /bin/busybox "${files[@]}"; } | sha256sum)
 	[[ -f "$out" && "$(cat "$out.stamp" 2>/dev/null)" == "$stamp" ]] && return
@@ -268,9 +273,10 @@ verdict() {
 }
 
 main() {
-	local release image initrd ko rundir status
+	local root release image initrd ko rundir status
 
 	parse_args "$@"
+	root=$("$SCRIPTS/kernels.sh" root "$KERNEL") || exit "$EXIT_USAGE"
 	release=$("$SCRIPTS/kernels.sh" release "$KERNEL") || exit "$EXIT_USAGE"
 	image=$("$SCRIPTS/kernels.sh" image "$KERNEL") || exit "$EXIT_USAGE"
 	[[ -r "$image" ]] || die "$image is not readable (run as root)"
@@ -284,7 +290,7 @@ main() {
 	LOG=$(realpath -m "${LOG:-$REPO/build/logs/$KERNEL-$(date +%Y%m%d-%H%M%S)-$$.log}")
 	mkdir -p "$(dirname "$LOG")"
 	initrd="$REPO/build/initramfs/$KERNEL.cpio.gz"
-	build_initramfs "$release" "$initrd"
+	build_initramfs "${root:-/}" "$release" "$initrd"
 	rundir=$(mktemp -d "$REPO/build/vm/run.XXXXXX")
 	# shellcheck disable=SC2064 # expand rundir now
 	trap "rm -rf '$rundir'" EXIT
