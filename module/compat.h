@@ -11,12 +11,14 @@
 #include <linux/pagemap.h>
 #include <linux/version.h>
 
-/* struct folio_batch: <linux/pagevec.h> until 7.x renamed it <linux/folio_batch.h>. */
-#if __has_include(<linux/folio_batch.h>)
-#include <linux/folio_batch.h>
-#else
+/*
+ * struct folio_batch: <linux/pagevec.h>, which 7.x renamed <linux/folio_batch.h>;
+ * <linux/writeback.h> includes whichever exists from 6.12 on.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
 #include <linux/pagevec.h>
 #endif
+#include <linux/writeback.h>
 
 /* 6.3 made vma->vm_flags read-only behind vm_flags_set(). */
 static inline void toymap_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)

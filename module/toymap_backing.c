@@ -73,7 +73,29 @@ int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, pgoff_t in
 	kaddr = kmap_local_folio(folio, 0);
 	ret = kernel_read(file, kaddr, len, &pos);
 	kunmap_local(kaddr);
-	return ret < 0 ? ret : 0;
+	if (ret < 0)
+		return ret;
+	/* A page of the section wholly past the end of the file is zeros. */
+	if (!ret && *outcome == TOYMAP_FILE_READ)
+		*outcome = TOYMAP_ZERO_FILL;
+	return 0;
+}
+
+/*
+ * Bytes of page @index that write-back may write: those in the section and
+ * inside the file as it is now.  As for a real file mapping, bytes past the
+ * end of the file are not written (the file never grows); they are the
+ * page's anonymous bytes, like those past the section.
+ */
+static size_t toymap_file_bytes(struct toymap_object *obj, pgoff_t index)
+{
+	loff_t pos = obj->backing_offset + ((loff_t)index << PAGE_SHIFT);
+	loff_t in_file = i_size_read(file_inode(obj->backing)) - pos;
+	size_t bytes = toymap_section_bytes(obj, index);
+
+	if (!bytes || obj->readonly || in_file <= 0)
+		return 0;
+	return min_t(loff_t, bytes, in_file);
 }
 
 /* Write @len bytes of @folio to @file at @pos; a short write is -EIO. */
@@ -121,11 +143,11 @@ static void toymap_note_writeback(struct toymap_object *obj, pgoff_t index, size
 /*
  * toymap_writeback_folio - save one dirty page
  *
- * A page wholly inside the section goes to the file and is clean after.
- * A page with anonymous bytes (past the section) is cleaned only when it
- * can go to the swap file (@evict with a swap file set); otherwise its
- * section bytes, if any, are written and it stays dirty: nothing else may
- * hold its anonymous bytes.
+ * A page wholly inside the section and the file goes to the file and is
+ * clean after.  A page with anonymous bytes (past the section or the end of
+ * the file) is cleaned only when it can go to the swap file (@evict with a
+ * swap file set); otherwise its file bytes, if any, are written and it stays
+ * dirty: nothing else may hold its anonymous bytes.
  */
 static int toymap_writeback_folio(struct toymap_object *obj, struct folio *folio, bool evict,
 				  struct toymap_wb_counts *counts)
@@ -139,7 +161,7 @@ static int toymap_writeback_folio(struct toymap_object *obj, struct folio *folio
 	if (folio->mapping != obj->inode->i_mapping || !folio_test_dirty(folio))
 		goto unlock;
 
-	file_bytes = obj->readonly ? 0 : toymap_section_bytes(obj, index);
+	file_bytes = obj->backing ? toymap_file_bytes(obj, index) : 0;
 	file_pos = obj->backing_offset + ((loff_t)index << PAGE_SHIFT);
 	if (file_bytes == PAGE_SIZE || (evict && obj->swap)) {
 		if (!toymap_clean_folio(folio))
@@ -480,7 +502,7 @@ int toymap_evict(struct toymap_object *obj, struct toymap_evict *arg)
 	pgoff_t first = arg->offset >> PAGE_SHIFT;
 	pgoff_t last = (arg->offset + arg->length - 1) >> PAGE_SHIFT;
 	struct toymap_wb_counts counts = {};
-	unsigned long dropped = 0;
+	unsigned long before, dropped = 0;
 	int err;
 
 	mutex_lock(&obj->lock);
@@ -489,10 +511,17 @@ int toymap_evict(struct toymap_object *obj, struct toymap_evict *arg)
 	if (!err && counts.written_back)
 		err = vfs_fsync(obj->backing, 0);
 	if (!err) {
-		/* A page written to since is dirty again: it stays. */
+		/*
+		 * Drop what is clean; a page written to since is dirty again and
+		 * stays.  invalidate_inode_pages2_range(), unlike
+		 * invalidate_mapping_pages(), also drops a page that another
+		 * CPU's LRU batch still holds a reference to.
+		 */
 		filemap_invalidate_lock(mapping);
+		before = READ_ONCE(mapping->nrpages);
 		unmap_mapping_range(mapping, arg->offset, arg->length, 0);
-		dropped = invalidate_mapping_pages(mapping, first, last);
+		invalidate_inode_pages2_range(mapping, first, last);
+		dropped = before - READ_ONCE(mapping->nrpages);
 		filemap_invalidate_unlock(mapping);
 	}
 	mutex_unlock(&obj->lock);
