@@ -4,8 +4,11 @@
 # run.sh - the toymap selftests, as root: in a guest of scripts/vmrun.sh, or on
 # a machine whose kernel loads modules (make check-host).
 #
-# Loads toymap if it is not loaded, runs build/bin/toymap_test (its KTAP output
-# passed through), then adds result lines of its own after the harness's:
+# Loads toymap if it is not loaded, runs the kselftest programs
+# build/bin/toymap_test and build/bin/toymap_file_test, and passes their
+# results through as one KTAP stream: one version line, the results of both
+# numbered on from 1 (each program's own plan becomes a comment), then
+# result lines of its own, then the plan "1..N" last.  Its own checks:
 #   - the module unloads, and its unload line says it held 0 pages;
 #   - each bad parameter makes the load fail with EINVAL and a kernel log line
 #     naming the parameter, and leaves nothing loaded;
@@ -13,7 +16,7 @@
 #     lockdep or hung-task report.
 # The module is left unloaded.  The last line is
 #   # run.sh: N passed, N failed, N skipped
-# (the harness's results and these together).  Exit status: 0 when nothing
+# (the programs' results and these together).  Exit status: 0 when nothing
 # failed, 1 when something did, 4 (kselftest's skip) when it cannot run here.
 #
 # Environment: TOYMAP_KO     toymap.ko to load (default: libkmod finds "toymap")
@@ -22,8 +25,8 @@ set -euo pipefail
 
 SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 BUILD=${TOYMAP_BUILD:-$(dirname "$SELFTESTS")/build}
-TEST_PROG=$BUILD/bin/toymap_test
-readonly SELFTESTS BUILD TEST_PROG
+TEST_PROGS=("$BUILD/bin/toymap_test" "$BUILD/bin/toymap_file_test")
+readonly SELFTESTS BUILD TEST_PROGS
 
 readonly KSFT_SKIP=4
 readonly MODULE=toymap
@@ -34,8 +37,9 @@ readonly UNLOAD_RE='toymap: unloaded.*[^0-9]0 pages held'
 readonly LOAD_EINVAL_RE='bad parameter value|Invalid argument|EINVAL'
 readonly SPLAT_RE='BUG:|WARNING:|Oops|KASAN|UBSAN|general protection fault|INFO: task .* blocked for more than|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|rcu: INFO: .*detected stall'
 readonly BAD_PARAMS=(devices=0 devices=65 size=4097 size=0 mode=01000)
+shopt -s lastpipe
 
-# Results of this script's own checks, numbered after the harness's.
+# Every result line so far, the programs' and this script's own.
 test_num=0
 passed=0
 failed=0
@@ -43,15 +47,10 @@ skipped=0
 TOYMAPCTL=""
 KO_ARGS=()
 RUN_MARKER=""
-HARNESS_OUT=""
 
 usage() {
 	echo "usage: ${0##*/} [-h]   (as root; env TOYMAP_KO, TOYMAP_BUILD)" >&2
 	exit 2
-}
-
-cleanup() {
-	[[ -z "$HARNESS_OUT" ]] || rm -f "$HARNESS_OUT"
 }
 
 # skip_all REASON: nothing can run here.
@@ -59,6 +58,17 @@ skip_all() {
 	echo "1..0 # SKIP $1"
 	echo "# run.sh: 0 passed, 0 failed, 0 skipped"
 	exit "$KSFT_SKIP"
+}
+
+# count_result LINE: count a result line by its outcome.
+count_result() {
+	if [[ "$1" == not* ]]; then
+		failed=$((failed + 1))
+	elif [[ "$1" == *"# SKIP"* ]]; then
+		skipped=$((skipped + 1))
+	else
+		passed=$((passed + 1))
+	fi
 }
 
 # result_ok NAME / result_fail NAME WHY / result_skip NAME WHY: one KTAP line.
@@ -102,7 +112,11 @@ module_loaded() {
 find_tools() {
 	TOYMAPCTL=$(command -v toymapctl || echo "$BUILD/bin/toymapctl")
 	[[ -x "$TOYMAPCTL" ]] || skip_all "toymapctl not found in PATH or $BUILD/bin: run make"
-	[[ -x "$TEST_PROG" ]] || skip_all "$TEST_PROG not built: run make"
+	local prog
+
+	for prog in "${TEST_PROGS[@]}"; do
+		[[ -x "$prog" ]] || skip_all "$prog not built: run make"
+	done
 	if [[ -n "${TOYMAP_KO:-}" ]]; then
 		KO_ARGS=(--ko "$TOYMAP_KO")
 	fi
@@ -126,25 +140,32 @@ load_module() {
 	module_loaded
 }
 
-# run_harness: run toymap_test, pass its KTAP through, count its results.
-run_harness() {
-	local status ok_lines skip_lines fail_lines
+# run_program PROG: run one kselftest program and pass its KTAP through,
+# line by line, its results numbered on after those before it; its version
+# line is left out (run.sh printed one) and its plan becomes a comment.
+# The loop runs in this shell (lastpipe), so that it counts for main.
+run_program() {
+	local prog=$1 name=${1##*/} line status not rest fails=0
+	local result_re='^(not )?ok [0-9]+ (.*)$' plan_re='^1\.\.([0-9]+)'
 
-	HARNESS_OUT=$(mktemp)
 	set +e
-	"$TEST_PROG" 2>&1 | tee "$HARNESS_OUT"
+	"$prog" 2>&1 | while IFS= read -r line; do
+		if [[ "$line" =~ $result_re ]]; then
+			not=${BASH_REMATCH[1]} rest=${BASH_REMATCH[2]}
+			test_num=$((test_num + 1))
+			count_result "$line"
+			[[ -z "$not" ]] || fails=$((fails + 1))
+			echo "${not}ok $test_num $rest"
+		elif [[ "$line" =~ $plan_re ]]; then
+			echo "# $name: ${BASH_REMATCH[1]} tests, numbered from $((test_num + 1))"
+		elif [[ "$line" != "TAP version "* ]]; then
+			echo "$line"
+		fi
+	done
 	status=${PIPESTATUS[0]}
 	set -e
-	ok_lines=$(grep -cE '^ok [0-9]+ ' "$HARNESS_OUT" || true)
-	skip_lines=$(grep -cE '^ok [0-9]+ .*# SKIP' "$HARNESS_OUT" || true)
-	fail_lines=$(grep -cE '^not ok [0-9]+ ' "$HARNESS_OUT" || true)
-	passed=$((passed + ok_lines - skip_lines))
-	skipped=$((skipped + skip_lines))
-	failed=$((failed + fail_lines))
-	test_num=$((ok_lines + fail_lines))
-	echo "# run.sh: module checks"
-	if [[ "$status" -ne 0 && "$fail_lines" -eq 0 ]]; then
-		result_fail "toymap_test exit status" "exited $status without a failed test line"
+	if [[ "$status" -ne 0 && "$fails" -eq 0 ]]; then
+		result_fail "$name exit status" "exited $status without a failed test line"
 	fi
 }
 
@@ -211,20 +232,23 @@ check_kernel_log() {
 }
 
 main() {
-	local param
+	local param prog
 
 	[[ $# -eq 0 ]] || usage
-	trap cleanup EXIT
+	echo "TAP version 13"
 	check_requirements
 	find_tools
 	RUN_MARKER=$(kmsg_marker "start")
 
 	if load_module; then
-		run_harness
+		for prog in "${TEST_PROGS[@]}"; do
+			run_program "$prog"
+		done
+		echo "# run.sh: module checks"
 		check_unload
 	else
 		echo "# run.sh: module checks"
-		result_fail "load $MODULE" "toymapctl load ${KO_ARGS[*]} failed: toymap_test not run"
+		result_fail "load $MODULE" "toymapctl load ${KO_ARGS[*]} failed: no test program run"
 	fi
 	if module_loaded; then
 		result_skip "bad parameters" "$MODULE is still loaded"
@@ -235,6 +259,7 @@ main() {
 	fi
 	check_kernel_log "$RUN_MARKER"
 
+	echo "1..$test_num"
 	echo "# run.sh: $passed passed, $failed failed, $skipped skipped"
 	[[ "$failed" -eq 0 ]]
 }

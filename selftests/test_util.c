@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Helpers of the toymap selftests: pipes between a parent and a child,
- * waiting for children, reading /dev/kmsg.  See test_util.h.
+ * waiting for children, reading /dev/kmsg, temporary files, a memory
+ * cgroup.  See test_util.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "test_util.h"
@@ -203,4 +208,258 @@ bool mem_is(const void *mem, int byte, size_t len)
 		if (p[i] != (unsigned char)byte)
 			return false;
 	return true;
+}
+
+long first_difference(const void *a, const void *b, size_t len)
+{
+	const unsigned char *pa = a, *pb = b;
+
+	for (size_t i = 0; i < len; i++)
+		if (pa[i] != pb[i])
+			return (long)i;
+	return -1;
+}
+
+int touch_in_child(char *addr, bool write)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		child_no_core_dump();
+		if (write)
+			*(volatile char *)addr = 'x';
+		else
+			(void)*(volatile char *)addr;
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+/* $TMPDIR, or /tmp. */
+static const char *temp_dir(void)
+{
+	const char *dir = getenv("TMPDIR");
+
+	return dir && *dir ? dir : "/tmp";
+}
+
+int temp_file(void)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/toymap-test.XXXXXX", temp_dir()) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	return fd;
+}
+
+int reopen_fd(int fd, int flags)
+{
+	char path[64];
+	int new_fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	new_fd = open(path, flags | O_CLOEXEC);
+	return new_fd < 0 ? -errno : new_fd;
+}
+
+/* pread() or pwrite() until @len bytes went through: 0, or -1 on error or EOF. */
+static int transfer_at(int fd, char *buf, size_t len, off_t offset, bool out)
+{
+	while (len) {
+		ssize_t n = out ? pwrite(fd, buf, len, offset) : pread(fd, buf, len, offset);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= n;
+		offset += n;
+	}
+	return 0;
+}
+
+int pread_full(int fd, void *buf, size_t len, off_t offset)
+{
+	return transfer_at(fd, buf, len, offset, false);
+}
+
+int pwrite_full(int fd, const void *buf, size_t len, off_t offset)
+{
+	return transfer_at(fd, (char *)buf, len, offset, true);	/* only read from */
+}
+
+void fill_pattern(void *buf, size_t len, uint64_t start, unsigned int seed)
+{
+	unsigned char *p = buf;
+
+	for (size_t i = 0; i < len; i++) {
+		uint64_t x = (start + i) * 0x9e3779b97f4a7c15ULL + seed * 0xbf58476d1ce4e5b9ULL;
+
+		x ^= x >> 29;
+		p[i] = 1 + (x >> 32) % 255;	/* 1..255 */
+	}
+}
+
+/* @dir/@name into @path (PATH_MAX bytes): 0, or -ENAMETOOLONG. */
+static int path_join(char *path, const char *dir, const char *name)
+{
+	return snprintf(path, PATH_MAX, "%s/%s", dir, name) < PATH_MAX ? 0 : -ENAMETOOLONG;
+}
+
+/* Write @text to the file @dir/@name: 0 or -errno. */
+static int write_cgroup_file(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	int fd, err = 0;
+
+	if (path_join(path, dir, name))
+		return -ENAMETOOLONG;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* True when the file @dir/@name holds the word @word. */
+static bool cgroup_file_has(const char *dir, const char *name, const char *word)
+{
+	char path[PATH_MAX], text[4096], *tok, *save;
+	bool found = false;
+	ssize_t n;
+	int fd;
+
+	if (path_join(path, dir, name))
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	for (tok = strtok_r(text, " \n", &save); tok && !found; tok = strtok_r(NULL, " \n", &save))
+		found = !strcmp(tok, word);
+	return found;
+}
+
+/* The mount point of a cgroup2 hierarchy's root, from /proc/self/mountinfo. */
+static bool find_cgroup2(char *dir, size_t len)
+{
+	char line[4096], root[PATH_MAX], point[PATH_MAX], *sep;
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		/* "id parent major:minor root mountpoint options... - fstype source opts" */
+		sep = strstr(line, " - ");
+		if (!sep || strncmp(sep, " - cgroup2 ", 11))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, point) != 2)
+			continue;
+		if (strcmp(root, "/"))
+			continue;	/* a mount of a sub-group, not of the root */
+		found = snprintf(dir, len, "%s", point) < (int)len;
+	}
+	fclose(f);
+	return found;
+}
+
+static int memcg_fail(char *why, size_t why_len, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, why_len, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int memcg_create(struct memcg *cg, const char *name, char *why, size_t why_len)
+{
+	char path[PATH_MAX];
+	int err;
+
+	memset(cg, 0, sizeof(*cg));
+	if (!find_cgroup2(cg->root, sizeof(cg->root))) {
+		if (path_join(cg->mount_dir, temp_dir(), "toymap-cgroup.XXXXXX") ||
+		    !mkdtemp(cg->mount_dir)) {
+			err = -errno;
+			cg->mount_dir[0] = '\0';
+			return memcg_fail(why, why_len, err, "mkdtemp for a cgroup2 mount: %s",
+					  strerror(-err));
+		}
+		if (mount("cgroup2", cg->mount_dir, "cgroup2", 0, NULL)) {
+			err = -errno;
+			rmdir(cg->mount_dir);
+			cg->mount_dir[0] = '\0';
+			return memcg_fail(why, why_len, err,
+					  "no cgroup2 mounted, and mounting one failed: %s",
+					  strerror(-err));
+		}
+		memcpy(cg->root, cg->mount_dir, sizeof(cg->root));
+	}
+	if (!cgroup_file_has(cg->root, "cgroup.controllers", "memory"))
+		return memcg_fail(why, why_len, -ENODEV,
+				  "no memory controller in the cgroup2 hierarchy at %s", cg->root);
+	if (!cgroup_file_has(cg->root, "cgroup.subtree_control", "memory")) {
+		err = write_cgroup_file(cg->root, "cgroup.subtree_control", "+memory");
+		if (err)
+			return memcg_fail(why, why_len, err, "enabling memory in %s: %s",
+					  cg->root, strerror(-err));
+		cg->enabled = true;
+	}
+	if (path_join(path, cg->root, name))
+		return memcg_fail(why, why_len, -ENAMETOOLONG, "cgroup path too long");
+	if (mkdir(path, 0755) && errno != EEXIST) {
+		err = -errno;
+		return memcg_fail(why, why_len, err, "mkdir %s: %s", path, strerror(-err));
+	}
+	memcpy(cg->path, path, sizeof(cg->path));
+	if (path_join(path, cg->path, "memory.reclaim") || access(path, W_OK))
+		return memcg_fail(why, why_len, -ENOENT,
+				  "no memory.reclaim in the cgroup (added in Linux 5.19)");
+	return 0;
+}
+
+int memcg_enter(const struct memcg *cg)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	return write_cgroup_file(cg->path, "cgroup.procs", pid);
+}
+
+int memcg_reclaim(const struct memcg *cg, const char *amount)
+{
+	return write_cgroup_file(cg->path, "memory.reclaim", amount);
+}
+
+void memcg_destroy(struct memcg *cg)
+{
+	if (cg->path[0])
+		rmdir(cg->path);
+	if (cg->enabled)
+		write_cgroup_file(cg->root, "cgroup.subtree_control", "-memory");
+	if (cg->mount_dir[0]) {
+		umount2(cg->mount_dir, MNT_DETACH);
+		rmdir(cg->mount_dir);
+	}
+	memset(cg, 0, sizeof(*cg));
 }

@@ -2,14 +2,16 @@
 /*
  * Helpers of the toymap selftests that are not toymap's own (those live in
  * userspace/libtoymap): parent/child synchronisation through pipes, waiting
- * for a child, reading the kernel log.  Nothing here uses the harness's
+ * for a child, reading the kernel log, temporary files, a memory cgroup.  Nothing here uses the harness's
  * ASSERTs, so forked children may call all of it.
  */
 #ifndef TOYMAP_TEST_UTIL_H
 #define TOYMAP_TEST_UTIL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -80,5 +82,59 @@ int count_lines(const char *log, const char *needle, const char *needle2);
 
 /* True when the @len bytes at @mem all equal @byte. */
 bool mem_is(const void *mem, int byte, size_t len);
+/* The index of the first byte where @a and @b differ, -1 when they are equal. */
+long first_difference(const void *a, const void *b, size_t len);
+
+/*
+ * Fork a child that reads or writes @addr once.  Returns the signal that
+ * killed it, 0 when it survived, -1 when fork or wait failed.
+ */
+int touch_in_child(char *addr, bool write);
+
+/*
+ * Files for backing and swap files.  temp_file() creates an empty regular
+ * file in $TMPDIR (default /tmp), open O_RDWR and already unlinked, so that
+ * nothing is left behind: fd or -errno.  reopen_fd() opens the same file
+ * again with @flags (O_RDONLY, O_WRONLY, O_APPEND...) through
+ * /proc/self/fd: fd or -errno.  pread_full()/pwrite_full(): exactly @len
+ * bytes at @offset, 0 or -1 (a short read is -1).
+ */
+int temp_file(void);
+int reopen_fd(int fd, int flags);
+int pread_full(int fd, void *buf, size_t len, off_t offset);
+int pwrite_full(int fd, const void *buf, size_t len, off_t offset);
+/*
+ * A pattern of bytes, none of them zero (so a page of it is never mistaken
+ * for demand-zero), that differs with @seed and with the position: byte i
+ * of @buf gets the pattern's byte at @start + i.
+ */
+void fill_pattern(void *buf, size_t len, uint64_t start, unsigned int seed);
+
+/**
+ * struct memcg - a cgroup v2 group with the memory controller, for reclaim
+ * @path:	the group's directory
+ * @root:	the cgroup2 hierarchy's root directory that holds it
+ * @mount_dir:	a mount of cgroup2 made for the test, "" when one existed
+ * @enabled:	the test enabled "memory" in the root's cgroup.subtree_control
+ */
+struct memcg {
+	char path[PATH_MAX];
+	char root[PATH_MAX];
+	char mount_dir[PATH_MAX];
+	bool enabled;
+};
+
+/*
+ * Create the group @name under the root of the cgroup2 hierarchy (mounting
+ * one under $TMPDIR when none is mounted), with the memory controller and
+ * memory.reclaim.  Returns 0, or -errno with what is missing in @why (for a
+ * SKIP); memcg_destroy() undoes whatever was done in both cases.
+ */
+int memcg_create(struct memcg *cg, const char *name, char *why, size_t why_len);
+/* Move the calling process into the group: 0 or -errno. */
+int memcg_enter(const struct memcg *cg);
+/* Write @amount ("1M") to memory.reclaim: 0, -EAGAIN (reclaimed less), -errno. */
+int memcg_reclaim(const struct memcg *cg, const char *amount);
+void memcg_destroy(struct memcg *cg);
 
 #endif /* TOYMAP_TEST_UTIL_H */

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,240 +29,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* 6.1's harness has a signal handler with an unused parameter: -Wextra. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
+#include "toymap_fixture.h"
 
-#include "libtoymap.h"
-#include "test_util.h"
-
-#define OBJECT_INDEX		0	/* the tests use /dev/toymap0 */
-#define MIN_OBJECT_PAGES	256	/* the largest test maps this many */
 #define DEMAND_ZERO_MAP_MAX	(64UL << 20)
-#define LONG_TIMEOUT		120	/* seconds, for tests slow under TCG */
-#define RW			(PROT_READ | PROT_WRITE)
-#define MAX_PAGE_SIZE		(64 << 10)	/* for page-sized buffers */
-
-#define PARAM_TRACE		"trace"
-#define PARAM_FAULT_AROUND	"fault_around"
-#define PARAM_MAX_PAGES		"max_pages"
-
-/* The writable module parameters a test may change: saved and restored. */
-static const char *const writable_params[] = {
-	PARAM_TRACE, PARAM_FAULT_AROUND, PARAM_MAX_PAGES,
-};
-
-/* A trace line of object N for process P starts like this (module/: keep in step). */
-#define TRACE_LINE_PREFIX_FMT	"toymap%d: pid %d "
-#define TRACE_ZERO_FILL		"zero-fill"
-#define TRACE_DISCARD		"discard"
-
-#define NO_PFN_REASON \
-	"frame identity not compared: /proc/self/pagemap shows no PFNs (needs CAP_SYS_ADMIN)"
-
-static size_t pagesize;
-
-/**
- * struct object - the object under test and what the fixture saved
- * @fd:			/dev/toymapN open read-write (-1 once a test closed it)
- * @size:		bytes in the object
- * @frames_unchecked:	a frame comparison was left out for want of PFNs;
- *			the test ends with a SKIP that says so
- * @saved_params:	writable_params[] before the test, restored after
- */
-struct object {
-	int fd;
-	uint64_t size;
-	bool frames_unchecked;
-	char saved_params[ARRAY_SIZE(writable_params)][32];
-};
-
-/*
- * SKIP() in a fixture setup: 6.1's harness would run the test body after a
- * setup that skipped, so end the test process here with the harness's skip
- * status (exit code 255 in 6.1; the reason is already in shared memory).
- */
-#define SETUP_SKIP(fmt, ...)	SKIP(_exit(255), "%s: " fmt, _metadata->name, ##__VA_ARGS__)
-
-/* SKIP() from a test body; 6.1's harness prints no test name on a skip line. */
-#define SKIP_TEST(fmt, ...)	SKIP(return, "%s: " fmt, _metadata->name, ##__VA_ARGS__)
-
-/* The object's counters; the test fails when the ioctl does. */
-#define INFO(obj) ({								\
-	struct toymap_info __info;						\
-	int __ret = toymap_get_info((obj)->fd, &__info);			\
-	ASSERT_EQ(0, __ret) TH_LOG("TOYMAP_IOC_INFO: %s", strerror(-__ret));	\
-	__info;									\
-})
-
-/* How much a counter grew between two INFO() snapshots. */
-#define DELTA(after, before, field)	((long long)((after).field - (before).field))
-/* A "now" value of an INFO() snapshot, signed for comparisons. */
-#define NOW(info, field)		((long long)(info).field)
-
-/* What pagemap says about @addr; the test fails when it cannot be read. */
-#define PTE(addr) ({								\
-	struct toymap_pte __pte;						\
-	int __ret = toymap_pagemap((addr), &__pte);				\
-	ASSERT_EQ(0, __ret) TH_LOG("pagemap: %s", strerror(-__ret));		\
-	__pte;									\
-})
-
-/* mmap() @pages pages of the object from page @pgoff on, or fail the test. */
-#define MAP_OBJECT(obj, pages, pgoff, prot, flags) ({				\
-	char *__mem = map_object((obj), (pages), (pgoff), (prot), (flags));	\
-	ASSERT_NE(MAP_FAILED, __mem) TH_LOG("mmap of %zu pages at page %zu: %s",	\
-		(size_t)(pages), (size_t)(pgoff), strerror(errno));		\
-	__mem;									\
-})
-
-/*
- * Two present PTEs map the same frame (or, with @same false, different
- * frames).  Without PFNs the comparison is left out and remembered, and the
- * test ends with SKIP_IF_FRAMES_UNCHECKED() after its other checks passed.
- */
-#define ASSERT_FRAMES(obj, pte_a, pte_b, same) do {				\
-	struct toymap_pte __a = (pte_a), __b = (pte_b);				\
-	ASSERT_TRUE(__a.present);						\
-	ASSERT_TRUE(__b.present);						\
-	if (__a.pfn_known && __b.pfn_known) {					\
-		ASSERT_EQ(same, __a.pfn == __b.pfn)				\
-			TH_LOG("pfn %#llx vs %#llx: expected %s frame",		\
-			       (unsigned long long)__a.pfn,			\
-			       (unsigned long long)__b.pfn,			\
-			       (same) ? "the same" : "a different");		\
-	} else {								\
-		(obj)->frames_unchecked = true;					\
-	}									\
-} while (0)
-#define ASSERT_SAME_FRAME(obj, a, b)	ASSERT_FRAMES(obj, a, b, true)
-#define ASSERT_OTHER_FRAME(obj, a, b)	ASSERT_FRAMES(obj, a, b, false)
-
-#define SKIP_IF_FRAMES_UNCHECKED(obj) do {					\
-	if ((obj)->frames_unchecked && _metadata->passed)			\
-		SKIP_TEST(NO_PFN_REASON);					\
-} while (0)
-
-#define SKIP_UNLESS_ROOT(what) do {						\
-	if (geteuid() != 0)							\
-		SKIP_TEST("%s needs root", (what));				\
-} while (0)
-
-#define SET_PARAM(name, value) do {						\
-	int __ret = toymap_param_set((name), (value));				\
-	ASSERT_EQ(0, __ret) TH_LOG("setting %s=%s: %s", (name), (value),	\
-				   strerror(-__ret));				\
-} while (0)
-
-#define ASSERT_CHILD_OK(pid) do {						\
-	int __code = child_wait(pid);						\
-	ASSERT_EQ(0, __code) TH_LOG("child %d: %s %d", (int)(pid),		\
-		__code > 128 ? "killed by signal" : "exit code",		\
-		__code > 128 ? __code - 128 : __code);				\
-} while (0)
-
-static char *map_object(const struct object *obj, size_t pages, size_t pgoff, int prot,
-			int flags)
-{
-	return mmap(NULL, pages * pagesize, prot, flags, obj->fd, (off_t)(pgoff * pagesize));
-}
-
-static char *page_of(char *mem, size_t index)
-{
-	return mem + index * pagesize;
-}
-
-static char read_byte(const char *addr)
-{
-	return *(const volatile char *)addr;
-}
-
-static void write_byte(char *addr, char value)
-{
-	*(volatile char *)addr = value;
-}
-
-static void save_param(const char *name, char *buf, size_t len)
-{
-	if (toymap_param_get(name, buf, len) < 0) {
-		buf[0] = '\0';
-		return;
-	}
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
-static void restore_param(const char *name, const char *value)
-{
-	if (value[0])
-		toymap_param_set(name, value);
-}
-
-/* Open the object, check it is big enough, and discard all of it. */
-static void open_clean_object(struct __test_metadata *_metadata, struct object *obj)
-{
-	struct toymap_info info;
-	int ret;
-
-	pagesize = toymap_page_size();
-	obj->fd = -1;
-	if (!toymap_is_loaded())
-		SETUP_SKIP("module toymap is not loaded (run selftests/run.sh, or toymapctl load)");
-	obj->fd = toymap_open(OBJECT_INDEX, O_RDWR | O_CLOEXEC);
-	if (obj->fd == -ENOENT)
-		SETUP_SKIP("/dev/toymap%d does not exist", OBJECT_INDEX);
-	if (obj->fd == -EACCES || obj->fd == -EPERM)
-		SETUP_SKIP("no access to /dev/toymap%d: run as root", OBJECT_INDEX);
-	ASSERT_LE(0, obj->fd) TH_LOG("open /dev/toymap%d: %s", OBJECT_INDEX, strerror(-obj->fd));
-
-	info = INFO(obj);
-	obj->size = info.object_size;
-	if (obj->size < MIN_OBJECT_PAGES * pagesize)
-		SETUP_SKIP("object of %llu bytes: the tests need %zu (module parameter size)",
-			   (unsigned long long)obj->size, MIN_OBJECT_PAGES * pagesize);
-
-	ret = toymap_discard(obj->fd, 0, obj->size);
-	ASSERT_EQ(0, ret) TH_LOG("discarding the whole object: %s", strerror(-ret));
-	info = INFO(obj);
-	ASSERT_EQ(0, NOW(info, resident_pages)) TH_LOG("pages left after discarding all");
-
-	for (size_t i = 0; i < ARRAY_SIZE(writable_params); i++)
-		save_param(writable_params[i], obj->saved_params[i], sizeof(obj->saved_params[i]));
-}
-
-static void close_object(struct object *obj)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(writable_params); i++)
-		restore_param(writable_params[i], obj->saved_params[i]);
-	if (obj->fd >= 0)
-		close(obj->fd);
-	obj->fd = -1;
-}
-
-/*
- * Fork a child that reads or writes @addr once.  Returns the signal that
- * killed it, 0 when it survived, -1 when fork or wait failed.
- */
-static int touch_in_child(char *addr, bool write)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		child_no_core_dump();
-		if (write)
-			write_byte(addr, 'x');
-		else
-			read_byte(addr);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -1;
-	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
 
 /*
  * @priv, a private mapping, reads the object through the object's own page:
@@ -711,7 +481,8 @@ TEST_F(object, trace_lines_follow_trace_param)
 enum arg_size {
 	SIZE_EXACT,		/* sizeof the struct */
 	SIZE_ZERO,
-	SIZE_SHORT,		/* 8 bytes less than the struct */
+	SIZE_SHORT,		/* 4 bytes less than the first published size */
+	SIZE_FIRST,		/* the first published size (TOYMAP_INFO_SIZE_VER0) */
 	SIZE_LONG_ZERO_TAIL,	/* 8 bytes more, all zero */
 	SIZE_LONG_DIRTY_TAIL,	/* 8 bytes more, one of them not zero */
 	SIZE_OVER_PAGE,		/* a page and 8 bytes, all zero */
@@ -725,21 +496,58 @@ enum arg_place {
 	ARG_TAIL_UNMAPPED,	/* the struct fits, its larger size runs into PROT_NONE */
 };
 
+/* The file descriptor a row of bad_ioctl_inputs puts in an fd field. */
+enum arg_fd {
+	FD_FILE,		/* a regular file, O_RDWR */
+	FD_SWAP,		/* another regular file, O_RDWR */
+	FD_RDONLY,		/* the first file again, O_RDONLY */
+	FD_WRONLY,		/* ... O_WRONLY */
+	FD_APPEND,		/* ... O_RDWR | O_APPEND */
+	FD_DIR,			/* a directory, O_RDONLY */
+	FD_PIPE,		/* the read end of a pipe */
+	FD_CLOSED,		/* a number no descriptor has */
+	FD_MINUS_1,		/* -1 */
+	NR_ARG_FDS
+};
+
 struct ioctl_case {
 	const char *name;
 	unsigned long cmd;
 	enum arg_size size;
 	enum arg_place place;
-	uint32_t flags;		/* struct toymap_range only */
-	uint64_t offset;
-	uint64_t length;
+	uint32_t flags;		/* every struct but toymap_info */
+	uint64_t offset;	/* toymap_range, toymap_evict, toymap_attach */
+	uint64_t length;	/* the same */
 	int expect;		/* errno, 0 for success */
+	enum arg_fd fd;		/* toymap_attach, toymap_swap */
+	uint32_t reserved;	/* toymap_attach, toymap_swap */
 };
+
+/*
+ * One row: its name, the command, the size field, the place, the errno
+ * expected (0: success), then what the struct needs of .flags, .offset,
+ * .length, .fd and .reserved (0 and FD_FILE otherwise).
+ */
+#define ROW(row_name, row_cmd, row_size, row_place, row_expect, ...)		\
+	{ .name = (row_name), .cmd = (row_cmd), .size = (row_size),		\
+	  .place = (row_place), .expect = (row_expect), __VA_ARGS__ }
 
 static size_t ioctl_struct_size(unsigned long cmd)
 {
-	return cmd == TOYMAP_IOC_DISCARD ? sizeof(struct toymap_range) :
-					   sizeof(struct toymap_info);
+	switch (cmd) {
+	case TOYMAP_IOC_DISCARD:
+		return sizeof(struct toymap_range);
+	case TOYMAP_IOC_ATTACH:
+		return sizeof(struct toymap_attach);
+	case TOYMAP_IOC_DETACH:
+		return sizeof(struct toymap_detach);
+	case TOYMAP_IOC_SET_SWAP:
+		return sizeof(struct toymap_swap);
+	case TOYMAP_IOC_EVICT:
+		return sizeof(struct toymap_evict);
+	default:
+		return sizeof(struct toymap_info);
+	}
 }
 
 /* The smallest size the kernel accepts: the first published layout. */
@@ -754,7 +562,9 @@ static uint32_t ioctl_size_field(unsigned long cmd, enum arg_size size, size_t l
 	case SIZE_ZERO:
 		return 0;
 	case SIZE_SHORT:
-		return ioctl_min_size(cmd) - 8;
+		return ioctl_min_size(cmd) - 4;
+	case SIZE_FIRST:
+		return ioctl_min_size(cmd);
 	case SIZE_LONG_ZERO_TAIL:
 	case SIZE_LONG_DIRTY_TAIL:
 		return len + 8;
@@ -765,11 +575,23 @@ static uint32_t ioctl_size_field(unsigned long cmd, enum arg_size size, size_t l
 	}
 }
 
+/* Any of the ioctl arguments, each starting with its size. */
+union ioctl_arg {
+	uint32_t size;
+	struct toymap_info info;
+	struct toymap_range range;
+	struct toymap_attach attach;
+	struct toymap_detach detach;
+	struct toymap_swap swap;
+	struct toymap_evict evict;
+};
+
 /* Lay out the argument of @c in @buf (two pages, then a PROT_NONE page). */
-static void *ioctl_arg(char *buf, const struct ioctl_case *c)
+static void *ioctl_arg(char *buf, const struct ioctl_case *c, const int *fds)
 {
 	size_t len = ioctl_struct_size(c->cmd);
 	uint32_t size = ioctl_size_field(c->cmd, c->size, len);
+	union ioctl_arg a;
 	char *arg = buf;
 
 	memset(buf, 0, 2 * pagesize);
@@ -783,95 +605,328 @@ static void *ioctl_arg(char *buf, const struct ioctl_case *c)
 	}
 	if (c->size == SIZE_LONG_DIRTY_TAIL)
 		arg[len + 3] = 1;
-	if (c->cmd == TOYMAP_IOC_DISCARD) {
-		struct toymap_range range = {
-			.size = size, .flags = c->flags, .offset = c->offset, .length = c->length,
-		};
 
-		memcpy(arg, &range, sizeof(range));
-	} else {
-		memcpy(arg, &size, sizeof(size));
+	memset(&a, 0, sizeof(a));
+	switch (c->cmd) {
+	case TOYMAP_IOC_DISCARD:
+		a.range = (struct toymap_range){ .flags = c->flags, .offset = c->offset,
+						 .length = c->length };
+		break;
+	case TOYMAP_IOC_ATTACH:
+		a.attach = (struct toymap_attach){ .flags = c->flags, .fd = fds[c->fd],
+						   .reserved = c->reserved, .offset = c->offset,
+						   .length = c->length };
+		break;
+	case TOYMAP_IOC_DETACH:
+		a.detach = (struct toymap_detach){ .flags = c->flags };
+		break;
+	case TOYMAP_IOC_SET_SWAP:
+		a.swap = (struct toymap_swap){ .flags = c->flags, .fd = fds[c->fd],
+					       .reserved = c->reserved };
+		break;
+	case TOYMAP_IOC_EVICT:
+		a.evict = (struct toymap_evict){ .flags = c->flags, .offset = c->offset,
+						 .length = c->length };
+		break;
 	}
+	a.size = size;
+	memcpy(arg, &a, len);
 	return arg;
 }
 
-static const char *errno_name(int err)
+/*
+ * The descriptors of enum arg_fd: two regular files, the first reopened
+ * read-only, write-only and append-only, a directory, a pipe, a closed
+ * number and -1.  0, or -1 when one could not be made.
+ */
+static int ioctl_fds_open(int *fds, int *pipe_fds)
 {
-	return err ? strerrorname_np(err) ?: "unknown errno" : "success";
+	int ret = 0;
+
+	fds[FD_FILE] = temp_file();
+	fds[FD_SWAP] = temp_file();
+	fds[FD_RDONLY] = reopen_fd(fds[FD_FILE], O_RDONLY);
+	fds[FD_WRONLY] = reopen_fd(fds[FD_FILE], O_WRONLY);
+	fds[FD_APPEND] = reopen_fd(fds[FD_FILE], O_RDWR | O_APPEND);
+	fds[FD_DIR] = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pipe2(pipe_fds, O_CLOEXEC))
+		pipe_fds[0] = pipe_fds[1] = -1;
+	fds[FD_PIPE] = pipe_fds[0];
+	fds[FD_CLOSED] = dup(fds[FD_DIR]);
+	fds[FD_MINUS_1] = -1;
+	for (int i = 0; i < FD_MINUS_1; i++)
+		if (fds[i] < 0)
+			ret = -1;
+	if (fds[FD_CLOSED] >= 0)
+		close(fds[FD_CLOSED]);
+	return ret;
+}
+
+static void ioctl_fds_close(int *fds, int *pipe_fds)
+{
+	for (int i = 0; i < FD_CLOSED; i++)
+		if (fds[i] >= 0 && i != FD_PIPE)
+			close(fds[i]);
+	for (int i = 0; i < 2; i++)
+		if (pipe_fds[i] >= 0)
+			close(pipe_fds[i]);
 }
 
 /*
  * Every malformed ioctl fails with its own errno: a wrong size, non-zero
- * tail bytes, flags, a bad range, a bad pointer, an unknown command.
+ * tail bytes, flags or reserved fields, a bad range, a bad pointer, a bad
+ * file descriptor, an unknown command.  The rows run in order, and some
+ * change the object (attach, set a swap file) for the rows after them.
  */
 TEST_F(object, bad_ioctl_inputs)
 {
 	struct object *obj = &self->obj;
-	const uint64_t pg = pagesize, end = obj->size;
+	const uint64_t pg = pagesize, end = obj->size, llong_max = INT64_MAX;
 	const unsigned long info = TOYMAP_IOC_INFO, discard = TOYMAP_IOC_DISCARD;
+	const unsigned long attach = TOYMAP_IOC_ATTACH, detach = TOYMAP_IOC_DETACH;
+	const unsigned long swap = TOYMAP_IOC_SET_SWAP, evict = TOYMAP_IOC_EVICT;
 	const struct ioctl_case cases[] = {
-		{ "info: exact size", info, SIZE_EXACT, ARG_BUFFER, 0, 0, 0, 0 },
-		{ "info: size 0", info, SIZE_ZERO, ARG_BUFFER, 0, 0, 0, EINVAL },
-		{ "info: size below the struct", info, SIZE_SHORT, ARG_BUFFER, 0, 0, 0, EINVAL },
-		{ "info: larger, zero tail", info, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0, 0, 0, 0 },
-		{ "info: larger, non-zero tail", info, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
-		  0, 0, 0, EINVAL },
-		{ "info: size over a page", info, SIZE_OVER_PAGE, ARG_BUFFER, 0, 0, 0, EINVAL },
-		{ "info: NULL pointer", info, SIZE_EXACT, ARG_NULL, 0, 0, 0, EFAULT },
-		{ "info: unmapped pointer", info, SIZE_EXACT, ARG_UNMAPPED, 0, 0, 0, EFAULT },
-		{ "info: tail unmapped", info, SIZE_EXACT, ARG_TAIL_UNMAPPED, 0, 0, 0, EFAULT },
+		ROW("info: exact size", info, SIZE_EXACT, ARG_BUFFER, 0),
+		ROW("info: first published size", info, SIZE_FIRST, ARG_BUFFER, 0),
+		ROW("info: size 0", info, SIZE_ZERO, ARG_BUFFER, EINVAL),
+		ROW("info: size below the first", info, SIZE_SHORT, ARG_BUFFER, EINVAL),
+		ROW("info: larger, zero tail", info, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0),
+		ROW("info: larger, non-zero tail", info, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER, EINVAL),
+		ROW("info: size over a page", info, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL),
+		ROW("info: NULL pointer", info, SIZE_EXACT, ARG_NULL, EFAULT),
+		ROW("info: unmapped pointer", info, SIZE_EXACT, ARG_UNMAPPED, EFAULT),
+		ROW("info: tail unmapped", info, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT),
 
-		{ "discard: one page", discard, SIZE_EXACT, ARG_BUFFER, 0, 0, pg, 0 },
-		{ "discard: whole object", discard, SIZE_EXACT, ARG_BUFFER, 0, 0, end, 0 },
-		{ "discard: last page", discard, SIZE_EXACT, ARG_BUFFER, 0, end - pg, pg, 0 },
-		{ "discard: size 0", discard, SIZE_ZERO, ARG_BUFFER, 0, 0, pg, EINVAL },
-		{ "discard: size below the struct", discard, SIZE_SHORT, ARG_BUFFER,
-		  0, 0, pg, EINVAL },
-		{ "discard: larger, zero tail", discard, SIZE_LONG_ZERO_TAIL, ARG_BUFFER,
-		  0, 0, pg, 0 },
-		{ "discard: larger, non-zero tail", discard, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
-		  0, 0, pg, EINVAL },
-		{ "discard: size over a page", discard, SIZE_OVER_PAGE, ARG_BUFFER,
-		  0, 0, pg, EINVAL },
-		{ "discard: flags 1", discard, SIZE_EXACT, ARG_BUFFER, 1, 0, pg, EINVAL },
-		{ "discard: flags 1<<31", discard, SIZE_EXACT, ARG_BUFFER, 1u << 31, 0, pg, EINVAL },
-		{ "discard: offset not aligned", discard, SIZE_EXACT, ARG_BUFFER, 0, 1, pg, EINVAL },
-		{ "discard: length not aligned", discard, SIZE_EXACT, ARG_BUFFER,
-		  0, 0, pg + 1, EINVAL },
-		{ "discard: length below a page", discard, SIZE_EXACT, ARG_BUFFER,
-		  0, 0, pg / 2, EINVAL },
-		{ "discard: length 0", discard, SIZE_EXACT, ARG_BUFFER, 0, 0, 0, EINVAL },
-		{ "discard: offset+length overflows", discard, SIZE_EXACT, ARG_BUFFER,
-		  0, 2 * pg, -pg, EINVAL },
-		{ "discard: offset at the end", discard, SIZE_EXACT, ARG_BUFFER, 0, end, pg, EINVAL },
-		{ "discard: range past the end", discard, SIZE_EXACT, ARG_BUFFER,
-		  0, end - pg, 2 * pg, EINVAL },
-		{ "discard: offset far past the end", discard, SIZE_EXACT, ARG_BUFFER,
-		  0, end + 1024 * pg, pg, EINVAL },
-		{ "discard: NULL pointer", discard, SIZE_EXACT, ARG_NULL, 0, 0, pg, EFAULT },
-		{ "discard: unmapped pointer", discard, SIZE_EXACT, ARG_UNMAPPED, 0, 0, pg, EFAULT },
-		{ "discard: tail unmapped", discard, SIZE_EXACT, ARG_TAIL_UNMAPPED,
-		  0, 0, pg, EFAULT },
+		ROW("discard: one page", discard, SIZE_EXACT, ARG_BUFFER, 0, .length = pg),
+		ROW("discard: whole object", discard, SIZE_EXACT, ARG_BUFFER, 0, .length = end),
+		ROW("discard: last page", discard, SIZE_EXACT, ARG_BUFFER, 0, .offset = end - pg,
+		    .length = pg),
+		ROW("discard: size 0", discard, SIZE_ZERO, ARG_BUFFER, EINVAL, .length = pg),
+		ROW("discard: size below the struct", discard, SIZE_SHORT, ARG_BUFFER, EINVAL,
+		    .length = pg),
+		ROW("discard: larger, zero tail", discard, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0,
+		    .length = pg),
+		ROW("discard: larger, non-zero tail", discard, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
+		    EINVAL, .length = pg),
+		ROW("discard: size over a page", discard, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL,
+		    .length = pg),
+		ROW("discard: flags 1", discard, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1,
+		    .length = pg),
+		ROW("discard: flags 1<<31", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .flags = 1u << 31, .length = pg),
+		ROW("discard: offset not aligned", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = 1, .length = pg),
+		ROW("discard: length not aligned", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .length = pg + 1),
+		ROW("discard: length below a page", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .length = pg / 2),
+		ROW("discard: length 0", discard, SIZE_EXACT, ARG_BUFFER, EINVAL),
+		ROW("discard: offset+length overflows", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = 2 * pg, .length = -pg),
+		ROW("discard: offset at the end", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = end, .length = pg),
+		ROW("discard: range past the end", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = end - pg, .length = 2 * pg),
+		ROW("discard: offset far past the end", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = end + 1024 * pg, .length = pg),
+		ROW("discard: NULL pointer", discard, SIZE_EXACT, ARG_NULL, EFAULT, .length = pg),
+		ROW("discard: unmapped pointer", discard, SIZE_EXACT, ARG_UNMAPPED, EFAULT,
+		    .length = pg),
+		ROW("discard: tail unmapped", discard, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT,
+		    .length = pg),
 
-		{ "unknown: number 0x7f", _IO(TOYMAP_IOC_MAGIC, 0x7f), SIZE_EXACT, ARG_BUFFER,
-		  0, 0, 0, ENOTTY },
-		{ "unknown: number 0x02", _IOWR(TOYMAP_IOC_MAGIC, 0x02, struct toymap_range),
-		  SIZE_EXACT, ARG_BUFFER, 0, 0, 0, ENOTTY },
-		{ "unknown: another magic", _IOWR(TOYMAP_IOC_MAGIC + 1, 0x00, struct toymap_info),
-		  SIZE_EXACT, ARG_BUFFER, 0, 0, 0, ENOTTY },
+		ROW("attach: exact size", attach, SIZE_EXACT, ARG_BUFFER, 0, .length = pg,
+		    .fd = FD_FILE),
+		ROW("attach: attached already", attach, SIZE_EXACT, ARG_BUFFER, EBUSY, .length = pg,
+		    .fd = FD_SWAP),
+		ROW("detach: exact size", detach, SIZE_EXACT, ARG_BUFFER, 0),
+		ROW("detach: nothing attached", detach, SIZE_EXACT, ARG_BUFFER, EINVAL),
+		ROW("attach: larger, zero tail", attach, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0,
+		    .length = pg, .fd = FD_FILE),
+		ROW("detach: size 0", detach, SIZE_ZERO, ARG_BUFFER, EINVAL),
+		ROW("detach: size below the struct", detach, SIZE_SHORT, ARG_BUFFER, EINVAL),
+		ROW("detach: larger, non-zero tail", detach, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
+		    EINVAL),
+		ROW("detach: size over a page", detach, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL),
+		ROW("detach: flags 1", detach, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1),
+		ROW("detach: flags 1<<31", detach, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .flags = 1u << 31),
+		ROW("detach: NULL pointer", detach, SIZE_EXACT, ARG_NULL, EFAULT),
+		ROW("detach: unmapped pointer", detach, SIZE_EXACT, ARG_UNMAPPED, EFAULT),
+		ROW("detach: tail unmapped", detach, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT),
+		ROW("detach: larger, zero tail", detach, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0),
+		ROW("attach: size 0", attach, SIZE_ZERO, ARG_BUFFER, EINVAL, .length = pg,
+		    .fd = FD_FILE),
+		ROW("attach: size below the struct", attach, SIZE_SHORT, ARG_BUFFER, EINVAL,
+		    .length = pg, .fd = FD_FILE),
+		ROW("attach: larger, non-zero tail", attach, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
+		    EINVAL, .length = pg, .fd = FD_FILE),
+		ROW("attach: size over a page", attach, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL,
+		    .length = pg, .fd = FD_FILE),
+		ROW("attach: flags 1", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1,
+		    .length = pg, .fd = FD_FILE),
+		ROW("attach: flags 1<<31", attach, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .flags = 1u << 31, .length = pg, .fd = FD_FILE),
+		ROW("attach: reserved 1", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
+		    .fd = FD_FILE, .reserved = 1),
+		ROW("attach: length 0", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_FILE),
+		ROW("attach: offset+length past LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER,
+		    EOVERFLOW, .offset = llong_max, .length = 1, .fd = FD_FILE),
+		ROW("attach: offset past LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER, EOVERFLOW,
+		    .offset = llong_max + 1, .length = pg, .fd = FD_FILE),
+		ROW("attach: length past LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER, EOVERFLOW,
+		    .length = llong_max + 1, .fd = FD_FILE),
+		ROW("attach: offset+length wraps", attach, SIZE_EXACT, ARG_BUFFER, EOVERFLOW,
+		    .offset = 2 * pg, .length = -pg, .fd = FD_FILE),
+		ROW("attach: fd -1", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
+		    .fd = FD_MINUS_1),
+		ROW("attach: closed fd", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
+		    .fd = FD_CLOSED),
+		ROW("attach: O_WRONLY fd", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
+		    .fd = FD_WRONLY),
+		ROW("attach: a directory", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
+		    .fd = FD_DIR),
+		ROW("attach: a pipe", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
+		    .fd = FD_PIPE),
+		ROW("attach: O_APPEND fd", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
+		    .fd = FD_APPEND),
+		ROW("attach: NULL pointer", attach, SIZE_EXACT, ARG_NULL, EFAULT, .length = pg,
+		    .fd = FD_FILE),
+		ROW("attach: unmapped pointer", attach, SIZE_EXACT, ARG_UNMAPPED, EFAULT,
+		    .length = pg, .fd = FD_FILE),
+		ROW("attach: tail unmapped", attach, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT,
+		    .length = pg, .fd = FD_FILE),
+		ROW("attach: O_RDONLY, section ends at LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER,
+		    0, .offset = 1, .length = llong_max - 1, .fd = FD_RDONLY),
+		ROW("detach: the read-only file", detach, SIZE_EXACT, ARG_BUFFER, 0),
+
+		ROW("set_swap: exact size", swap, SIZE_EXACT, ARG_BUFFER, 0, .fd = FD_SWAP),
+		ROW("set_swap: another file", swap, SIZE_EXACT, ARG_BUFFER, 0, .fd = FD_FILE),
+		ROW("set_swap: fd -1 drops it", swap, SIZE_EXACT, ARG_BUFFER, 0, .fd = FD_MINUS_1),
+		ROW("set_swap: fd -1, none set", swap, SIZE_EXACT, ARG_BUFFER, 0, .fd = FD_MINUS_1),
+		ROW("set_swap: larger, zero tail", swap, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0,
+		    .fd = FD_SWAP),
+		ROW("set_swap: size 0", swap, SIZE_ZERO, ARG_BUFFER, EINVAL, .fd = FD_SWAP),
+		ROW("set_swap: size below the struct", swap, SIZE_SHORT, ARG_BUFFER, EINVAL,
+		    .fd = FD_SWAP),
+		ROW("set_swap: larger, non-zero tail", swap, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
+		    EINVAL, .fd = FD_SWAP),
+		ROW("set_swap: size over a page", swap, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL,
+		    .fd = FD_SWAP),
+		ROW("set_swap: flags 1", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1,
+		    .fd = FD_SWAP),
+		ROW("set_swap: reserved 1", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_SWAP,
+		    .reserved = 1),
+		ROW("set_swap: closed fd", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_CLOSED),
+		ROW("set_swap: O_RDONLY fd", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_RDONLY),
+		ROW("set_swap: O_WRONLY fd", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_WRONLY),
+		ROW("set_swap: a directory", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_DIR),
+		ROW("set_swap: a pipe", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_PIPE),
+		ROW("set_swap: O_APPEND fd", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_APPEND),
+		ROW("set_swap: NULL pointer", swap, SIZE_EXACT, ARG_NULL, EFAULT, .fd = FD_SWAP),
+		ROW("set_swap: unmapped pointer", swap, SIZE_EXACT, ARG_UNMAPPED, EFAULT,
+		    .fd = FD_SWAP),
+		ROW("set_swap: tail unmapped", swap, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT,
+		    .fd = FD_SWAP),
+		ROW("set_swap: fd -1 drops it again", swap, SIZE_EXACT, ARG_BUFFER, 0,
+		    .fd = FD_MINUS_1),
+
+		ROW("evict: one page", evict, SIZE_EXACT, ARG_BUFFER, 0, .length = pg),
+		ROW("evict: whole object", evict, SIZE_EXACT, ARG_BUFFER, 0, .length = end),
+		ROW("evict: last page", evict, SIZE_EXACT, ARG_BUFFER, 0, .offset = end - pg,
+		    .length = pg),
+		ROW("evict: size 0", evict, SIZE_ZERO, ARG_BUFFER, EINVAL, .length = pg),
+		ROW("evict: size below the struct", evict, SIZE_SHORT, ARG_BUFFER, EINVAL,
+		    .length = pg),
+		ROW("evict: larger, zero tail", evict, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0,
+		    .length = pg),
+		ROW("evict: larger, non-zero tail", evict, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER, EINVAL,
+		    .length = pg),
+		ROW("evict: size over a page", evict, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL,
+		    .length = pg),
+		ROW("evict: flags 1", evict, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1,
+		    .length = pg),
+		ROW("evict: flags 1<<31", evict, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1u << 31,
+		    .length = pg),
+		ROW("evict: offset not aligned", evict, SIZE_EXACT, ARG_BUFFER, EINVAL, .offset = 1,
+		    .length = pg),
+		ROW("evict: length not aligned", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .length = pg + 1),
+		ROW("evict: length below a page", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .length = pg / 2),
+		ROW("evict: length 0", evict, SIZE_EXACT, ARG_BUFFER, EINVAL),
+		ROW("evict: offset+length overflows", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = 2 * pg, .length = -pg),
+		ROW("evict: offset at the end", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = end, .length = pg),
+		ROW("evict: range past the end", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = end - pg, .length = 2 * pg),
+		ROW("evict: offset far past the end", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = end + 1024 * pg, .length = pg),
+		ROW("evict: NULL pointer", evict, SIZE_EXACT, ARG_NULL, EFAULT, .length = pg),
+		ROW("evict: unmapped pointer", evict, SIZE_EXACT, ARG_UNMAPPED, EFAULT,
+		    .length = pg),
+		ROW("evict: tail unmapped", evict, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT,
+		    .length = pg),
+
+		ROW("unknown: number 0x7f", _IO(TOYMAP_IOC_MAGIC, 0x7f), SIZE_EXACT, ARG_BUFFER,
+		    ENOTTY),
+		ROW("unknown: number 0x06", _IOWR(TOYMAP_IOC_MAGIC, 0x06, struct toymap_range),
+		    SIZE_EXACT, ARG_BUFFER, ENOTTY),
+		ROW("unknown: another magic", _IOWR(TOYMAP_IOC_MAGIC + 1, 0x00, struct toymap_info),
+		    SIZE_EXACT, ARG_BUFFER, ENOTTY),
 	};
 	char *buf = mmap(NULL, 3 * pagesize, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fds[NR_ARG_FDS], pipe_fds[2];
+	struct toymap_info after;
 
 	ASSERT_NE(MAP_FAILED, buf);
 	ASSERT_EQ(0, mprotect(buf + 2 * pagesize, pagesize, PROT_NONE));
+	ASSERT_EQ(0, ioctl_fds_open(fds, pipe_fds)) TH_LOG("making the descriptors: %s",
+							   strerror(errno));
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct ioctl_case *c = &cases[i];
-		int err = ioctl(obj->fd, c->cmd, ioctl_arg(buf, c)) < 0 ? errno : 0;
+		int err = ioctl(obj->fd, c->cmd, ioctl_arg(buf, c, fds)) < 0 ? errno : 0;
 
 		EXPECT_EQ(c->expect, err) TH_LOG("%s: expected %s, got %s", c->name,
 						 errno_name(c->expect), errno_name(err));
 	}
-	EXPECT_EQ(obj->size, INFO(obj).object_size) TH_LOG("the object changed");
+	ioctl_fds_close(fds, pipe_fds);
+	after = INFO(obj);
+	EXPECT_EQ(obj->size, after.object_size) TH_LOG("the object changed");
+	EXPECT_EQ(0U, after.backing_flags) TH_LOG("a file or swap file stayed set");
+}
+
+/*
+ * A program built against the first published struct toymap_info passes
+ * TOYMAP_INFO_SIZE_VER0: it gets the fields it knows with size 120, and no
+ * byte past them is written.  A program built now gets every field.
+ */
+TEST_F(object, info_first_published_size)
+{
+	struct object *obj = &self->obj;
+	union {
+		struct toymap_info info;
+		unsigned char bytes[sizeof(struct toymap_info) + 64];
+	} old;
+	struct toymap_info now;
+
+	_Static_assert(offsetof(struct toymap_info, backing_flags) == TOYMAP_INFO_SIZE_VER0,
+		       "TOYMAP_INFO_SIZE_VER0 ends where the file-backed fields start");
+	now = INFO(obj);
+	EXPECT_EQ(sizeof(struct toymap_info), now.size);
+
+	memset(&old, 0xa5, sizeof(old));
+	old.info.size = TOYMAP_INFO_SIZE_VER0;
+	ASSERT_EQ(0, ioctl(obj->fd, TOYMAP_IOC_INFO, &old)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ((uint32_t)TOYMAP_INFO_SIZE_VER0, old.info.size);
+	EXPECT_EQ((uint32_t)OBJECT_INDEX, old.info.index);
+	EXPECT_EQ(now.object_size, old.info.object_size);
+	EXPECT_EQ(now.max_pages, old.info.max_pages);
+	EXPECT_EQ(0, NOW(old.info, resident_pages));
+	EXPECT_TRUE(mem_is(old.bytes + TOYMAP_INFO_SIZE_VER0, 0xa5,
+			   sizeof(old) - TOYMAP_INFO_SIZE_VER0))
+		TH_LOG("INFO wrote past the %d bytes the caller passed", TOYMAP_INFO_SIZE_VER0);
 }
 
 /*
