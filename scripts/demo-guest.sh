@@ -1,9 +1,10 @@
 #!/bin/bash
 # The guest side of scripts/demo.sh: runs inside a scripts/vmrun.sh guest, as
 # root, with toymap.ko loaded with trace=1 mode=0666. Runs the chapter's
-# demos in order, each followed by the kernel log lines of its page faults,
-# then demo-private-cow again as the unprivileged user nobody, and closes
-# with one summary line per run.
+# demos in order, then mmapcopy on a file compared with the original, each
+# followed by the kernel log lines of its page faults, then demo-private-cow
+# again as the unprivileged user nobody, and closes with one summary line per
+# run. Files the demos write go to /tmp (a tmpfs in the guest).
 #
 # Exit status: 0 every run agrees with the chapter; 1 a run contradicts it;
 # 3 a run could not run (and none contradicts); 2 a usage or setup error.
@@ -13,13 +14,17 @@ SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(dirname "$SCRIPTS")
 readonly SCRIPTS REPO
 
-# The chapter's order: CS:APP 9.8, 9.8.1 (Figures 9.29 and 9.30), 9.8.2.
-readonly DEMOS=(demo-demand-zero demo-shared demo-private-cow demo-fork)
+# The chapter's order: CS:APP 9.8, 9.8.1 (Figures 9.29 and 9.30), 9.8.2; then
+# file-backed areas (9.8), swapping (9.3.4), execve (9.8.3, Figure 9.31).
+readonly DEMOS=(demo-demand-zero demo-shared demo-private-cow demo-fork
+	demo-file demo-swap demo-execve)
+# CS:APP 9.8.4, Practice Problem 9.5: mmapcopy copies this file to stdout.
+readonly MMAPCOPY_FILE=/etc/os-release
 # Run once more without root, to show what a student's account sees.
 readonly UNPRIVILEGED_DEMO=demo-private-cow
 readonly NOBODY_UID=65534
 # Kernel log lines shown per run; the rest are counted.
-readonly MAX_LOG_LINES=40
+readonly MAX_LOG_LINES=50
 readonly RULE="------------------------------------------------------------------------"
 
 readonly EXIT_OK=0 EXIT_CONTRADICTION=1 EXIT_USAGE=2 EXIT_CANNOT_RUN=3
@@ -41,7 +46,7 @@ check_setup() {
 
 	[[ "$(id -u)" == 0 ]] || die "must run as root (the guest of scripts/vmrun.sh)"
 	[[ -w /dev/kmsg ]] || die "/dev/kmsg is not writable"
-	for demo in "${DEMOS[@]}"; do
+	for demo in "${DEMOS[@]}" mmapcopy; do
 		[[ -x "$bindir/$demo" ]] || die "$bindir/$demo is missing: make userspace"
 	done
 	trace=$(cat /sys/module/toymap/parameters/trace 2>/dev/null) ||
@@ -66,6 +71,9 @@ print_legend() {
 	kernel asked the module for page 0 (pgoff) of the object /dev/toymap0
 	through a MAP_SHARED area. What the module did, after the colon:
 	  zero-fill      the object had no such page: a new frame, filled with zeros
+	  file-read      the object had no such page: a new frame, filled from the
+	                 file attached to the object (a file-backed area)
+	  swap-in        the page had been evicted to the swap file: read back
 	  resident       the object had the page already: mapped as it is
 	  cow-by-kernel  a write to a private area: the kernel copies the page for
 	                 the writer; the object's page stays as it was
@@ -73,6 +81,8 @@ print_legend() {
 	                 address; if it "found nothing", .fault is called next
 	  page_mkwrite   the first write to a shared page: the module marks it dirty
 	  discard        not a fault: the demo freed pages, so they start demand-zero
+	Lines without a va are no faults either: attach and detach of a file,
+	evict, a write-back of a dirty page to the file, a swap-out to the swap file.
 	One fault can take two lines: fault-around that found nothing, then .fault;
 	or, on a write to a shared area, .fault then page_mkwrite.
 	Faults the kernel handles alone, such as the copy of a private page that is
@@ -128,6 +138,34 @@ run_demo() {
 	return "$status"
 }
 
+# Copy MMAPCOPY_FILE to stdout with BINDIR/mmapcopy, show the copy and
+# compare it with the original. Exit status as a demo's.
+run_mmapcopy() {
+	local bindir="$1" status=0 bytes
+
+	echo "mmapcopy (CS:APP 9.8.4, Practice Problem 9.5) copies a file to stdout without"
+	echo "read(): it attaches the file to /dev/toymap0, maps the object MAP_PRIVATE and"
+	echo "PROT_READ, and write()s the area to stdout. Each page is read from the file"
+	echo "when write() first touches it."
+	echo
+	echo "\$ mmapcopy $MMAPCOPY_FILE"
+	"$bindir/mmapcopy" "$MMAPCOPY_FILE" | sed 's/^/  /' || status=$?
+	if ((status != 0)); then
+		echo "mmapcopy failed with status $status"
+		return "$EXIT_CANNOT_RUN"
+	fi
+	echo "\$ mmapcopy $MMAPCOPY_FILE | cmp - $MMAPCOPY_FILE"
+	"$bindir/mmapcopy" "$MMAPCOPY_FILE" | cmp - "$MMAPCOPY_FILE" || status=$?
+	if ((status == 0)); then
+		bytes=$(stat -L -c %s "$MMAPCOPY_FILE")
+		echo "  ok: the copy is byte for byte the file ($bytes bytes)"
+	else
+		echo "  CONTRADICTION: the copy differs from the file (status $status)"
+		status=$EXIT_CONTRADICTION
+	fi
+	return "$status"
+}
+
 # Print "NAME: ok" or what went wrong, from a demo's exit STATUS.
 print_verdict() {
 	local name="$1" status="$2"
@@ -168,7 +206,7 @@ main() {
 
 	[[ $# -le 1 && "${1:-}" != -* ]] || usage
 	check_setup "$bindir"
-	total=$((${#DEMOS[@]} + 1))
+	total=$((${#DEMOS[@]} + 2))
 	print_legend
 	for demo in "${DEMOS[@]}"; do
 		number=$((number + 1))
@@ -177,6 +215,12 @@ main() {
 		run_demo "$number" "$bindir/$demo" || status=$?
 		results+=("$demo (as root)=$status")
 	done
+
+	number=$((number + 1))
+	print_banner "$number" "$total" "${bindir#"$REPO"/}/mmapcopy $MMAPCOPY_FILE, as root"
+	status=0
+	run_demo "$number" run_mmapcopy "$bindir" || status=$?
+	results+=("mmapcopy $MMAPCOPY_FILE=$status")
 
 	number=$((number + 1))
 	print_banner "$number" "$total" \

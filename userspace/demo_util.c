@@ -27,6 +27,8 @@ enum demo_op {
 	DEMO_OP_LOOK,
 	DEMO_OP_READ,
 	DEMO_OP_WRITE,
+	DEMO_OP_MSYNC,
+	DEMO_OP_UNMAP,
 	DEMO_OP_EXIT,
 };
 
@@ -76,6 +78,17 @@ static void look_page(const unsigned char *addr, struct demo_view *v)
 	v->err = toymap_pagemap(addr, &v->pte);
 }
 
+/* The text a row shows for @bytes: up to the first zero byte, printable. */
+static void format_text(const volatile unsigned char *bytes, size_t len,
+			char text[DEMO_TEXT_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < DEMO_TEXT_LEN - 1 && i < len && bytes[i]; i++)
+		text[i] = (bytes[i] >= 0x20 && bytes[i] < 0x7f) ? (char)bytes[i] : '.';
+	text[i] = '\0';
+}
+
 /* Read the whole page: the touch that faults it in, and what it holds. */
 static void read_page(const volatile unsigned char *addr, struct demo_view *v)
 {
@@ -84,9 +97,7 @@ static void read_page(const volatile unsigned char *addr, struct demo_view *v)
 
 	for (i = 0; i < page_size; i++)
 		zeros += addr[i] == 0;
-	for (i = 0; i < DEMO_TEXT_LEN - 1 && addr[i]; i++)
-		v->text[i] = (addr[i] >= 0x20 && addr[i] < 0x7f) ? (char)addr[i] : '.';
-	v->text[i] = '\0';
+	format_text(addr, page_size, v->text);
 	v->zero_bytes = (uint32_t)zeros;
 	v->has_text = true;
 }
@@ -121,6 +132,26 @@ static void do_map(const struct demo_request *rq, struct demo_view *v)
 	look_page(addr, v);
 }
 
+/* msync or munmap a whole area. */
+static void do_area_op(const struct demo_request *rq, struct demo_view *v)
+{
+	if (rq->area >= DEMO_MAX_AREAS || !areas[rq->area].addr) {
+		v->err = -EINVAL;
+		return;
+	}
+	if (rq->op == DEMO_OP_MSYNC) {
+		if (msync(areas[rq->area].addr, areas[rq->area].len, MS_SYNC) < 0)
+			v->err = -errno;
+		return;
+	}
+	if (munmap(areas[rq->area].addr, areas[rq->area].len) < 0) {
+		v->err = -errno;
+		return;
+	}
+	areas[rq->area].addr = NULL;
+	areas[rq->area].len = 0;
+}
+
 /* Carry out @rq in this process. */
 static void do_request(const struct demo_request *rq, struct demo_view *v)
 {
@@ -131,6 +162,10 @@ static void do_request(const struct demo_request *rq, struct demo_view *v)
 	v->pid = getpid();
 	if (rq->op == DEMO_OP_MAP) {
 		do_map(rq, v);
+		return;
+	}
+	if (rq->op == DEMO_OP_MSYNC || rq->op == DEMO_OP_UNMAP) {
+		do_area_op(rq, v);
 		return;
 	}
 	addr = area_page(rq, &err);
@@ -397,6 +432,26 @@ void demo_write(struct demo_proc *p, unsigned int area, size_t page, const char 
 	page_op(p, DEMO_OP_WRITE, area, page, text, v);
 }
 
+static void area_op(struct demo_proc *p, enum demo_op op, unsigned int area, const char *name)
+{
+	struct demo_request rq = { .op = op, .area = area };
+	struct demo_view v;
+	char what[64];
+
+	snprintf(what, sizeof(what), "%s of area %u", name, area);
+	call(p, &rq, &v, what);
+}
+
+void demo_msync(struct demo_proc *p, unsigned int area)
+{
+	area_op(p, DEMO_OP_MSYNC, area, "msync(MS_SYNC)");
+}
+
+void demo_unmap(struct demo_proc *p, unsigned int area)
+{
+	area_op(p, DEMO_OP_UNMAP, area, "munmap");
+}
+
 void *demo_area_addr(unsigned int area)
 {
 	return area < DEMO_MAX_AREAS ? areas[area].addr : NULL;
@@ -404,18 +459,25 @@ void *demo_area_addr(unsigned int area)
 
 /* ------------------------------------------------------ telling the story */
 
-static void usage(const char *name, const char *about, FILE *out)
+static void usage(const char *name, const char *about, const char *operand_name, FILE *out)
 {
+	if (operand_name)
+		fprintf(out, "usage: %s [%s [DEVICE]]   (default device " DEMO_DEFAULT_DEVICE ")",
+			name, operand_name);
+	else
+		fprintf(out, "usage: %s [DEVICE]   (default " DEMO_DEFAULT_DEVICE ")", name);
 	fprintf(out,
-		"usage: %s [DEVICE]   (default " DEMO_DEFAULT_DEVICE ")\n\n%s\n\n"
+		"\n\n%s\n\n"
 		"Exit status: %d what it saw agrees with the chapter, %d it contradicts the\n"
 		"chapter, %d usage, %d could not run (no device, no permission, ...).\n",
-		name, about, DEMO_EXIT_OK, DEMO_EXIT_CONTRADICTION, DEMO_EXIT_USAGE,
+		about, DEMO_EXIT_OK, DEMO_EXIT_CONTRADICTION, DEMO_EXIT_USAGE,
 		DEMO_EXIT_CANNOT_RUN);
 }
 
-void demo_init(struct demo *d, int argc, char **argv, const char *about)
+static void init(struct demo *d, int argc, char **argv, const char *about,
+		 const char *operand_name, const char **operand)
 {
+	int operands = operand_name ? 2 : 1, i;
 	const char *slash;
 	int fd, err;
 
@@ -427,14 +489,19 @@ void demo_init(struct demo *d, int argc, char **argv, const char *about)
 	slash = strrchr(argv[0], '/');
 	d->name = slash ? slash + 1 : argv[0];
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		usage(d->name, about, stdout);
+		usage(d->name, about, operand_name, stdout);
 		exit(DEMO_EXIT_OK);
 	}
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-		usage(d->name, about, stderr);
+	for (i = 1; i < argc; i++)
+		if (argv[i][0] == '-')
+			break;
+	if (argc - 1 > operands || i < argc) {
+		usage(d->name, about, operand_name, stderr);
 		exit(DEMO_EXIT_USAGE);
 	}
-	d->device = argc == 2 ? argv[1] : DEMO_DEFAULT_DEVICE;
+	if (operand_name && argc > 1)
+		*operand = argv[1];
+	d->device = argc > operands ? argv[operands] : DEMO_DEFAULT_DEVICE;
 	/* A peer that dies must show up as an error, not kill us by SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -453,6 +520,17 @@ void demo_init(struct demo *d, int argc, char **argv, const char *about)
 		cannot_run();
 	}
 	d->before = d->now;
+}
+
+void demo_init(struct demo *d, int argc, char **argv, const char *about)
+{
+	init(d, argc, argv, about, NULL, NULL);
+}
+
+void demo_init_operand(struct demo *d, int argc, char **argv, const char *about,
+		       const char *operand_name, const char **operand)
+{
+	init(d, argc, argv, about, operand_name, operand);
 }
 
 int demo_finish(struct demo *d)
@@ -606,6 +684,12 @@ void demo_counters(struct demo *d)
 	printf("%s\n", line[0] ? line : " no change");
 }
 
+void demo_counters_restart(struct demo *d)
+{
+	read_counters(d);
+	d->before = d->now;
+}
+
 void demo_discard(struct demo *d, uint64_t offset, uint64_t length)
 {
 	int err = toymap_discard(d->fd, offset, length);
@@ -659,4 +743,194 @@ bool demo_expect_frames(struct demo *d, const struct demo_view *a, const struct 
 	return demo_expect(d, equal == same, "%s: %s frame (pfn 0x%" PRIx64 " %s 0x%" PRIx64 ")",
 			   what, equal ? "the same" : "different", a->pte.pfn,
 			   equal ? "=" : "!=", b->pte.pfn);
+}
+
+/* ------------------------------------------------------ the backing */
+
+static void __attribute__((noreturn)) ioctl_failed(struct demo *d, const char *what, int err)
+{
+	fprintf(stderr, "%s on %s: %s%s\n", what, d->device, strerror(-err),
+		err == -EBUSY ? " (does another process map the object now?)" : "");
+	cannot_run();
+}
+
+void demo_fresh_object(struct demo *d)
+{
+	int err;
+
+	read_counters(d);
+	if (d->now.backing_flags & TOYMAP_BACKING_FILE) {
+		err = toymap_detach(d->fd);
+		if (err)
+			ioctl_failed(d, "TOYMAP_IOC_DETACH of a file an earlier run left", err);
+		demo_say("(An earlier run left a file attached to %s: detached it.)", d->device);
+	}
+	err = toymap_discard(d->fd, 0, d->now.object_size);
+	if (err)
+		ioctl_failed(d, "TOYMAP_IOC_DISCARD of the whole object", err);
+	if (d->now.backing_flags & TOYMAP_BACKING_SWAP) {
+		err = toymap_set_swap(d->fd, -1);
+		if (err)
+			ioctl_failed(d, "TOYMAP_IOC_SET_SWAP to drop an earlier swap file", err);
+	}
+	demo_counters_restart(d);
+}
+
+void demo_attach(struct demo *d, int file_fd, uint64_t offset, uint64_t length)
+{
+	int err = toymap_attach(d->fd, file_fd, offset, length);
+
+	if (err) {
+		demo_perror_attach("", d->device, d->fd, err);
+		cannot_run();
+	}
+}
+
+void demo_detach(struct demo *d)
+{
+	int err = toymap_detach(d->fd);
+
+	if (err)
+		ioctl_failed(d, "TOYMAP_IOC_DETACH", err);
+}
+
+void demo_set_swap(struct demo *d, int swap_fd)
+{
+	int err = toymap_set_swap(d->fd, swap_fd);
+
+	if (err)
+		ioctl_failed(d, "TOYMAP_IOC_SET_SWAP", err);
+}
+
+void demo_evict(struct demo *d, uint64_t offset, uint64_t length, struct toymap_evict *result)
+{
+	int err = toymap_evict(d->fd, offset, length, result);
+
+	if (err)
+		ioctl_failed(d, "TOYMAP_IOC_EVICT", err);
+}
+
+static const char *attach_cause(int err)
+{
+	switch (err) {
+	case EINVAL:
+		return "the file is not a regular file, is open with O_APPEND, or is the "
+		       "object's swap file (EINVAL)";
+	case EBADF:
+		return "the file is not open for reading (EBADF)";
+	case EOVERFLOW:
+		return "offset + length overflow (EOVERFLOW)";
+	default:
+		return strerror(err);
+	}
+}
+
+void demo_perror_attach(const char *prefix, const char *device, int fd, int err)
+{
+	struct toymap_info info;
+	uint64_t mappings;
+	char size[32];
+
+	err = err < 0 ? -err : err;
+	if (err != EBUSY || toymap_get_info(fd, &info)) {
+		fprintf(stderr, "%scannot attach the file to %s: %s\n", prefix, device,
+			attach_cause(err));
+		return;
+	}
+	fprintf(stderr, "%scannot attach the file to %s: the object is busy (EBUSY):\n", prefix,
+		device);
+	toymap_format_size(info.object_size, size, sizeof(size));
+	mappings = info.vma_opens - info.vma_closes;
+	if (info.backing_flags & TOYMAP_BACKING_FILE)
+		fprintf(stderr, "  it has a file attached already (bytes %" PRIu64 "..%" PRIu64
+			" of it). One file at a time:\n  toymapctl detach %s\n",
+			(uint64_t)info.backing_offset,
+			(uint64_t)(info.backing_offset + info.backing_length - 1), device);
+	else if (mappings)
+		fprintf(stderr, "  %" PRIu64 " mapping%s of it exist%s now: a process maps it.\n"
+			"  The backing of a mapped object cannot change.\n", mappings,
+			mappings == 1 ? "" : "s", mappings == 1 ? "s" : "");
+	else if (info.swapped_pages)
+		fprintf(stderr, "  %" PRIu64 " page%s of it live%s in its swap file; attaching "
+			"would lose them.\n  toymapctl discard %s 0 %" PRIu64 "   (frees them)\n",
+			(uint64_t)info.swapped_pages, info.swapped_pages == 1 ? "" : "s",
+			info.swapped_pages == 1 ? "s" : "", device, (uint64_t)info.object_size);
+	else
+		fprintf(stderr, "  it holds dirty pages: data written through MAP_SHARED that an\n"
+			"  anonymous object has nowhere to write. Attaching would lose them.\n"
+			"  toymapctl discard %s 0 %" PRIu64 "   (frees them: the whole %s)\n"
+			"  or use another device.\n", device, (uint64_t)info.object_size, size);
+}
+
+/* ------------------------------------------------------ scratch files */
+
+int demo_tmpfile(const char *tag, char *path, size_t len)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	if (!dir || !dir[0])
+		dir = "/tmp";
+	snprintf(path, len, "%s/toymap-%s.XXXXXX", dir, tag);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "cannot create %s: %s\n", path, strerror(errno));
+		cannot_run();
+	}
+	return fd;
+}
+
+void demo_pread(int fd, uint64_t offset, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = pread(fd, p, len, (off_t)offset);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "read() of a file at offset %" PRIu64 ": %s\n", offset,
+				n < 0 ? strerror(errno) : "end of file");
+			cannot_run();
+		}
+		p += n;
+		offset += (uint64_t)n;
+		len -= (size_t)n;
+	}
+}
+
+void demo_pwrite(int fd, uint64_t offset, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = pwrite(fd, p, len, (off_t)offset);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "write() of a file at offset %" PRIu64 ": %s\n", offset,
+				strerror(errno));
+			cannot_run();
+		}
+		p += n;
+		offset += (uint64_t)n;
+		len -= (size_t)n;
+	}
+}
+
+const char *demo_file_text(int fd, uint64_t offset, char *text)
+{
+	unsigned char bytes[DEMO_TEXT_LEN];
+	ssize_t n;
+
+	n = pread(fd, bytes, sizeof(bytes) - 1, (off_t)offset);
+	if (n < 0) {
+		fprintf(stderr, "read() of a file at offset %" PRIu64 ": %s\n", offset,
+			strerror(errno));
+		cannot_run();
+	}
+	format_text(bytes, (size_t)n, text);
+	return text;
 }

@@ -84,6 +84,13 @@ struct demo_view {
  * -h), open the device, read its counters and say whether PFNs are shown.
  */
 void demo_init(struct demo *d, int argc, char **argv, const char *about);
+/*
+ * The same for a demo with one operand before the device:
+ * "[-h] [OPERAND [DEVICE]]", OPERAND named @operand_name in the usage line.
+ * *@operand is set when one is given, else left as it is (the default).
+ */
+void demo_init_operand(struct demo *d, int argc, char **argv, const char *about,
+		       const char *operand_name, const char **operand);
 /* Print the verdict; the demo's exit status. */
 int demo_finish(struct demo *d);
 
@@ -100,6 +107,8 @@ void demo_row(const struct demo_proc *p, const char *area, const struct demo_vie
 
 /* Read the counters (now -> before, fresh -> now) and print what changed. */
 void demo_counters(struct demo *d);
+/* Read the counters without printing: the next demo_counters() shows changes since now. */
+void demo_counters_restart(struct demo *d);
 /*
  * Make the object's pages in [offset, offset+length) demand-zero again, and
  * start the counters afresh (the next demo_counters() shows changes since).
@@ -146,7 +155,44 @@ void demo_look(struct demo_proc *p, unsigned int area, size_t page, struct demo_
 void demo_read(struct demo_proc *p, unsigned int area, size_t page, struct demo_view *v);
 void demo_write(struct demo_proc *p, unsigned int area, size_t page, const char *text,
 		struct demo_view *v);
+/* msync(MS_SYNC) of all of area @area, by process @p. */
+void demo_msync(struct demo_proc *p, unsigned int area);
+/* munmap() area @area of process @p; the area number is free again. */
+void demo_unmap(struct demo_proc *p, unsigned int area);
 /* The base address of area @area of this process. */
 void *demo_area_addr(unsigned int area);
+
+/*
+ * The object's backing, through this process's open device.  Each helper
+ * that fails says why and exits with DEMO_EXIT_CANNOT_RUN.
+ *
+ * demo_fresh_object() makes the object anonymous and empty whatever an
+ * earlier run left: it detaches a file, discards every page (dirty ones
+ * too) and drops the swap file, then starts the counters afresh.
+ */
+void demo_fresh_object(struct demo *d);
+void demo_attach(struct demo *d, int file_fd, uint64_t offset, uint64_t length);
+void demo_detach(struct demo *d);
+void demo_set_swap(struct demo *d, int swap_fd);
+void demo_evict(struct demo *d, uint64_t offset, uint64_t length, struct toymap_evict *result);
+/*
+ * Explain on stderr why TOYMAP_IOC_ATTACH on @fd (the device @device)
+ * failed with -@err, after @prefix ("mmapcopy: "): for EBUSY, which of the
+ * module's reasons holds (a file attached, a mapping, swapped or dirty
+ * pages) and what to do.  Used by mmapcopy and toymapctl too.
+ */
+void demo_perror_attach(const char *prefix, const char *device, int fd, int err);
+
+/*
+ * Scratch files (a backing file, a swap file) in $TMPDIR or /tmp.
+ * demo_tmpfile() creates an empty file toymap-@tag.XXXXXX, open read-write;
+ * its path goes to @path.  demo_pread() reads exactly @len bytes at
+ * @offset.  demo_file_text() gives the text at @offset as a demo row shows
+ * a page's contents (@text has DEMO_TEXT_LEN bytes).
+ */
+int demo_tmpfile(const char *tag, char *path, size_t len);
+void demo_pread(int fd, uint64_t offset, void *buf, size_t len);
+void demo_pwrite(int fd, uint64_t offset, const void *buf, size_t len);
+const char *demo_file_text(int fd, uint64_t offset, char *text);
 
 #endif /* DEMO_UTIL_H */

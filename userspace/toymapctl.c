@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * toymapctl: load and unload the toymap module, show its objects and
- * counters, switch tracing and fault-around, discard pages.
+ * counters, switch tracing and fault-around, discard pages, back an object
+ * with a file section or a swap file, evict its pages, sync it.
  *
  * Exit status: 0 done, 1 failed (the message says why), 2 usage.
  */
@@ -15,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "demo_util.h"
 #include "libtoymap.h"
 
 #define EXIT_USAGE	2
@@ -40,7 +43,28 @@ static const char usage_text[] =
 	"  discard DEVICE OFFSET LENGTH\n"
 	"                       free the object's pages in [OFFSET, OFFSET+LENGTH):\n"
 	"                       page-aligned; numbers may end in K, M or G\n"
+	"  attach [-r] DEVICE FILE [OFFSET [LENGTH]]\n"
+	"                       back the object with bytes [OFFSET, OFFSET+LENGTH) of\n"
+	"                       FILE (default: from 0 to the end of FILE): page k of\n"
+	"                       the object starts with FILE's bytes OFFSET + k*page,\n"
+	"                       read at the first touch; the rest is demand-zero.\n"
+	"                       FILE is opened read-write (read-only with -r, or when\n"
+	"                       it is not writable: then shared writable mappings of\n"
+	"                       the object are refused)\n"
+	"  detach DEVICE        write dirty pages back to the file, drop every page:\n"
+	"                       the object is anonymous again\n"
+	"  swap DEVICE FILE|none\n"
+	"                       where eviction writes dirty anonymous pages (FILE is\n"
+	"                       created if missing), or no swap file\n"
+	"  evict DEVICE [OFFSET LENGTH]\n"
+	"                       evict the object's pages (default: all of it): unmap\n"
+	"                       them, write dirty pages to the file or the swap file,\n"
+	"                       drop the clean ones; the next touch reads them back\n"
+	"  sync DEVICE          write the dirty pages back to the file (fsync)\n"
 	"  help                 this text\n"
+	"\n"
+	"The module holds the files of attach and swap open itself: they stay set after\n"
+	"toymapctl exits, until detach, swap DEVICE none, or unload.\n"
 	"\n"
 	"Exit status: 0 done, 1 failed, 2 usage.\n";
 
@@ -248,10 +272,19 @@ static int cmd_unload(int argc, char **argv)
 
 /* ------------------------------------------------------ info */
 
-/* The per-object columns of the table: everything but the size and module-wide values. */
+/*
+ * The per-object columns of the tables: everything but the settings and the
+ * module-wide values.  The first table holds the fields up to max_pages, the
+ * second those of file-backed objects (from backing_flags on).
+ */
 static bool is_column(const struct toymap_field *f)
 {
 	return !f->module_wide && f->kind != TOYMAP_FIELD_CONFIG;
+}
+
+static bool is_backing_field(const struct toymap_field *f)
+{
+	return f->offset >= offsetof(struct toymap_info, backing_flags);
 }
 
 struct row {
@@ -259,22 +292,49 @@ struct row {
 	struct toymap_info info;
 };
 
-static void print_table(const struct row *rows, int n)
+/* "anonymous", "file bytes 0..12287, read-only", "..., swap file": @buf. */
+static const char *describe_backing(const struct toymap_info *info, char *buf, size_t len)
 {
-	char size[32], value[32];
-	int size_width = (int)strlen("size"), device_width = (int)strlen("device");
-	int width[MAX_FIELDS];
+	const char *swap = info->backing_flags & TOYMAP_BACKING_SWAP ? ", swap file" : "";
+
+	if (info->backing_flags & TOYMAP_BACKING_FILE)
+		snprintf(buf, len, "file bytes %" PRIu64 "..%" PRIu64 "%s%s",
+			 (uint64_t)info->backing_offset,
+			 (uint64_t)(info->backing_offset + info->backing_length - 1),
+			 info->backing_flags & TOYMAP_BACKING_READONLY ? ", read-only" : "", swap);
+	else
+		snprintf(buf, len, "anonymous%s", swap);
+	return buf;
+}
+
+/* The text of the second column: the size (first table) or the backing. */
+static const char *first_column(const struct row *row, bool backing, char *buf, size_t len)
+{
+	return backing ? describe_backing(&row->info, buf, len)
+		       : toymap_format_size(row->info.object_size, buf, len);
+}
+
+/* One table: the counters of every row, or (@backing) their backing and its counters. */
+static void print_table(const struct row *rows, int n, bool backing)
+{
+	const char *heading = backing ? "backing" : "size";
+	int first_width = (int)strlen(heading), device_width = (int)strlen("device");
 	size_t i, nfields = toymap_info_nfields < MAX_FIELDS ? toymap_info_nfields : MAX_FIELDS;
-	const struct toymap_field *f;
+	bool shown[MAX_FIELDS];
+	char text[96], value[32];
+	int width[MAX_FIELDS];
 	int r, w;
 
-	for (i = 0; i < nfields; i++)
+	for (i = 0; i < nfields; i++) {
+		shown[i] = is_column(&toymap_info_fields[i]) &&
+			   is_backing_field(&toymap_info_fields[i]) == backing;
 		width[i] = (int)strlen(toymap_info_fields[i].column);
+	}
 	for (r = 0; r < n; r++) {
 		w = (int)strlen(rows[r].device);
 		device_width = w > device_width ? w : device_width;
-		w = (int)strlen(toymap_format_size(rows[r].info.object_size, size, sizeof(size)));
-		size_width = w > size_width ? w : size_width;
+		w = (int)strlen(first_column(&rows[r], backing, text, sizeof(text)));
+		first_width = w > first_width ? w : first_width;
 		for (i = 0; i < nfields; i++) {
 			w = snprintf(value, sizeof(value), "%" PRIu64,
 				     toymap_info_value(&rows[r].info, &toymap_info_fields[i]));
@@ -282,20 +342,20 @@ static void print_table(const struct row *rows, int n)
 		}
 	}
 
-	printf("%-*s  %*s", device_width, "device", size_width, "size");
+	/* The size is a number (right-aligned), the backing a text (left-aligned). */
+	printf("%-*s  %*s", device_width, "device", backing ? -first_width : first_width, heading);
 	for (i = 0; i < nfields; i++)
-		if (is_column(&toymap_info_fields[i]))
+		if (shown[i])
 			printf("  %*s", width[i], toymap_info_fields[i].column);
 	putchar('\n');
 	for (r = 0; r < n; r++) {
-		printf("%-*s  %*s", device_width, rows[r].device, size_width,
-		       toymap_format_size(rows[r].info.object_size, size, sizeof(size)));
-		for (i = 0; i < nfields; i++) {
-			f = &toymap_info_fields[i];
-			if (!is_column(f))
-				continue;
-			printf("  %*" PRIu64, width[i], toymap_info_value(&rows[r].info, f));
-		}
+		printf("%-*s  %*s", device_width, rows[r].device,
+		       backing ? -first_width : first_width,
+		       first_column(&rows[r], backing, text, sizeof(text)));
+		for (i = 0; i < nfields; i++)
+			if (shown[i])
+				printf("  %*" PRIu64, width[i],
+				       toymap_info_value(&rows[r].info, &toymap_info_fields[i]));
 		putchar('\n');
 	}
 }
@@ -325,7 +385,10 @@ static void print_legend(void)
 	for (i = 0; i < toymap_info_nfields; i++) {
 		f = &toymap_info_fields[i];
 		if (is_column(f) || !strcmp(f->name, "object_size"))
-			printf("  %-10s %s\n", f->column, f->meaning);
+			printf("  %-11s %s\n", f->column, f->meaning);
+		if (!strcmp(f->name, "max_pages"))
+			printf("  %-11s %s\n", "backing", "anonymous, or the file section attached "
+			       "(read-only: through a read-only fd); swap file set");
 	}
 }
 
@@ -378,7 +441,9 @@ static int cmd_info(int argc, char **argv)
 	}
 	if (!n)
 		return status;
-	print_table(rows, n);
+	print_table(rows, n, false);
+	putchar('\n');
+	print_table(rows, n, true);
 	print_module_line(&rows[0].info);
 	print_legend();
 	return status;
@@ -497,6 +562,287 @@ static int cmd_discard(int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+/* ------------------------------------------------------ backing, evict, sync */
+
+/* Open DEVICE read-write and read its info: the fd, or -1 after saying why. */
+static int open_object(const char *device, struct toymap_info *info)
+{
+	int fd, err;
+
+	fd = toymap_open_path(device, O_RDWR);
+	if (fd < 0) {
+		fputs("toymapctl: ", stderr);
+		toymap_perror_open(device, fd);
+		return -1;
+	}
+	err = toymap_get_info(fd, info);
+	if (err) {
+		fprintf(stderr, "toymapctl: %s: %s\n", device,
+			err == -ENOTTY ? "not a toymap device" : strerror(-err));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Open FILE for attach: read-write unless @readonly or not writable; -1 after saying why. */
+static int open_backing_file(const char *path, bool *readonly, struct stat *st)
+{
+	int fd = -1;
+
+	if (!*readonly) {
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0 && (errno == EACCES || errno == EROFS || errno == ETXTBSY ||
+			       errno == EPERM))
+			*readonly = true;
+		else if (fd < 0 && errno != EISDIR)
+			goto fail;
+	}
+	if (fd < 0)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	if (fstat(fd, st) < 0)
+		goto fail;
+	if (!S_ISREG(st->st_mode)) {
+		fprintf(stderr, "toymapctl: %s: %s\n", path, S_ISDIR(st->st_mode) ?
+			"is a directory" : "not a regular file (only a regular file can back "
+			"an object)");
+		close(fd);
+		return -1;
+	}
+	return fd;
+fail:
+	fprintf(stderr, "toymapctl: cannot open %s: %s\n", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Say what the attached section means for the object's pages. */
+static void print_attached(const char *device, const char *path, uint64_t offset,
+			   uint64_t length, bool readonly, const struct stat *st,
+			   const struct toymap_info *info)
+{
+	uint64_t page = (uint64_t)toymap_page_size();
+	uint64_t in_file = (uint64_t)st->st_size > offset ? (uint64_t)st->st_size - offset : 0;
+	uint64_t from_file = length < in_file ? length : in_file;
+	uint64_t pages;
+
+	if (from_file > info->object_size)
+		from_file = info->object_size;
+	pages = (from_file + page - 1) / page;
+	printf("%s: bytes %" PRIu64 "..%" PRIu64 " of %s attached, %s\n", device, offset,
+	       offset + length - 1, path, readonly ?
+	       "read-only (shared writable mappings are refused; private writes stay private)" :
+	       "read-write (dirty pages go back to the file)");
+	if (pages == 1)
+		printf("  object page 0 starts with the file's bytes, read at the first touch;\n"
+		       "  the rest of the object is demand-zero\n");
+	else if (pages)
+		printf("  object pages 0..%" PRIu64 " start with the file's bytes, read at the "
+		       "first touch;\n  the rest of the object is demand-zero\n", pages - 1);
+	else
+		printf("  the section lies past the end of the file: every page starts "
+		       "demand-zero\n");
+	if (length > in_file && in_file)
+		printf("  (the section runs %" PRIu64 " bytes past the end of the file: "
+		       "zeros there)\n", length - in_file);
+	printf("  The module holds the file open: it stays attached after toymapctl exits,\n"
+	       "  until toymapctl detach %s.\n", device);
+}
+
+static int cmd_attach(int argc, char **argv)
+{
+	uint64_t offset = 0, length;
+	struct toymap_info info;
+	bool readonly = false;
+	int fd, file_fd, err;
+	struct stat st;
+
+	if (argc > 1 && !strcmp(argv[1], "-r")) {
+		readonly = true;
+		argc--;
+		argv++;
+	}
+	if (argc < 3 || argc > 5)
+		return usage_error("attach takes [-r] DEVICE FILE [OFFSET [LENGTH]]");
+	if (argc > 3 && parse_bytes(argv[3], &offset))
+		return usage_error("attach: OFFSET \"%s\" is not a byte count", argv[3]);
+	if (argc > 4 && (parse_bytes(argv[4], &length) || !length))
+		return usage_error("attach: LENGTH \"%s\" is not a non-zero byte count", argv[4]);
+	file_fd = open_backing_file(argv[2], &readonly, &st);
+	if (file_fd < 0)
+		return EXIT_FAILURE;
+	if (argc <= 4) {
+		if (offset >= (uint64_t)st.st_size) {
+			fprintf(stderr, "toymapctl: %s is %lld bytes: nothing from OFFSET %" PRIu64
+				" to its end (give a LENGTH)\n", argv[2], (long long)st.st_size,
+				offset);
+			return EXIT_FAILURE;
+		}
+		length = (uint64_t)st.st_size - offset;
+	}
+	fd = open_object(argv[1], &info);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	err = toymap_attach(fd, file_fd, offset, length);
+	if (err) {
+		demo_perror_attach("toymapctl: ", argv[1], fd, err);
+		return EXIT_FAILURE;
+	}
+	print_attached(argv[1], argv[2], offset, length, readonly, &st, &info);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_detach(int argc, char **argv)
+{
+	struct toymap_info before, after;
+	int fd, err;
+
+	if (argc != 2)
+		return usage_error("detach takes DEVICE");
+	fd = open_object(argv[1], &before);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	err = toymap_detach(fd);
+	if (err == -EINVAL) {
+		fprintf(stderr, "toymapctl: %s has no file attached\n", argv[1]);
+		return EXIT_FAILURE;
+	}
+	if (err == -EBUSY) {
+		fprintf(stderr, "toymapctl: %s is mapped by a process now: detach needs an "
+			"unmapped object\n", argv[1]);
+		return EXIT_FAILURE;
+	}
+	if (err || (err = toymap_get_info(fd, &after))) {
+		fprintf(stderr, "toymapctl: detach %s: %s\n", argv[1], strerror(-err));
+		return EXIT_FAILURE;
+	}
+	printf("%s: detached; %" PRIu64 " dirty page(s) written back to the file; the object "
+	       "is anonymous again\n", argv[1], (uint64_t)(after.write_backs - before.write_backs));
+	return EXIT_SUCCESS;
+}
+
+static int cmd_swap(int argc, char **argv)
+{
+	struct toymap_info info;
+	int fd, swap_fd = -1, err;
+	bool none;
+
+	if (argc != 3)
+		return usage_error("swap takes DEVICE FILE, or DEVICE none");
+	none = !strcmp(argv[2], "none");
+	if (!none) {
+		swap_fd = open(argv[2], O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (swap_fd < 0) {
+			fprintf(stderr, "toymapctl: cannot open %s read-write: %s\n", argv[2],
+				strerror(errno));
+			return EXIT_FAILURE;
+		}
+	}
+	fd = open_object(argv[1], &info);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	err = toymap_set_swap(fd, swap_fd);
+	if (err == -EBUSY) {
+		fprintf(stderr, "toymapctl: %" PRIu64 " page(s) of %s live in its swap file now; "
+			"it cannot change\nuntil they are discarded (toymapctl discard %s 0 %"
+			PRIu64 ")\n", (uint64_t)info.swapped_pages, argv[1], argv[1],
+			(uint64_t)info.object_size);
+		return EXIT_FAILURE;
+	}
+	if (err == -EINVAL) {
+		fprintf(stderr, "toymapctl: %s cannot be a swap file: not a regular file, open "
+			"with O_APPEND, or the object's backing file\n", argv[2]);
+		return EXIT_FAILURE;
+	}
+	if (err) {
+		fprintf(stderr, "toymapctl: swap %s: %s\n", argv[1], strerror(-err));
+		return EXIT_FAILURE;
+	}
+	if (none)
+		printf("%s: no swap file: evicting a dirty anonymous page keeps it in memory\n",
+		       argv[1]);
+	else
+		printf("%s: swap file %s: evicted dirty anonymous pages go there, and a later\n"
+		       "  touch reads them back. The module holds the file open: it stays set\n"
+		       "  after toymapctl exits, until toymapctl swap %s none.\n",
+		       argv[1], argv[2], argv[1]);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_evict(int argc, char **argv)
+{
+	uint64_t offset = 0, length, page = (uint64_t)toymap_page_size();
+	struct toymap_evict result;
+	struct toymap_info info;
+	int fd, err;
+
+	if (argc != 2 && argc != 4)
+		return usage_error("evict takes DEVICE [OFFSET LENGTH]");
+	if (argc == 4 && parse_bytes(argv[2], &offset))
+		return usage_error("evict: OFFSET \"%s\" is not a byte count", argv[2]);
+	if (argc == 4 && parse_bytes(argv[3], &length))
+		return usage_error("evict: LENGTH \"%s\" is not a byte count", argv[3]);
+	fd = open_object(argv[1], &info);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	if (argc == 2)
+		length = info.object_size;
+	if (offset % page || length % page || !length || offset > info.object_size ||
+	    length > info.object_size - offset) {
+		fprintf(stderr, "toymapctl: OFFSET and LENGTH must be multiples of the page size "
+			"(%" PRIu64 "), LENGTH non-zero,\nand the range inside the object (%" PRIu64
+			" bytes)\n", page, (uint64_t)info.object_size);
+		return EXIT_FAILURE;
+	}
+	err = toymap_evict(fd, offset, length, &result);
+	if (err) {
+		fprintf(stderr, "toymapctl: evict %s: %s\n", argv[1], strerror(-err));
+		return EXIT_FAILURE;
+	}
+	printf("%s: evicted pages %" PRIu64 "..%" PRIu64 ":\n"
+	       "  %" PRIu64 " dropped (clean, or cleaned below)\n"
+	       "  %" PRIu64 " written back to the file\n"
+	       "  %" PRIu64 " swapped out to the swap file\n"
+	       "  %" PRIu64 " dirty and kept in memory (nowhere to write them)\n",
+	       argv[1], offset / page, (offset + length) / page - 1,
+	       (uint64_t)result.dropped, (uint64_t)result.written_back,
+	       (uint64_t)result.swapped_out, (uint64_t)result.kept);
+	if (result.kept && !(info.backing_flags & TOYMAP_BACKING_SWAP))
+		printf("  (a swap file would take them: toymapctl swap %s FILE)\n", argv[1]);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_sync(int argc, char **argv)
+{
+	struct toymap_info before, after;
+	int fd;
+
+	if (argc != 2)
+		return usage_error("sync takes DEVICE");
+	fd = open_object(argv[1], &before);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	if (fsync(fd) < 0) {
+		fprintf(stderr, "toymapctl: fsync %s: %s\n", argv[1], strerror(errno));
+		return EXIT_FAILURE;
+	}
+	if (toymap_get_info(fd, &after))
+		after = before;
+	if (!(before.backing_flags & TOYMAP_BACKING_FILE))
+		printf("%s: no file attached: an anonymous object has nowhere to write its "
+		       "dirty pages\n", argv[1]);
+	else if (before.backing_flags & TOYMAP_BACKING_READONLY)
+		printf("%s: the file is attached read-only: nothing can be written back\n",
+		       argv[1]);
+	else
+		printf("%s: %" PRIu64 " dirty page(s) written back to the file\n", argv[1],
+		       (uint64_t)(after.write_backs - before.write_backs));
+	return EXIT_SUCCESS;
+}
+
 /* ------------------------------------------------------ main */
 
 int main(int argc, char **argv)
@@ -523,5 +869,15 @@ int main(int argc, char **argv)
 		return cmd_switch("fault_around", argc, argv);
 	if (!strcmp(cmd, "discard"))
 		return cmd_discard(argc, argv);
+	if (!strcmp(cmd, "attach"))
+		return cmd_attach(argc, argv);
+	if (!strcmp(cmd, "detach"))
+		return cmd_detach(argc, argv);
+	if (!strcmp(cmd, "swap"))
+		return cmd_swap(argc, argv);
+	if (!strcmp(cmd, "evict"))
+		return cmd_evict(argc, argv);
+	if (!strcmp(cmd, "sync"))
+		return cmd_sync(argc, argv);
 	return usage_error("unknown command \"%s\"", cmd);
 }

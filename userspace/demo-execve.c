@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * demo-execve: how execve() maps a program (CS:APP 9.8.3, Figure 9.31).
+ * The demo reads an ELF executable's PT_LOAD program headers and maps each
+ * segment, one at a time, through the toymap object: the object is backed
+ * by the segment's bytes of the file and mapped as large as the segment is
+ * in memory.  Touching every page shows which come from the file (.text,
+ * .rodata, .data) and which are demand-zero (.bss), beside the
+ * /proc/PID/maps lines of a real process of the same binary, stopped right
+ * after its execve().
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "demo_util.h"
+
+/* A coreutils program whose .bss spans whole pages past its .data. */
+#define DEFAULT_BINARY	"/usr/bin/tr"
+#define MAX_SEGMENTS	16
+#define MAX_MAPS	256	/* lines of /proc/PID/maps kept */
+#define MAPS_LINE	512
+
+static const char about[] =
+	"Reads the PT_LOAD program headers of an ELF executable (BINARY, default\n"
+	DEFAULT_BINARY ") and maps each segment through the toymap object, as execve()\n"
+	"maps it: the object is backed by the segment's bytes of the file, from\n"
+	"p_offset rounded down to a page to p_offset + p_filesz, and mapped\n"
+	"MAP_PRIVATE as large as the segment in memory (p_memsz, from p_vaddr's\n"
+	"page). Touches every page and shows which come from the file and which\n"
+	"are demand-zero (.bss), beside the /proc/PID/maps lines of a real process\n"
+	"of the binary, stopped by ptrace right after its execve().";
+
+/* One PT_LOAD segment and the object's view of it. */
+struct segment {
+	int number;			/* 1, 2, ... in program header order */
+	Elf64_Phdr ph;
+	uint64_t page_vaddr;		/* p_vaddr rounded down to a page */
+	uint64_t pages;			/* pages the segment spans in memory */
+	uint64_t section_offset;	/* p_offset rounded down to a page */
+	uint64_t section_length;	/* to p_offset + p_filesz; 0: no file bytes */
+	uint64_t file_pages;		/* pages the module read from the file */
+	uint64_t zero_pages;		/* pages the module zero-filled */
+	uint64_t real_pages;		/* pages of the real process's areas there */
+};
+
+/* One line of /proc/PID/maps. */
+struct maps_line {
+	uint64_t start, end, offset;
+	unsigned int major, minor;
+	uint64_t inode;
+	char text[MAPS_LINE];		/* the line as the kernel wrote it */
+	const char *path;		/* in text; "" for an anonymous area */
+};
+
+/* The real process of the binary, stopped after execve(). */
+struct real_process {
+	pid_t pid;			/* 0: none could be started */
+	uint64_t bias;			/* where the binary's vaddr 0 is */
+	struct maps_line maps[MAX_MAPS];
+	int nmaps;
+};
+
+struct figure {
+	struct demo d;
+	const char *binary;
+	char path[PATH_MAX];		/* the binary's real path */
+	int file_fd;
+	struct stat st;
+	struct segment seg[MAX_SEGMENTS];
+	int nseg;
+	struct real_process real;
+};
+
+/* Say why the demo cannot go on, and exit. */
+static void __attribute__((noreturn, format(printf, 1, 2))) give_up(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(DEMO_EXIT_CANNOT_RUN);
+}
+
+/* ------------------------------------------------------ the ELF file */
+
+/* p_flags as /proc/PID/maps shows an area's permissions: "r-x". */
+static const char *segment_flags(const Elf64_Phdr *ph, char *buf)
+{
+	buf[0] = ph->p_flags & PF_R ? 'r' : '-';
+	buf[1] = ph->p_flags & PF_W ? 'w' : '-';
+	buf[2] = ph->p_flags & PF_X ? 'x' : '-';
+	buf[3] = '\0';
+	return buf;
+}
+
+/* What a loader needs of @ph, or exit: the file bytes and pages of the segment. */
+static void plan_segment(struct figure *f, struct segment *s)
+{
+	uint64_t page = (uint64_t)f->d.page_size;
+	uint64_t in_page = s->ph.p_vaddr % page;
+
+	if (s->ph.p_offset % page != in_page || s->ph.p_filesz > s->ph.p_memsz ||
+	    s->ph.p_offset + s->ph.p_filesz > (uint64_t)f->st.st_size)
+		give_up("%s: a PT_LOAD segment no loader could map (offset and address "
+			   "not congruent, or past the end of the file)", f->binary);
+	s->page_vaddr = s->ph.p_vaddr - in_page;
+	s->pages = (in_page + s->ph.p_memsz + page - 1) / page;
+	s->section_offset = s->ph.p_offset - in_page;
+	s->section_length = s->ph.p_filesz ? in_page + s->ph.p_filesz : 0;
+	if (s->pages * page > f->d.now.object_size)
+		give_up("a segment of %s is larger than the object: load the module with a "
+			   "larger size (toymapctl load size=...)", f->binary);
+}
+
+static void read_elf(struct figure *f)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int i;
+
+	f->file_fd = open(f->binary, O_RDONLY | O_CLOEXEC);
+	if (f->file_fd < 0 || fstat(f->file_fd, &f->st) < 0)
+		give_up("cannot open %s: %s", f->binary, strerror(errno));
+	if (!realpath(f->binary, f->path))
+		snprintf(f->path, sizeof(f->path), "%s", f->binary);
+	if (pread(f->file_fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) || eh.e_phentsize != sizeof(ph))
+		give_up("%s is not a 64-bit ELF executable", f->binary);
+	for (i = 0; i < eh.e_phnum; i++) {
+		demo_pread(f->file_fd, eh.e_phoff + (uint64_t)i * sizeof(ph), &ph, sizeof(ph));
+		if (ph.p_type != PT_LOAD || !ph.p_memsz)
+			continue;
+		if (f->nseg == MAX_SEGMENTS)
+			give_up("%s has too many PT_LOAD segments for this demo", f->binary);
+		f->seg[f->nseg].number = f->nseg + 1;
+		f->seg[f->nseg].ph = ph;
+		plan_segment(f, &f->seg[f->nseg]);
+		f->nseg++;
+	}
+	if (!f->nseg)
+		give_up("%s has no PT_LOAD segment", f->binary);
+}
+
+/* ------------------------------------------------------ /proc/PID/maps */
+
+static int read_maps(pid_t pid, struct maps_line *maps, int max)
+{
+	char path[64];
+	struct maps_line *m;
+	int n = 0, path_at;
+	unsigned long long start, end, offset, inode;
+	FILE *file;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	file = fopen(path, "re");
+	if (!file)
+		return -errno;
+	while (n < max && fgets(maps[n].text, sizeof(maps[n].text), file)) {
+		m = &maps[n];
+		m->text[strcspn(m->text, "\n")] = '\0';
+		path_at = 0;
+		if (sscanf(m->text, "%llx-%llx %*s %llx %x:%x %llu %n", &start, &end, &offset,
+			   &m->major, &m->minor, &inode, &path_at) < 6)
+			continue;
+		m->start = start;
+		m->end = end;
+		m->offset = offset;
+		m->inode = inode;
+		m->path = path_at ? m->text + path_at : "";
+		n++;
+	}
+	fclose(file);
+	return n;
+}
+
+static bool is_binary(const struct figure *f, const struct maps_line *m)
+{
+	return (m->inode == f->st.st_ino && m->major == major(f->st.st_dev) &&
+		m->minor == minor(f->st.st_dev)) || !strcmp(m->path, f->path);
+}
+
+/*
+ * The load bias (where the binary's address 0 went): the binary's first
+ * area that maps a segment's section is that segment's first page.  No such
+ * area: r->pid becomes 0 (no real process to show).
+ */
+static void find_bias(struct figure *f)
+{
+	struct real_process *r = &f->real;
+	const struct segment *seg;
+	int i, s;
+
+	for (i = 0; i < r->nmaps; i++) {
+		if (!is_binary(f, &r->maps[i]))
+			continue;
+		for (s = 0; s < f->nseg; s++) {
+			seg = &f->seg[s];
+			if (seg->section_length && seg->section_offset == r->maps[i].offset) {
+				r->bias = r->maps[i].start - seg->page_vaddr;
+				return;
+			}
+		}
+	}
+	r->pid = 0;
+}
+
+/*
+ * Start the binary stopped right after its execve(): PTRACE_TRACEME makes
+ * the kernel stop it with SIGTRAP once the new program is mapped, before its
+ * first instruction (and before the dynamic loader changes anything).
+ */
+static void start_real_process(struct figure *f)
+{
+	struct real_process *r = &f->real;
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+			_exit(126);
+		execl(f->binary, f->binary, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) {
+		demo_say("(Could not start %s stopped under ptrace (status 0x%x): the real\n"
+			 "process's areas are not shown.)", f->binary, (unsigned int)status);
+		return;
+	}
+	r->pid = pid;
+	r->nmaps = read_maps(pid, r->maps, MAX_MAPS);
+	find_bias(f);
+	if (!r->pid) {
+		demo_say("(The binary's areas were not found in /proc/%d/maps.)", (int)pid);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+}
+
+static void end_real_process(struct figure *f)
+{
+	int status;
+
+	if (!f->real.pid)
+		return;
+	kill(f->real.pid, SIGKILL);
+	waitpid(f->real.pid, &status, 0);
+	f->real.pid = 0;
+}
+
+/* Print the real process's lines for segment @s; its pages there go to s->real_pages. */
+static bool print_real_lines(struct figure *f, struct segment *s, uint64_t *first_offset)
+{
+	struct real_process *r = &f->real;
+	uint64_t start = r->bias + s->page_vaddr;
+	uint64_t end = start + s->pages * (uint64_t)f->d.page_size;
+	uint64_t from, to;
+	bool first = true;
+	int i;
+
+	printf("  The real process (pid %d, stopped after execve), /proc/%d/maps:\n",
+	       (int)r->pid, (int)r->pid);
+	s->real_pages = 0;
+	for (i = 0; i < r->nmaps; i++) {
+		if (r->maps[i].end <= start || r->maps[i].start >= end)
+			continue;
+		printf("    %s\n", r->maps[i].text);
+		from = r->maps[i].start > start ? r->maps[i].start : start;
+		to = r->maps[i].end < end ? r->maps[i].end : end;
+		s->real_pages += (to - from) / (uint64_t)f->d.page_size;
+		if (first)
+			*first_offset = r->maps[i].offset;
+		first = false;
+	}
+	return !first;
+}
+
+static void print_own_line(void *addr)
+{
+	struct maps_line maps[MAX_MAPS];
+	int i, n = read_maps(getpid(), maps, MAX_MAPS);
+
+	printf("  This process, /proc/self/maps:\n");
+	for (i = 0; i < n; i++)
+		if (maps[i].start == (uintptr_t)addr)
+			printf("    %s\n", maps[i].text);
+}
+
+/* ------------------------------------------------------ one segment */
+
+/* Bytes of page @k of the segment's object that come from the file. */
+static uint64_t file_bytes_in(const struct figure *f, const struct segment *s, uint64_t k)
+{
+	uint64_t page = (uint64_t)f->d.page_size, start = k * page;
+
+	if (start >= s->section_length)
+		return 0;
+	return s->section_length - start < page ? s->section_length - start : page;
+}
+
+/* What the module did for one page, and whether its bytes are as expected. */
+struct page_result {
+	const char *did;		/* "file-read", "zero-fill", ... */
+	uint64_t file_bytes;
+	bool as_expected;
+};
+
+/* Touch page @k at @addr: the fault; compare its bytes with the file's and zeros. */
+static void touch_page(struct figure *f, struct segment *s, const unsigned char *addr,
+		       uint64_t k, struct page_result *res)
+{
+	size_t page = (size_t)f->d.page_size, i;
+	unsigned char *expected = calloc(1, page);
+	struct toymap_info before, after;
+	bool equal;
+
+	if (!expected)
+		give_up("out of memory");
+	res->file_bytes = file_bytes_in(f, s, k);
+	if (res->file_bytes)
+		demo_pread(f->file_fd, s->section_offset + k * page, expected, res->file_bytes);
+	toymap_get_info(f->d.fd, &before);
+	equal = true;
+	for (i = 0; i < page; i++)	/* the first load faults the page in */
+		equal &= ((const volatile unsigned char *)addr)[i] == expected[i];
+	toymap_get_info(f->d.fd, &after);
+	free(expected);
+	if (after.file_reads - before.file_reads == 1)
+		res->did = "file-read";
+	else if (after.zero_fills - before.zero_fills == 1)
+		res->did = "zero-fill";
+	else
+		res->did = "(no fill)";
+	res->as_expected = equal && !strcmp(res->did, res->file_bytes ? "file-read" : "zero-fill");
+	s->file_pages += !strcmp(res->did, "file-read");
+	s->zero_pages += !strcmp(res->did, "zero-fill");
+}
+
+/* What the bytes of a page are, in the words of the chapter. */
+static const char *page_kind(const struct figure *f, const struct segment *s,
+			     const struct page_result *res, char *buf, size_t len)
+{
+	bool bss = s->ph.p_memsz > s->ph.p_filesz;
+
+	if (res->file_bytes == (uint64_t)f->d.page_size)
+		snprintf(buf, len, "from the file");
+	else if (res->file_bytes)
+		snprintf(buf, len, "%" PRIu64 " bytes from the file, then zeros%s",
+			 res->file_bytes, bss ? " (the start of .bss)" : " (past the segment)");
+	else
+		snprintf(buf, len, "zeros: demand-zero%s", bss ? " .bss" : "");
+	return buf;
+}
+
+#define RUN_FORMAT "  %-13s %-25s %-13s %s\n"
+
+static void print_run(const struct figure *f, const struct segment *s, uint64_t first,
+		      uint64_t last, const struct page_result *res, bool all_expected)
+{
+	uint64_t page = (uint64_t)f->d.page_size;
+	char pages[32], vaddr[48], did[32], kind[96];
+
+	if (first == last)
+		snprintf(pages, sizeof(pages), "%" PRIu64, first);
+	else
+		snprintf(pages, sizeof(pages), "%" PRIu64 "-%" PRIu64, first, last);
+	snprintf(vaddr, sizeof(vaddr), "0x%" PRIx64 "-0x%" PRIx64, s->page_vaddr + first * page,
+		 s->page_vaddr + (last + 1) * page - 1);
+	if (first == last)
+		snprintf(did, sizeof(did), "%s", res->did);
+	else
+		snprintf(did, sizeof(did), "%s x%" PRIu64, res->did, last - first + 1);
+	printf(RUN_FORMAT, pages, vaddr, did, page_kind(f, s, res, kind, sizeof(kind)));
+	if (!all_expected)
+		printf("  %13s (some page here differs from the file's bytes and zeros)\n", "");
+}
+
+/* Touch every page; print one line per run of pages alike. */
+static bool touch_segment(struct figure *f, struct segment *s, const unsigned char *addr)
+{
+	uint64_t page = (uint64_t)f->d.page_size, k, first = 0;
+	struct page_result res, run = { 0 };
+	bool all = true, run_ok = true;
+
+	printf(RUN_FORMAT, "object pages", "addresses in the binary", "the module", "bytes");
+	for (k = 0; k < s->pages; k++) {
+		touch_page(f, s, addr + k * page, k, &res);
+		all &= res.as_expected;
+		if (k && (strcmp(res.did, run.did) || res.file_bytes != run.file_bytes)) {
+			print_run(f, s, first, k - 1, &run, run_ok);
+			first = k;
+			run_ok = true;
+		}
+		run = res;
+		run_ok &= res.as_expected;
+	}
+	print_run(f, s, first, s->pages - 1, &run, run_ok);
+	return all;
+}
+
+/* mmap the object like the segment: MAP_PRIVATE, with its permissions if we may. */
+static void *map_segment(struct figure *f, struct segment *s, bool *no_exec)
+{
+	size_t len = s->pages * (size_t)f->d.page_size;
+	int prot = PROT_READ;
+	void *addr;
+
+	prot |= s->ph.p_flags & PF_W ? PROT_WRITE : 0;
+	prot |= s->ph.p_flags & PF_X ? PROT_EXEC : 0;
+	*no_exec = false;
+	addr = mmap(NULL, len, prot, MAP_PRIVATE, f->d.fd, 0);
+	if (addr == MAP_FAILED && (prot & PROT_EXEC) && (errno == EPERM || errno == EACCES)) {
+		*no_exec = true;	/* /dev mounted noexec */
+		addr = mmap(NULL, len, prot & ~PROT_EXEC, MAP_PRIVATE, f->d.fd, 0);
+	}
+	if (addr == MAP_FAILED)
+		give_up("mmap of the object: %s", strerror(errno));
+	return addr;
+}
+
+static void explain_segment(const struct segment *s)
+{
+	const Elf64_Phdr *ph = &s->ph;
+
+	if (ph->p_flags & PF_X)
+		demo_say("The code (.text): read and execute, from the file.");
+	else if (ph->p_flags & PF_W)
+		demo_say("The data: .data from the file, then .bss, which is not in the file\n"
+			 "(%" PRIu64 " bytes: p_memsz - p_filesz) and must read as zeros.",
+			 (uint64_t)(ph->p_memsz - ph->p_filesz));
+	else if (ph->p_offset == 0)
+		demo_say("The ELF header, the program headers and the tables the dynamic\n"
+			 "linker reads (symbols, relocations): read-only, from the file.");
+	else
+		demo_say("Read-only data (.rodata and the like), from the file.");
+	if (s->section_length)
+		demo_say("The object is backed by the file's bytes 0x%" PRIx64 "..0x%" PRIx64 ":\n"
+			 "from p_offset rounded down to a page, to p_offset + p_filesz. It is\n"
+			 "mapped MAP_PRIVATE, %" PRIu64 " page%s: p_memsz, counted from the page\n"
+			 "of p_vaddr. Then the demo reads every page of the area, in order.",
+			 s->section_offset, s->section_offset + s->section_length - 1,
+			 s->pages, s->pages == 1 ? "" : "s");
+	else
+		demo_say("No byte of it is in the file: the object stays anonymous, %" PRIu64
+			 " page%s.", s->pages, s->pages == 1 ? "" : "s");
+}
+
+/* After the figure of segment @s: what differs in the real process, said once each. */
+static void explain_real(struct figure *f, const struct segment *s, bool have_real)
+{
+	uint64_t tail = s->section_length % (uint64_t)f->d.page_size;
+	static bool tail_said;
+
+	if (tail && s->ph.p_memsz == s->ph.p_filesz && !tail_said) {
+		demo_say("The last page is only partly in the segment: the object has zeros\n"
+			 "after the section. The kernel's loader maps whole pages of the file, so\n"
+			 "in the real process that page ends with the file's next bytes (usually\n"
+			 "padding between segments).");
+		tail_said = true;
+	}
+	if (have_real && s->ph.p_memsz > s->ph.p_filesz &&
+	    s->pages > (s->section_length + (uint64_t)f->d.page_size - 1) /
+		       (uint64_t)f->d.page_size)
+		demo_say("The real process has two areas here: the file's pages (.data and\n"
+			 "the first bytes of .bss, which the loader zeroed), then an anonymous\n"
+			 "area (inode 0) for the rest of .bss: demand-zero pages. The object does\n"
+			 "both in one area: past the section, the module fills pages with zeros.");
+}
+
+static void show_segment(struct figure *f, struct segment *s)
+{
+	struct demo *d = &f->d;
+	uint64_t expect_file = 0, expect_zero, k, real_offset = 0;
+	bool all, no_exec, have_real;
+	unsigned char *addr;
+	char flags[4];
+
+	demo_step(d, "Segment %d (%s): p_offset 0x%" PRIx64 ", p_vaddr 0x%" PRIx64
+		  ", p_filesz 0x%" PRIx64 ", p_memsz 0x%" PRIx64 ".", s->number,
+		  segment_flags(&s->ph, flags), (uint64_t)s->ph.p_offset,
+		  (uint64_t)s->ph.p_vaddr, (uint64_t)s->ph.p_filesz, (uint64_t)s->ph.p_memsz);
+	explain_segment(s);
+	if (s->section_length)
+		demo_attach(d, f->file_fd, s->section_offset, s->section_length);
+	demo_counters_restart(d);
+	addr = map_segment(f, s, &no_exec);
+	if (no_exec)
+		demo_say("(mmap with PROT_EXEC was refused: /dev is mounted noexec here. The\n"
+			 "demo maps it without; it only reads the pages.)");
+	all = touch_segment(f, s, addr);
+	for (k = 0; k < s->pages; k++)
+		expect_file += file_bytes_in(f, s, k) != 0;
+	expect_zero = s->pages - expect_file;
+	have_real = f->real.pid && print_real_lines(f, s, &real_offset);
+	print_own_line(addr);
+	explain_real(f, s, have_real);
+	demo_counters(d);
+
+	demo_expect(d, all, "every page holds the file's bytes where the section has some, "
+		    "and zeros elsewhere");
+	demo_expect(d, s->file_pages == expect_file && DEMO_DELTA(d, file_reads) ==
+		    (int64_t)expect_file, "%" PRIu64 " page%s read from the file (file_reads +%"
+		    PRId64 ")", expect_file, expect_file == 1 ? "" : "s",
+		    DEMO_DELTA(d, file_reads));
+	if (expect_zero)
+		demo_expect(d, s->zero_pages == expect_zero && DEMO_DELTA(d, zero_fills) ==
+			    (int64_t)expect_zero, "%" PRIu64 " page%s demand-zero, no byte of the "
+			    "file (zero_fills +%" PRId64 ")", expect_zero,
+			    expect_zero == 1 ? "" : "s", DEMO_DELTA(d, zero_fills));
+	if (have_real) {
+		demo_expect(d, s->real_pages == s->pages, "the real process's areas span the "
+			    "same %" PRIu64 " page%s", s->pages, s->pages == 1 ? "" : "s");
+		if (s->section_length)
+			demo_expect(d, real_offset == s->section_offset, "and map the file from "
+				    "the same offset, 0x%" PRIx64, s->section_offset);
+	}
+	if (munmap(addr, s->pages * (size_t)d->page_size) < 0)
+		give_up("munmap: %s", strerror(errno));
+	if (s->section_length)
+		demo_detach(d);
+}
+
+/* ------------------------------------------------------ the story */
+
+static void show_headers(struct figure *f)
+{
+	struct demo *d = &f->d;
+	char flags[4];
+	int i;
+
+	demo_step(d, "The program headers of %s.", f->path);
+	demo_say("execve() reads the ELF header and the program headers, and maps each\n"
+		 "PT_LOAD segment: p_filesz bytes of the file from p_offset, at virtual\n"
+		 "address p_vaddr, p_memsz bytes in memory. (As readelf -l shows them.)");
+	printf("  %-8s %-5s %-10s %-18s %-10s %s\n", "segment", "flags", "p_offset",
+	       "p_vaddr", "p_filesz", "p_memsz");
+	for (i = 0; i < f->nseg; i++)
+		printf("  %-8d %-5s 0x%08" PRIx64 " 0x%016" PRIx64 " 0x%08" PRIx64 " 0x%08"
+		       PRIx64 "\n", f->seg[i].number, segment_flags(&f->seg[i].ph, flags),
+		       (uint64_t)f->seg[i].ph.p_offset, (uint64_t)f->seg[i].ph.p_vaddr,
+		       (uint64_t)f->seg[i].ph.p_filesz, (uint64_t)f->seg[i].ph.p_memsz);
+	start_real_process(f);
+	if (f->real.pid)
+		demo_say("A real process of it: %s started by this demo under ptrace, which\n"
+			 "stops it right after execve(), before its first instruction: its areas\n"
+			 "are what execve() mapped (pid %d).", f->binary, (int)f->real.pid);
+	if (f->real.pid && f->real.bias)
+		demo_say("The binary is position-independent: execve() placed it at a random\n"
+			 "base address, 0x%" PRIx64 ". Add it to an address in the binary to\n"
+			 "get the real process's address.", f->real.bias);
+}
+
+static void summary(struct figure *f)
+{
+	struct demo *d = &f->d;
+	uint64_t from_file = 0, zero = 0;
+	char flags[4];
+	int i;
+
+	demo_step(d, "The whole program.");
+	printf("  %-8s %-5s %-7s %-15s %s\n", "segment", "flags", "pages", "from the file",
+	       "demand-zero");
+	for (i = 0; i < f->nseg; i++) {
+		printf("  %-8d %-5s %-7" PRIu64 " %-15" PRIu64 " %" PRIu64 "\n", f->seg[i].number,
+		       segment_flags(&f->seg[i].ph, flags), f->seg[i].pages,
+		       f->seg[i].file_pages, f->seg[i].zero_pages);
+		from_file += f->seg[i].file_pages;
+		zero += f->seg[i].zero_pages;
+	}
+	demo_say("%" PRIu64 " pages came from the file, %" PRIu64 " were demand-zero.\n"
+		 "execve() itself reads none of them: it only creates the areas. Each page\n"
+		 "comes in at its first touch, from the binary or as zeros, as in this demo.",
+		 from_file, zero);
+	if (!zero)
+		demo_say("This binary's .bss fits in the last page of its .data, so no page of\n"
+			 "it is demand-zero as a whole (its zeros are the tail of that page).\n"
+			 "Try %s, whose .bss spans whole pages.", DEFAULT_BINARY);
+}
+
+int main(int argc, char **argv)
+{
+	struct figure f = { .binary = DEFAULT_BINARY };
+	struct demo *d = &f.d;
+	int i;
+
+	demo_init_operand(d, argc, argv, about, "BINARY", &f.binary);
+	read_elf(&f);
+	demo_title(d, "Loading a program: execve() maps its segments (CS:APP 9.8.3, Figure 9.31)");
+	demo_say("execve() does not copy a program into memory. It maps the program's\n"
+		 "segments: code and data are areas backed by the executable file, and\n"
+		 "the .bss (and later heap and stack) are demand-zero areas. Here the\n"
+		 "object takes the place of each segment in turn.\n"
+		 "First, the object is made fresh: no page, no file attached.");
+	demo_fresh_object(d);
+
+	show_headers(&f);
+	for (i = 0; i < f.nseg; i++)
+		show_segment(&f, &f.seg[i]);
+	summary(&f);
+
+	end_real_process(&f);
+	close(f.file_fd);
+	return demo_finish(d);
+}
