@@ -160,6 +160,11 @@ static int toymap_writeback_folio(struct toymap_object *obj, struct folio *folio
 	folio_lock(folio);
 	if (folio->mapping != obj->inode->i_mapping || !folio_test_dirty(folio))
 		goto unlock;
+	/* Being written through a pin (GUP): cleaning it would let evict drop it. */
+	if (evict && folio_maybe_dma_pinned(folio)) {
+		counts->kept++;
+		goto unlock;
+	}
 
 	file_bytes = obj->backing ? toymap_file_bytes(obj, index) : 0;
 	file_pos = obj->backing_offset + ((loff_t)index << PAGE_SHIFT);
@@ -245,6 +250,56 @@ static bool toymap_has_dirty(struct toymap_object *obj)
 		folio_batch_release(&fbatch);
 	}
 	return dirty;
+}
+
+/*
+ * Mark dirty the folios of [@first, @last] that someone holds pinned (GUP):
+ * they may be written through the pin right now, so the invalidation that
+ * follows must keep them.  Called with the range unmapped and the
+ * invalidate_lock held exclusive: no new pin can be taken meanwhile.
+ */
+static void toymap_keep_pinned(struct address_space *mapping, pgoff_t first, pgoff_t last)
+{
+	struct folio_batch fbatch;
+	pgoff_t index = first;
+	unsigned int i;
+
+	folio_batch_init(&fbatch);
+	while (filemap_get_folios(mapping, &index, last, &fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++) {
+			struct folio *folio = fbatch.folios[i];
+
+			if (!folio_maybe_dma_pinned(folio))
+				continue;
+			folio_lock(folio);
+			if (folio->mapping == mapping)
+				folio_mark_dirty(folio);
+			folio_unlock(folio);
+		}
+		folio_batch_release(&fbatch);
+		cond_resched();
+	}
+}
+
+/*
+ * Pages of @mapping's page cache in [@first, @last]: one entry a page, as
+ * the object's folios are all order 0.  Reclaim elsewhere in the object does
+ * not change it, unlike a difference of nrpages.
+ */
+unsigned long toymap_count_range(struct address_space *mapping, pgoff_t first, pgoff_t last)
+{
+	XA_STATE(xas, &mapping->i_pages, first);
+	unsigned long n = 0;
+	void *entry;
+
+	rcu_read_lock();
+	xas_for_each(&xas, entry, last) {
+		if (xas_retry(&xas, entry) || xa_is_value(entry))
+			continue;
+		n++;
+	}
+	rcu_read_unlock();
+	return n;
 }
 
 static pgoff_t toymap_last_index(struct toymap_object *obj, loff_t end)
@@ -518,10 +573,11 @@ int toymap_evict(struct toymap_object *obj, struct toymap_evict *arg)
 		 * CPU's LRU batch still holds a reference to.
 		 */
 		filemap_invalidate_lock(mapping);
-		before = READ_ONCE(mapping->nrpages);
+		before = toymap_count_range(mapping, first, last);
 		unmap_mapping_range(mapping, arg->offset, arg->length, 0);
+		toymap_keep_pinned(mapping, first, last);
 		invalidate_inode_pages2_range(mapping, first, last);
-		dropped = before - READ_ONCE(mapping->nrpages);
+		dropped = before - toymap_count_range(mapping, first, last);
 		filemap_invalidate_unlock(mapping);
 	}
 	mutex_unlock(&obj->lock);

@@ -143,5 +143,6 @@ int toymap_evict(struct toymap_object *obj, struct toymap_evict *arg);
 int toymap_sync(struct toymap_object *obj, loff_t start, loff_t end);
 void toymap_forget_swapped(struct toymap_object *obj, pgoff_t first, pgoff_t last);
 void toymap_backing_release(struct toymap_object *obj);
+unsigned long toymap_count_range(struct address_space *mapping, pgoff_t first, pgoff_t last);
 
 #endif /* TOYMAP_INTERNAL_H */

@@ -363,20 +363,21 @@ int toymap_mmap(struct file *file, struct vm_area_struct *vma)
 unsigned long toymap_discard(struct toymap_object *obj, loff_t start, loff_t len)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
+	pgoff_t first = start >> PAGE_SHIFT, last = (start + len - 1) >> PAGE_SHIFT;
 	unsigned long before, freed;
 
 	mutex_lock(&obj->lock);
 	filemap_invalidate_lock(mapping);
-	before = READ_ONCE(mapping->nrpages);
+	before = toymap_count_range(mapping, first, last);
 	unmap_mapping_range(mapping, start, len, 0);
 	truncate_inode_pages_range(mapping, start, start + len - 1);
-	freed = before - READ_ONCE(mapping->nrpages);
-	toymap_forget_swapped(obj, start >> PAGE_SHIFT, (start + len - 1) >> PAGE_SHIFT);
+	freed = before - toymap_count_range(mapping, first, last);
+	toymap_forget_swapped(obj, first, last);
 	filemap_invalidate_unlock(mapping);
 	mutex_unlock(&obj->lock);
 
 	toymap_count_n(obj, TOYMAP_STAT_DISCARDED_PAGES, freed);
-	trace_toymap_discard(obj->index, start >> PAGE_SHIFT, len >> PAGE_SHIFT, freed);
+	trace_toymap_discard(obj->index, first, last - first + 1, freed);
 	if (READ_ONCE(toymap_trace))
 		pr_info("toymap%u: pid %d (%s) discard from pgoff %llu, %llu pages: %lu freed\n",
 			obj->index, task_pid_nr(current), current->comm,
