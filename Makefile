@@ -4,6 +4,9 @@
 #   make demo    build, boot a Debian kernel under QEMU with trace=1, run every demo
 #   make check   install what is missing, build, boot every kernel of the matrix,
 #                run the selftests and the lint; prints "N passed, N failed"
+#   make stress  build, boot each kernel, run only toymap-stress for SECONDS
+#                (default 60) with a fresh random seed (or SEED=N):
+#                make stress SECONDS=600 KERNELS="6.1"
 # and the ones a developer needs
 #   make         build the user-space programs and toymap.ko for every kernel
 #   make lint    checkpatch --strict, sparse, W=1, shellcheck
@@ -17,7 +20,13 @@ KERNELS ?= $(shell scripts/kernels.sh names)
 KERNEL ?= $(firstword $(KERNELS))
 O := $(CURDIR)/build
 
-.PHONY: all deps userspace selftests modules check check-host demo lint vm clean
+# make stress: its length, seed (default: random) and size.
+SECONDS ?= 60
+SEED ?=
+STRESS_PROCS ?= 3
+STRESS_THREADS ?= 2
+
+.PHONY: all deps userspace selftests modules check check-host stress demo lint vm clean
 
 all: userspace selftests modules
 
@@ -39,6 +48,28 @@ check: deps
 
 check-host: userspace selftests
 	@scripts/check-host.sh
+
+# One seed for every kernel; the guest's timeout leaves room for the stress's
+# own guard (2 x SECONDS + 120 s).  Logs: build/logs/stress-KERNEL.out.
+stress: SHELL := /bin/bash
+stress: deps
+	@$(MAKE) --no-print-directory all KERNELS="$(KERNELS)"
+	@seed="$(SEED)"; [ -n "$$seed" ] || seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
+	args=(--seed "$$seed" --seconds $(SECONDS) --procs $(STRESS_PROCS) --threads $(STRESS_THREADS)); \
+	echo "stress: seed $$seed, $(SECONDS) s, on $(KERNELS)"; status=0; table=(); \
+	mkdir -p $(O)/logs; \
+	for k in $(KERNELS); do \
+		log=$(O)/logs/stress-$$k.out; \
+		echo "=== $$k: toymap-stress $${args[*]}"; \
+		scripts/vmrun.sh --kernel $$k --timeout $$(($(SECONDS) * 2 + 300)) \
+			-- $(O)/bin/toymap-stress "$${args[@]}" 2>&1 | tee "$$log"; \
+		[ "$${PIPESTATUS[0]}" -eq 0 ] && r=PASS || { r=FAIL; status=1; }; \
+		table+=("$$k $$r $$(sed -n 's/^toymap-stress: \(PASS\|FAIL\) //p' "$$log")"); \
+	done; \
+	echo; printf 'stress: %s\n' "$${table[@]}"; \
+	[ $$status -eq 0 ] || \
+		echo "stress: FAILED; replay: make stress SEED=$$seed SECONDS=$(SECONDS) KERNELS=\"$(KERNELS)\""; \
+	exit $$status
 
 demo: deps
 	@$(MAKE) --no-print-directory userspace modules KERNELS="$(KERNEL)"

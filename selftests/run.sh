@@ -9,6 +9,14 @@
 # results through as one KTAP stream: one version line, the results of both
 # numbered on from 1 (each program's own plan becomes a comment), then
 # result lines of its own, then the plan "1..N" last.  Its own checks:
+#   - build/bin/toymap-stress, twice, one result line each:
+#       ok N stress: seed S, random, T s   (a fresh seed, printed at the start)
+#       ok N stress: seed 1, fixed, 20 s
+#     a failure prints the command that replays it;
+#   - selftests/run-unprivileged.sh, its results numbered on: mode=0600
+#     refuses the user nobody, mode=0666 lets it run the selftests, the demos
+#     and the stress without ever seeing a PFN or a stale byte (it reloads the
+#     module for that, then loads it as it was);
 #   - the module unloads, and its unload line says it held 0 pages;
 #   - each bad parameter makes the load fail with EINVAL and a kernel log line
 #     naming the parameter, and leaves nothing loaded;
@@ -21,12 +29,18 @@
 #
 # Environment: TOYMAP_KO     toymap.ko to load (default: libkmod finds "toymap")
 #              TOYMAP_BUILD  the build directory (default: build/ at the top)
+#              TOYMAP_STRESS_SECONDS  length of the random-seed stress run (default 60)
+#              TOYMAP_STRESS_SEED     its seed (default: a fresh random one)
 set -euo pipefail
 
 SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 BUILD=${TOYMAP_BUILD:-$(dirname "$SELFTESTS")/build}
 TEST_PROGS=("$BUILD/bin/toymap_test" "$BUILD/bin/toymap_file_test")
-readonly SELFTESTS BUILD TEST_PROGS
+STRESS="$BUILD/bin/toymap-stress"
+readonly SELFTESTS BUILD TEST_PROGS STRESS
+# The stress: P processes x N threads, plus the attach cycle's process.
+readonly STRESS_ARGS=(--procs 3 --threads 2)
+readonly STRESS_FIXED_SEED=1 STRESS_FIXED_SECONDS=20
 
 readonly KSFT_SKIP=4
 readonly MODULE=toymap
@@ -47,6 +61,8 @@ skipped=0
 TOYMAPCTL=""
 KO_ARGS=()
 RUN_MARKER=""
+STRESS_SEED=""
+STRESS_SECONDS=""
 
 usage() {
 	echo "usage: ${0##*/} [-h]   (as root; env TOYMAP_KO, TOYMAP_BUILD)" >&2
@@ -114,7 +130,7 @@ find_tools() {
 	[[ -x "$TOYMAPCTL" ]] || skip_all "toymapctl not found in PATH or $BUILD/bin: run make"
 	local prog
 
-	for prog in "${TEST_PROGS[@]}"; do
+	for prog in "${TEST_PROGS[@]}" "$STRESS"; do
 		[[ -x "$prog" ]] || skip_all "$prog not built: run make"
 	done
 	if [[ -n "${TOYMAP_KO:-}" ]]; then
@@ -138,6 +154,32 @@ load_module() {
 	echo "# run.sh: $TOYMAPCTL load ${KO_ARGS[*]}"
 	"$TOYMAPCTL" load "${KO_ARGS[@]}" 2>&1 | sed 's/^/# /' || true
 	module_loaded
+}
+
+# run_stress SEED KIND SECONDS: toymap-stress as one result line,
+# "stress: seed SEED, KIND, SECONDS s"; its output as comments, and on a
+# failure the command that replays it.
+run_stress() {
+	local seed=$1 kind=$2 secs=$3 status name cmd
+
+	name="stress: seed $seed, $kind, $secs s"
+	cmd=("$STRESS" --seed "$seed" --seconds "$secs" "${STRESS_ARGS[@]}")
+	echo "# run.sh: ${cmd[*]}"
+	set +e
+	"${cmd[@]}" 2>&1 | sed 's/^/# /'
+	status=${PIPESTATUS[0]}
+	set -e
+	test_num=$((test_num + 1))
+	if [[ "$status" -eq 0 ]]; then
+		passed=$((passed + 1))
+		echo "ok $test_num $name"
+		return
+	fi
+	failed=$((failed + 1))
+	echo "# $name: toymap-stress exited $status; replay it with"
+	echo "#   scripts/vmrun.sh --kernel ${TOYMAP_KERNEL:-KERNEL} -- build/bin/toymap-stress --seed $seed --seconds $secs ${STRESS_ARGS[*]}"
+	echo "# or, as root with the module loaded here: ${cmd[*]}"
+	echo "not ok $test_num $name"
 }
 
 # run_program PROG: run one kselftest program and pass its KTAP through,
@@ -238,12 +280,23 @@ main() {
 	echo "TAP version 13"
 	check_requirements
 	find_tools
+	STRESS_SECONDS=${TOYMAP_STRESS_SECONDS:-60}
+	STRESS_SEED=${TOYMAP_STRESS_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+	[[ "$STRESS_SECONDS" =~ ^[1-9][0-9]*$ ]] ||
+		skip_all "TOYMAP_STRESS_SECONDS=$STRESS_SECONDS is not a number of seconds"
+	[[ "$STRESS_SEED" =~ ^[0-9]+$ ]] || skip_all "TOYMAP_STRESS_SEED=$STRESS_SEED is not a number"
+	echo "# run.sh: toymap-stress random seed $STRESS_SEED ($STRESS_SECONDS s), fixed seed $STRESS_FIXED_SEED ($STRESS_FIXED_SECONDS s)"
 	RUN_MARKER=$(kmsg_marker "start")
 
 	if load_module; then
 		for prog in "${TEST_PROGS[@]}"; do
 			run_program "$prog"
 		done
+		echo "# run.sh: toymap-stress"
+		run_stress "$STRESS_SEED" random "$STRESS_SECONDS"
+		run_stress "$STRESS_FIXED_SEED" fixed "$STRESS_FIXED_SECONDS"
+		echo "# run.sh: as an unprivileged user"
+		TOYMAP_STRESS_SEED=$STRESS_SEED run_program "$SELFTESTS/run-unprivileged.sh"
 		echo "# run.sh: module checks"
 		check_unload
 	else

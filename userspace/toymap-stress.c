@@ -4,30 +4,58 @@
  * shadow model.
  *
  *   toymap-stress [--seed S] [--seconds T] [--procs P] [--threads N]
- *                 [--pages K] [--ops LIST] [--devices LIST] [--verbose]
+ *                 [--pages K] [--ops LIST] [--devices LIST]
+ *                 [--attach-device N|none] [--verbose]
  *
- * P processes of N threads each do random operations on /dev/toymapN:
- * mmap (shared or private, at random page offsets, some reaching past the
- * end of the object, where a touch must raise SIGBUS), munmap, mprotect,
- * mremap (shrink and move work, growth fails with EFAULT), madvise, fork,
- * reads and writes through the mapping and through GUP (process_vm_readv/
- * writev), a write racing a DISCARD of its page, msync, the DISCARD and INFO
- * ioctls, and attempts to unload the module (EBUSY while a device is open).
+ * P processes of N threads each do random operations on the general
+ * objects, every /dev/toymapN but one: mmap (shared or private, at random
+ * page offsets, some reaching past the end of the object, where a touch must
+ * raise SIGBUS), munmap, mprotect, mremap (shrink and move work, growth fails
+ * with EFAULT), madvise, fork, reads and writes through the mapping and
+ * through GUP (process_vm_readv/writev), a write racing a DISCARD or an EVICT
+ * of its page, msync and fsync (which must return 0), DISCARD, EVICT (which
+ * must not change a byte any mapping sees), dropping the swap file (EBUSY
+ * while swapped pages exist), ATTACH and DETACH where they must fail (EBUSY
+ * on a mapped object, EINVAL with nothing attached), every new ioctl with bad
+ * arguments (EINVAL, EFAULT, EBADF, EOVERFLOW), INFO, and attempts to unload
+ * the module (EBUSY while a device is open; delete_module() is EPERM without
+ * CAP_SYS_MODULE).
+ * Every general object gets a swap file in $TMPDIR (default /tmp) at the
+ * start, so EVICT swaps its dirty pages out and a later touch swaps them in.
+ *
+ * One more process runs the attach cycle on the last device (or
+ * --attach-device N), which no other process maps: attach a section of a
+ * temporary file (random offset and length, sometimes past the end of the
+ * file, sometimes through an O_RDONLY descriptor; a swap file or not), map,
+ * read, write, msync, fsync, evict, discard, page out, change the file under
+ * pages that are not resident, then unmap, detach, and compare the file byte
+ * for byte with its model: write-back reaches the file only within the
+ * section and the file's size (bytes past the end of the file are the page's
+ * anonymous bytes; the file never grows), and only for dirty pages.  Its
+ * model of the object and the file predicts every count EVICT returns and
+ * every write-back INFO reports.  Other processes try ATTACH and DETACH on
+ * that object while it is mapped: EBUSY.
  *
  * The shadow model lives in MAP_SHARED memory created before the first fork,
  * so every process sees it: the expected bytes of the first K pages (the
- * "window") and of the last TAIL_PAGES pages of every object, and one
+ * "window") and of the last TAIL_PAGES pages of every general object, and one
  * process-shared rwlock per page.  A shared write updates the object and the
  * model with the page's lock held exclusive; DISCARD takes every lock of its
  * range exclusive, punches the hole and zeroes the model; every read of a
  * shared page, and of a private page this mapping has not written, is
- * compared with the model with the lock held shared.  A private mapping
- * keeps, in the process's own memory (so a fork copies it, as the kernel
- * copies the COW pages), a shadow of each page it has written: its COW copy,
- * which DISCARD does not touch and MADV_DONTNEED drops.  MAP_PRIVATE does not
- * snapshot: a page the mapping has not written reads whatever the object
- * holds now.  /proc/self/pagemap must agree: a COW copy is an anonymous page,
- * every other page of the mapping the object's file page.
+ * compared with the model with the lock held shared.  EVICT takes no page
+ * lock: it runs among the reads and writes, and must change nothing they
+ * see.  A private mapping keeps, in the process's own memory (so a fork
+ * copies it, as the kernel copies the COW pages), a shadow of each page it
+ * has written: its COW copy, which DISCARD and EVICT do not touch and
+ * MADV_DONTNEED drops.  MAP_PRIVATE does not snapshot: a page the mapping has
+ * not written reads whatever the object holds now.  /proc/self/pagemap must
+ * agree: a COW copy is an anonymous page, every other page of the mapping the
+ * object's file page; right after EVICT no page of the range is mapped; and
+ * a PFN shows only to CAP_SYS_ADMIN.  Freshly discarded pages, the objects
+ * at the start (every object is emptied first) and the attach cycle's object
+ * after DETACH are read back and must be zero: no page reaches user space
+ * without being zeroed or filled.
  *
  * Each thread draws its operations from its own PRNG, seeded from (seed,
  * process, thread), so --seed S replays the same streams of operations (not
@@ -35,14 +63,16 @@
  * the last LOG_ENTRIES operations of the failing thread.  After the run the
  * objects' windows are compared with the model, each object's vma_opens and
  * vma_closes must have grown by the same amount, and no process of the run
- * may be left.  Exit status: 0 on PASS, 1 on FAIL, 2 on a usage or setup
- * error.
+ * may be left; then every object is emptied, its swap file dropped, and it
+ * must hold no page.  Exit status: 0 on PASS, 1 on FAIL, 2 on a usage or
+ * setup error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -58,6 +88,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -72,7 +104,14 @@
 #define TAIL_PAGES	8	/* modelled pages at the end of each object */
 #define BEYOND_PAGES	4	/* how far a mapping may reach past the end */
 #define MAX_ACCESS	64	/* bytes of one small read or write */
-#define MAX_DISCARD	32	/* pages of one small discard */
+#define MAX_DISCARD	32	/* pages of one small discard or evict */
+#define EVICT_PTE_CHECKS 16	/* pages whose PTE is checked after an EVICT */
+#define ZERO_CHECK_PAGES 4	/* pages read back right after a DISCARD */
+#define FILE_PAGES	40	/* object pages the attach cycle maps and models */
+#define FILE_MAP_PAGES	16	/* pages of one attach-cycle mapping at most */
+#define FILE_SLACK_PAGES 4	/* how far the backing file may reach past FILE_PAGES */
+#define MAX_POKE	64	/* bytes of one change to the backing file */
+#define RACE_CHUNK	64	/* bytes of one process_vm_writev racing EVICT */
 #define CHILD_OPS	12	/* a fork child does 2..CHILD_OPS operations */
 #define LOG_ENTRIES	50	/* operations kept per thread for the report */
 #define LOG_LEN		200
@@ -87,13 +126,14 @@
 
 enum op_kind {
 	OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MREMAP, OP_MADVISE, OP_FORK,
-	OP_READ, OP_WRITE, OP_GUP, OP_RACE, OP_MSYNC, OP_DISCARD, OP_INFO, OP_UNLOAD,
+	OP_READ, OP_WRITE, OP_GUP, OP_RACE, OP_MSYNC, OP_FSYNC, OP_DISCARD, OP_EVICT,
+	OP_SWAP, OP_ATTACH, OP_INFO, OP_UNLOAD, OP_FILE,
 	NR_OPS
 };
 
 static const struct {
 	const char *name;
-	unsigned int weight;	/* relative frequency */
+	unsigned int weight;	/* relative frequency; 0: not drawn */
 	bool needs_map;		/* works on one of the thread's mappings */
 } op_table[NR_OPS] = {
 	[OP_MMAP]	= { "mmap",	80, false },
@@ -105,11 +145,48 @@ static const struct {
 	[OP_READ]	= { "read",	260, true },
 	[OP_WRITE]	= { "write",	260, true },
 	[OP_GUP]	= { "gup",	40, true },
-	[OP_RACE]	= { "race",	15, true },
+	[OP_RACE]	= { "race",	18, true },
 	[OP_MSYNC]	= { "msync",	25, true },
+	[OP_FSYNC]	= { "fsync",	12, false },
 	[OP_DISCARD]	= { "discard",	30, false },
+	[OP_EVICT]	= { "evict",	35, false },
+	[OP_SWAP]	= { "swap",	8, false },
+	[OP_ATTACH]	= { "attach",	12, false },
 	[OP_INFO]	= { "info",	20, false },
 	[OP_UNLOAD]	= { "unload",	3, false },
+	/* The attach cycle: its own process; counts its operations. */
+	[OP_FILE]	= { "file",	0, false },
+};
+
+/* The operations of the attach cycle (the "file" process). */
+enum fop_kind {
+	FOP_ATTACH, FOP_DETACH, FOP_MMAP, FOP_MUNMAP, FOP_READ, FOP_WRITE, FOP_GUP,
+	FOP_MSYNC, FOP_FSYNC, FOP_EVICT, FOP_DISCARD, FOP_PAGEOUT, FOP_POKE, FOP_SWAP,
+	FOP_VERIFY, FOP_INFO,
+	NR_FOPS
+};
+
+static const struct {
+	const char *name;
+	unsigned int weight;	/* in a cycle; 0: once per cycle */
+	bool needs_map;
+} fop_table[NR_FOPS] = {
+	[FOP_ATTACH]	= { "attach",	0, false },
+	[FOP_DETACH]	= { "detach",	0, false },
+	[FOP_MMAP]	= { "mmap",	30, false },
+	[FOP_MUNMAP]	= { "munmap",	15, true },
+	[FOP_READ]	= { "read",	110, true },
+	[FOP_WRITE]	= { "write",	110, true },
+	[FOP_GUP]	= { "gup",	20, true },
+	[FOP_MSYNC]	= { "msync",	20, true },
+	[FOP_FSYNC]	= { "fsync",	8, false },
+	[FOP_EVICT]	= { "evict",	25, false },
+	[FOP_DISCARD]	= { "discard",	8, false },
+	[FOP_PAGEOUT]	= { "pageout",	8, true },
+	[FOP_POKE]	= { "poke",	15, false },
+	[FOP_SWAP]	= { "swap",	6, false },
+	[FOP_VERIFY]	= { "verify",	5, false },
+	[FOP_INFO]	= { "info",	8, false },
 };
 
 /* -------------------------------------------------- state of the whole run */
@@ -124,7 +201,11 @@ static struct config {
 	bool ops[NR_OPS];		/* enabled operations */
 	unsigned int devices[MAX_DEVICES];
 	unsigned int ndevices;
+	int attach_device;		/* N of the attach cycle's object; -1: none */
+	bool attach_given;		/* --attach-device was given */
 	bool verbose;
+	bool pfn_visible;		/* CAP_SYS_ADMIN: pagemap shows PFNs */
+	bool can_unload;		/* CAP_SYS_MODULE: delete_module() is not EPERM */
 	char cmdline[512];		/* for the replay hint */
 } cfg;
 
@@ -135,6 +216,7 @@ static struct config {
  */
 struct slot {
 	uint64_t ops[NR_OPS];
+	uint64_t fops[NR_FOPS];	/* the attach cycle's operations */
 	uint64_t checks;	/* comparisons and expectations verified */
 	uint64_t bytes;		/* bytes compared with the model */
 	uint64_t sigbus;	/* expected SIGBUS seen (past the end) */
@@ -142,23 +224,56 @@ struct slot {
 	uint64_t errnos;	/* expected errors seen */
 	uint64_t cows;		/* first private writes to a page (COW) */
 	uint64_t pagemaps;	/* pagemap entries checked */
+	uint64_t pfns;		/* ... present, with the PFN shown or hidden as expected */
 	uint64_t children;	/* fork children that ran */
 	uint64_t races;		/* write-vs-DISCARD races run */
 	uint64_t race_cuts;	/* ... shared, with DISCARD inside the write */
-	uint64_t msync_einval;	/* msync(MS_SYNC) on a shared mapping: EINVAL */
+	uint64_t evict_races;	/* write-vs-EVICT races run */
+	uint64_t race_evicts;	/* ... EVICTs done during the writes */
+	uint64_t evicted[4];	/* EVICT results: dropped, written back, swapped out, kept */
+	uint64_t unmapped;	/* pages found unmapped (or COW copies kept) after EVICT */
+	uint64_t swap_drops;	/* swap files dropped (and a new one set) */
+	uint64_t swap_busy;	/* ... refused with EBUSY: swapped pages exist */
+	uint64_t zero_pages;	/* pages read right after DISCARD/DETACH: zero */
+	uint64_t cycles;	/* attach cycles done */
+	uint64_t pokes_seen;	/* file changes that a later touch must see */
+	uint64_t file_checks;	/* backing files compared with their model */
 	uint64_t failures;
+};
+
+#define EVICT_DROPPED	0
+#define EVICT_WRITTEN	1
+#define EVICT_SWAPPED	2
+#define EVICT_KEPT	3
+
+/*
+ * What the attach cycle tells the other processes about its object, so that
+ * they know what ATTACH and DETACH must answer.
+ * @lock:	protects @maps and @attached; the attach cycle holds it across
+ *		each mmap, munmap, ATTACH and DETACH of its object, a probe
+ *		across its ioctl
+ * @maps:	mappings of the object that exist
+ * @attached:	a file is attached
+ */
+struct file_state {
+	pthread_mutex_t lock;
+	int maps;
+	int attached;
 };
 
 /* The part of the run every process shares (MAP_SHARED, created first). */
 struct shared {
 	pthread_mutex_t print_lock;	/* protects: reports on stderr/stdout */
 	int stop;			/* set at the first failure */
-	struct slot slots[];		/* procs * threads */
+	struct file_state file;
+	struct slot slots[];		/* procs * threads, then the attach cycle's */
 };
 
 /*
  * struct object - one device and its shadow model
  * @index:	N of /dev/toymapN
+ * @file_object: the attach cycle's object: no window model, mapped, evicted,
+ *		discarded and synced by the attach cycle only
  * @pages:	pages in the object (its size)
  * @window:	modelled pages at the start: [0, window)
  * @tail_start:	first modelled page at the end: [tail_start, pages)
@@ -169,25 +284,32 @@ struct shared {
  *		object (shared writes, DISCARD), shared to read it (reads, the
  *		first write of a private page, which copies it): concurrent
  *		faults on one page still happen.
+ * @swap_lock:	shared: keeps the swap file set while held shared (EVICT,
+ *		whose counts depend on it); held exclusive to drop and replace it
  * @fd:		this process's O_RDWR descriptor
  * @fd_ro:	this process's O_RDONLY descriptor
  * @before:	TOYMAP_IOC_INFO before the run
  */
 struct object {
 	unsigned int index;
+	bool file_object;
 	uint64_t pages;
 	uint64_t window;
 	uint64_t tail_start;
 	uint64_t nmodel;
 	uint8_t *model;
 	pthread_rwlock_t *locks;
+	pthread_rwlock_t *swap_lock;
 	int fd;
 	int fd_ro;
 	struct toymap_info before;
 };
 
+/* The general objects first, objs[0 .. ngeneral), then the attach cycle's. */
 static struct object objs[MAX_DEVICES];
 static unsigned int nobj;
+static unsigned int ngeneral;
+static struct object *fobj;	/* the attach cycle's object, or NULL */
 static struct shared *sh;
 static size_t psz;
 
@@ -277,12 +399,108 @@ static bool stopping(void)
 	return __atomic_load_n(&sh->stop, __ATOMIC_RELAXED);
 }
 
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
 static const char *prot_name(int prot)
 {
 	if (prot & PROT_WRITE)
 		return "rw";
 	return prot & PROT_READ ? "r" : "none";
 }
+
+/*
+ * Descriptors for the probes of ATTACH and SET_SWAP, one set per process:
+ * regular files that must be refused, and one that is valid.
+ */
+static struct probe_fds {
+	int dir;	/* a directory: EINVAL */
+	int rdonly;	/* a regular file, O_RDONLY: EBADF as a swap file */
+	int wronly;	/* ... O_WRONLY: EBADF (not readable) */
+	int append;	/* ... O_RDWR | O_APPEND: EINVAL */
+	int rw;		/* ... O_RDWR: valid for ATTACH and SET_SWAP */
+} probe = { -1, -1, -1, -1, -1 };
+
+static const char *tmp_dir(void)
+{
+	const char *dir = getenv("TMPDIR");
+
+	return dir && *dir ? dir : "/tmp";
+}
+
+/*
+ * Create a temporary file in $TMPDIR and leave its name in @path: an O_RDWR
+ * descriptor, or -errno.  The caller opens what else it needs by the name,
+ * then unlinks it.
+ */
+static int temp_file(const char *what, char *path, size_t len)
+{
+	int fd;
+
+	snprintf(path, len, "%s/toymap-stress-%s.XXXXXX", tmp_dir(), what);
+	fd = mkostemp(path, O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* An unlinked temporary file open read-write (a swap file): fd or -errno. */
+static int temp_file_rw(const char *what)
+{
+	char path[PATH_MAX];
+	int fd = temp_file(what, path, sizeof(path));
+
+	if (fd >= 0)
+		unlink(path);
+	return fd;
+}
+
+/* The probe descriptors of this process; -1 on failure (errno set). */
+static int open_probe_fds(void)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	fd = temp_file("probe", path, sizeof(path));
+	if (fd < 0) {
+		errno = -fd;
+		return -1;
+	}
+	probe.rw = fd;
+	probe.rdonly = open(path, O_RDONLY | O_CLOEXEC);
+	probe.wronly = open(path, O_WRONLY | O_CLOEXEC);
+	probe.append = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+	probe.dir = open(tmp_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	unlink(path);
+	if (probe.rdonly < 0 || probe.wronly < 0 || probe.append < 0 || probe.dir < 0)
+		return -1;
+	/* Some bytes: what a valid ATTACH of it would show. */
+	return pwrite(probe.rw, "toymap-stress probe file", 24, 0) == 24 ? 0 : -1;
+}
+
+/* True when this process has capability @cap in its effective set. */
+static bool has_capability(unsigned int cap)
+{
+	char line[256];
+	unsigned long long eff = 0;
+	bool found = false;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return geteuid() == 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+			found = true;
+			break;
+		}
+	fclose(f);
+	if (!found)
+		return geteuid() == 0;
+	return eff >> cap & 1;
+}
+
+#define CAP_SYS_MODULE_BIT	16
+#define CAP_SYS_ADMIN_BIT	21
 
 /* --------------------------------------------------------- the op log */
 
@@ -337,8 +555,12 @@ static void print_unlock(void)
 
 static const char *who(const struct worker *w, char *buf, size_t len)
 {
-	snprintf(buf, len, "proc %u thread %u%s (pid %d)", w->proc, w->thread,
-		 w->child ? " fork child" : "", (int)getpid());
+	if (w->proc == cfg.procs)
+		snprintf(buf, len, "the attach cycle of toymap%u (pid %d)",
+			 fobj ? fobj->index : 0, (int)getpid());
+	else
+		snprintf(buf, len, "proc %u thread %u%s (pid %d)", w->proc, w->thread,
+			 w->child ? " fork child" : "", (int)getpid());
 	return buf;
 }
 
@@ -660,6 +882,26 @@ static int check_signal(struct worker *w, const struct mapping *m, size_t i, uin
 }
 
 /*
+ * A present pagemap entry shows the PFN to CAP_SYS_ADMIN only: to anyone
+ * else the PFN bits read as 0, whatever the page.
+ */
+static int check_pfn(struct worker *w, const struct toymap_pte *pte, const void *addr)
+{
+	if (!pte->present)
+		return 0;
+	STAT_ADD(w, checks, 1);
+	if ((pte->pfn != 0) == cfg.pfn_visible) {
+		STAT_ADD(w, pfns, 1);
+		return 0;
+	}
+	fail(w, "pagemap of %p: %s, expected %s", addr,
+	     pte->pfn ? "a PFN shows" : "PFN 0",
+	     cfg.pfn_visible ? "the PFN (we have CAP_SYS_ADMIN)" :
+	     "no PFN (no CAP_SYS_ADMIN): the frame number leaked");
+	return -1;
+}
+
+/*
  * What pagemap must say of a page the model knows: a private COW copy is an
  * anonymous page, every other page of a toymap mapping is the object's (file)
  * page.  Called with the page's lock held when it needs one.
@@ -677,6 +919,8 @@ static int check_pagemap(struct worker *w, const struct mapping *m, size_t i, ui
 		return -1;
 	}
 	STAT_ADD(w, pagemaps, 1);
+	if (check_pfn(w, &pte, addr))
+		return -1;
 	if (!pte.present || pte.file != want_anon)
 		return 0;
 	fail(w, "pagemap of page %zu of %s at %p: %s page, expected %s", i,
@@ -940,16 +1184,50 @@ static int op_gup(struct worker *w, struct mapping *m)
 	return write ? do_write(w, &t, true) : gup_read(w, &t);
 }
 
-/* ------------------------------------------------ a write racing DISCARD */
+/* ---------------------------------------- a write racing DISCARD or EVICT */
 
-/* The other side of op_race(): DISCARD one page as soon as told to. */
+/*
+ * The other side of op_race(): DISCARD one page as soon as told to, or EVICT
+ * it again and again until the write is done.
+ */
 struct racer {
-	const struct object *obj;
+	struct object *obj;
 	uint64_t pgoff;
+	bool evict;		/* EVICT in a loop, not one DISCARD */
 	int go;			/* set when the write starts */
-	int done;		/* set when the DISCARD returned */
-	int err;		/* toymap_discard()'s result */
+	int writer_done;	/* set when the write is done (the EVICT loop ends) */
+	int done;		/* set when the DISCARD (the last EVICT) returned */
+	int err;		/* toymap_discard()'s or toymap_evict()'s result */
+	unsigned int evicts;	/* EVICTs done */
+	bool bad_counts;	/* an EVICT returned inconsistent counts: @bad */
+	struct toymap_evict bad;
 };
+
+/* EVICT one page until the writer is done; 0 or -errno. */
+static int racer_evict(struct racer *r)
+{
+	struct toymap_evict ev;
+	int err;
+
+	do {
+		err = pthread_rwlock_rdlock(r->obj->swap_lock);
+		if (err)
+			return -err;
+		err = toymap_evict(r->obj->fd, r->pgoff * psz, psz, &ev);
+		pthread_rwlock_unlock(r->obj->swap_lock);
+		if (err)
+			return err;
+		r->evicts++;
+		/* One page of an anonymous object: nothing written back, at most one page. */
+		if (!r->bad_counts && (ev.written_back || ev.kept + ev.swapped_out > 1 ||
+				       ev.dropped > 1)) {
+			r->bad = ev;
+			r->bad_counts = true;
+		}
+		sched_yield();
+	} while (!__atomic_load_n(&r->writer_done, __ATOMIC_ACQUIRE));
+	return 0;
+}
 
 static void *racer_main(void *arg)
 {
@@ -959,7 +1237,10 @@ static void *racer_main(void *arg)
 	while (!__atomic_load_n(&r->go, __ATOMIC_ACQUIRE))
 		if (++spins % 64 == 0)
 			sched_yield();
-	r->err = toymap_discard(r->obj->fd, r->pgoff * psz, psz);
+	if (r->evict)
+		r->err = racer_evict(r);
+	else
+		r->err = toymap_discard(r->obj->fd, r->pgoff * psz, psz);
 	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -1143,16 +1424,150 @@ static int race_page(struct worker *w, struct mapping *m, size_t i, long mi, uin
 	return race_note_private(w, m, i, mi, view, old, half);
 }
 
+/*
+ * The write for race_evict_page(): @len bytes of w->buf to @page, 32 bytes at
+ * a time with a yield between (CPU stores), or RACE_CHUNK bytes at a time
+ * through process_vm_writev (@gup: the kernel writes through a pinned page).
+ * Returns 0, a signal, or -1 after a failure report.
+ */
+static int race_evict_write(struct worker *w, uint8_t *page, size_t len, bool gup)
+{
+	static const int never;
+	size_t seen, k, n;
+	ssize_t done;
+
+	if (!gup)
+		return guarded_copy_paced(page, w->buf, len, &never, &seen);
+	for (k = 0; k < len; k += n) {
+		struct iovec local, remote;
+
+		n = len - k < RACE_CHUNK ? len - k : RACE_CHUNK;
+		local = (struct iovec) { w->buf + k, n };
+		remote = (struct iovec) { page + k, n };
+		done = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+		if (done != (ssize_t)n) {
+			fail(w, "race: process_vm_writev of %zu bytes at %p: %zd (%s)", n,
+			     (void *)(page + k), done, done < 0 ? strerror(errno) : "short");
+			return -1;
+		}
+		sched_yield();
+	}
+	return 0;
+}
+
+/*
+ * The thread's write races EVICTs of the same page by a helper thread, which
+ * evicts it again and again until the write is done: the write-back, the
+ * swap file and the swap-in against page_mkwrite, a CPU store or a pinned
+ * page (GUP).  EVICT must lose nothing: a shared write is all in the object
+ * after; a private one is all in the private page, over a copy of the
+ * object's page, which stays as it was.  @obj_view is a second, shared
+ * mapping of the page; @old, @view and @now buffers of a page.
+ */
+static int race_evict_page(struct worker *w, struct mapping *m, size_t i, long mi,
+			   uint8_t *obj_view, uint8_t *old, uint8_t *view, uint8_t *now)
+{
+	size_t len = m->shared ? psz : psz / 2;
+	struct racer r = { .obj = m->obj, .pgoff = m->pgoff + i, .evict = true };
+	uint8_t *page = m->addr + i * psz;
+	bool gup = rnd(w, 2);
+	pthread_t tid;
+	int sig, err;
+
+	log_more(w, " (evict, %s)", gup ? "process_vm_writev" : "stores");
+	/* The old content: a pattern in the object (and what a copy of it holds). */
+	fill_nonzero(w, w->buf2, psz);
+	fill_nonzero(w, w->buf, len);
+	sig = guarded_copy(obj_view, w->buf2, psz);
+	if (sig) {
+		fail(w, "race: %s filling object page %" PRIu64, sig_name(sig), r.pgoff);
+		return -1;
+	}
+	memcpy(model_page(m->obj, mi), w->buf2, psz);
+	memcpy(old, expected_page(m, i, mi), psz);
+
+	err = pthread_create(&tid, NULL, racer_main, &r);
+	if (err) {
+		fail(w, "race: pthread_create: %s", strerror(err));
+		return -1;
+	}
+	__atomic_store_n(&r.go, 1, __ATOMIC_RELEASE);
+	sig = race_evict_write(w, page, len, gup);
+	__atomic_store_n(&r.writer_done, 1, __ATOMIC_RELEASE);
+	pthread_join(tid, NULL);
+	STAT_ADD(w, evict_races, 1);
+	STAT_ADD(w, race_evicts, r.evicts);
+	STAT_ADD(w, checks, 1);
+	if (sig < 0)
+		return -1;
+	if (sig || r.err) {
+		fail(w, "race: the write to object page %" PRIu64 ": %s; the EVICTs: %s", r.pgoff,
+		     sig_name(sig), r.err ? strerror(-r.err) : "done");
+		return -1;
+	}
+	if (r.bad_counts) {
+		fail(w, "race: EVICT of one page of toymap%u (anonymous, swap file set) returned "
+		     "dropped %" PRIu64 " written back %" PRIu64 " swapped out %" PRIu64 " kept %"
+		     PRIu64 ": expected nothing written back, at most one page dropped, at most "
+		     "one swapped out or kept", m->obj->index, U64(r.bad.dropped),
+		     U64(r.bad.written_back), U64(r.bad.swapped_out), U64(r.bad.kept));
+		return -1;
+	}
+	log_more(w, " -> %u evicts", r.evicts);
+	sig = guarded_copy(now, obj_view, psz);
+	if (!sig)
+		sig = guarded_copy(view, page, psz);
+	if (sig) {
+		fail(w, "race: %s reading object page %" PRIu64 " back", sig_name(sig), r.pgoff);
+		return -1;
+	}
+	if (m->shared) {
+		/* Every byte written, in the object and in the racing mapping. */
+		memcpy(model_page(m->obj, mi), w->buf, psz);
+		if (compare(w, m, i, mi, 0, now, psz, "race: the object page after a write "
+			    "raced EVICT (lost bytes?)"))
+			return -1;
+		return compare(w, m, i, mi, 0, view, psz, "race: the racing mapping after EVICT");
+	}
+	/* The object as it was; the private page: the write over the copy. */
+	STAT_ADD(w, checks, 1);
+	if (memcmp(now, model_page(m->obj, mi), psz)) {
+		report_mismatch(w, m, i, 0, now, model_page(m->obj, mi), psz, "race: the object "
+				"page (read through a second, shared mapping) after a private write "
+				"raced EVICT");
+		return -1;
+	}
+	memcpy(old, w->buf, len);
+	if (memcmp(view, old, psz)) {
+		report_mismatch(w, m, i, 0, view, old, psz, "race: the private page after its "
+				"write raced EVICT");
+		return -1;
+	}
+	if (!m->ps[i].cow) {
+		m->ps[i].shadow = malloc(psz);
+		if (!m->ps[i].shadow) {
+			fail(w, "out of memory");
+			return -1;
+		}
+		m->ps[i].cow = true;
+		STAT_ADD(w, cows, 1);
+	}
+	memcpy(m->ps[i].shadow, view, psz);
+	return 0;
+}
+
 static int op_race(struct worker *w, struct mapping *m)
 {
 	size_t i = rnd(w, m->pages);
 	long mi = model_index(m->obj, m->pgoff + i);
-	uint8_t *obj_view, *old, *view;
+	bool evict = cfg.ops[OP_EVICT] && !rnd(w, 3);
+	uint8_t *obj_view, *old, *view, *now;
 	char desc[128];
 	struct target t;
 	int ret = -1;
 
-	log_op(w, "race %s page %zu: write vs discard", map_desc(w, m, desc, sizeof(desc)), i);
+	log_op(w, "race %s page %zu: write vs %s", map_desc(w, m, desc, sizeof(desc)), i,
+	       evict ? "evict" : "discard");
 	if (mi < 0 || m->ps[i].prot != (PROT_READ | PROT_WRITE)) {
 		/* Not a writable page of the object: read it instead. */
 		log_more(w, " (not writable: a read)");
@@ -1162,19 +1577,24 @@ static int op_race(struct worker *w, struct mapping *m)
 	}
 	old = malloc(psz);
 	view = malloc(psz);
+	now = malloc(psz);
 	obj_view = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, m->obj->fd,
 			(off_t)((m->pgoff + i) * psz));
-	if (!old || !view || obj_view == MAP_FAILED) {
+	if (!old || !view || !now || obj_view == MAP_FAILED) {
 		fail(w, "race: no memory, or mmap of the object page: %s", strerror(errno));
 		goto out;
 	}
 	if (page_lock(w, m->obj, mi, true))
 		goto out;
-	ret = race_page(w, m, i, mi, obj_view, old, view);
+	if (evict)
+		ret = race_evict_page(w, m, i, mi, obj_view, old, view, now);
+	else
+		ret = race_page(w, m, i, mi, obj_view, old, view);
 	page_unlock(m->obj, mi);
 out:
 	if (obj_view != MAP_FAILED)
 		munmap(obj_view, psz);
+	free(now);
 	free(view);
 	free(old);
 	return ret;
@@ -1302,7 +1722,7 @@ static void modelled_span(const struct object *o, uint64_t pgoff, size_t pages, 
 
 static int op_mmap(struct worker *w)
 {
-	struct object *o = &objs[rnd(w, nobj)];
+	struct object *o = &objs[rnd(w, ngeneral)];
 	bool shared = rnd(w, 2), fresh = !rnd(w, 4), ro_fd, populate;
 	int prot = pick_prot(w), flags, fd;
 	struct mapping *m = free_map(w);
@@ -1591,17 +2011,10 @@ static int op_msync(struct worker *w, struct mapping *m)
 	       modes[k].name);
 	err = msync(m->addr + first * psz, n * psz, modes[k].flags) ? errno : 0;
 	STAT_ADD(w, checks, 1);
-	/*
-	 * MS_SYNC of a shared mapping calls the file's fsync; toymap's file
-	 * operations have none, and vfs_fsync_range() then says EINVAL.
-	 * Counted and reported in the summary, not a failure.
-	 */
-	if (err == EINVAL && m->shared && (modes[k].flags & MS_SYNC)) {
-		STAT_ADD(w, msync_einval, 1);
-		log_more(w, " -> EINVAL (no .fsync)");
-	} else if (err) {
-		fail(w, "msync(MS_%s) of pages %zu+%zu of map%u: %s", modes[k].name, first, n,
-		     map_id(w, m), strerror(err));
+	/* MS_SYNC of a shared mapping calls toymap's .fsync: 0 (nothing to write). */
+	if (err) {
+		fail(w, "msync(MS_%s) of pages %zu+%zu of map%u: %s, expected success", modes[k].name,
+		     first, n, map_id(w, m), strerror(err));
 		return -1;
 	}
 	return rnd(w, 3) ? 0 : check_map_pages(w, m, first, n < 4 ? n : 4);
@@ -1609,66 +2022,22 @@ static int op_msync(struct worker *w, struct mapping *m)
 
 /* -------------------------------------------------------------- ioctls */
 
-/* DISCARD arguments that must fail with EINVAL (or EFAULT), changing nothing. */
-static int discard_bad(struct worker *w, struct object *o)
-{
-	struct toymap_range r = { .size = sizeof(r), .offset = 0, .length = psz };
-	struct { struct toymap_range r; uint64_t tail; } big;
-	void *arg = &r;
-	int want = EINVAL, err;
-	const char *what;
+static bool has_map(const struct worker *w);
 
-	switch (rnd(w, 9)) {
-	case 0:
-		r.flags = 1;
-		what = "flags 1";
-		break;
-	case 1:
-		r.offset = 1 + rnd(w, psz - 1);
-		what = "unaligned offset";
-		break;
-	case 2:
-		r.length = 0;
-		what = "zero length";
-		break;
-	case 3:
-		r.length = psz + 1 + rnd(w, psz - 1);
-		what = "unaligned length";
-		break;
-	case 4:
-		r.offset = (o->pages - 1) * psz;
-		r.length = 2 * psz;
-		what = "range past the end";
-		break;
-	case 5:
-		r.offset = UINT64_MAX & ~(uint64_t)(psz - 1);
-		r.length = 2 * psz;
-		what = "offset + length overflows";
-		break;
-	case 6:
-		r.size = 4;
-		what = "short size field";
-		break;
-	case 7:
-		memset(&big, 0, sizeof(big));
-		big.r = r;
-		big.r.size = sizeof(big);
-		big.tail = 1;
-		arg = &big;
-		what = "larger struct with a non-zero tail";
-		break;
-	default:
-		arg = (void *)16;
-		want = EFAULT;
-		what = "bad pointer";
-		break;
-	}
-	log_op(w, "discard toymap%u bad: %s", o->index, what);
-	err = ioctl(o->fd, TOYMAP_IOC_DISCARD, arg) ? errno : 0;
+/*
+ * Issue @cmd with @arg on @fd: it must fail with @want.  @name and @what
+ * (the ioctl, the bad argument) are for the report.  0 as expected, -1 after
+ * a failure report.
+ */
+static int expect_ioctl_error(struct worker *w, int fd, unsigned long cmd, void *arg, int want,
+			      const char *name, const char *what)
+{
+	int err = ioctl(fd, cmd, arg) ? errno : 0;
+
 	STAT_ADD(w, checks, 1);
 	if (err != want) {
-		fail(w, "TOYMAP_IOC_DISCARD with %s: %s, expected %s", what,
-		     err ? strerror(err) : "success", strerror(want));
+		fail(w, "%s with %s: %s, expected %s", name, what, err ? strerror(err) : "success",
+		     strerror(want));
 		return -1;
 	}
 	STAT_ADD(w, errnos, 1);
@@ -1676,41 +2045,691 @@ static int discard_bad(struct worker *w, struct object *o)
 	return 0;
 }
 
+/*
+ * The common bad sizes of an ioctl argument of @size bytes in @arg (room
+ * for 8 more): @k 0 a size field below the first layout, 1 a larger struct
+ * with a non-zero tail, 2 a size above a page, 3 a bad pointer (EFAULT).
+ * Sets *@ptr, *@want and returns what was done.
+ */
+static const char *bad_size(unsigned int k, void *arg, size_t size, void **ptr, int *want)
+{
+	uint32_t *size_field = arg;
+	uint64_t one = 1;
+
+	*ptr = arg;
+	*want = EINVAL;
+	switch (k) {
+	case 0:
+		*size_field = 4;
+		return "short size field";
+	case 1:
+		*size_field = (uint32_t)(size + sizeof(one));
+		memcpy((uint8_t *)arg + size, &one, sizeof(one));
+		return "larger struct with a non-zero tail";
+	case 2:
+		*size_field = (uint32_t)psz + 8;
+		return "size field above a page";
+	default:
+		*ptr = (void *)16;
+		*want = EFAULT;
+		return "bad pointer";
+	}
+}
+
+/*
+ * Arguments of DISCARD or (@evict) EVICT that must fail with EINVAL (or
+ * EFAULT), changing nothing.  Both start with size, flags, offset, length.
+ */
+static int range_bad(struct worker *w, struct object *o, bool evict)
+{
+	struct { struct toymap_evict e; uint64_t tail; } arg;
+	size_t size = evict ? sizeof(struct toymap_evict) : sizeof(struct toymap_range);
+	const char *name = evict ? "TOYMAP_IOC_EVICT" : "TOYMAP_IOC_DISCARD", *what;
+	unsigned int k = (unsigned int)rnd(w, 11);
+	void *ptr = &arg;
+	int want = EINVAL;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.e = (struct toymap_evict) { .size = (uint32_t)size, .offset = 0, .length = psz };
+	switch (k) {
+	case 0:
+		arg.e.flags = 1 + (uint32_t)rnd(w, UINT32_MAX);
+		what = "non-zero flags";
+		break;
+	case 1:
+		arg.e.offset = 1 + rnd(w, psz - 1);
+		what = "unaligned offset";
+		break;
+	case 2:
+		arg.e.length = 0;
+		what = "zero length";
+		break;
+	case 3:
+		arg.e.length = psz + 1 + rnd(w, psz - 1);
+		what = "unaligned length";
+		break;
+	case 4:
+		arg.e.offset = (o->pages - 1) * psz;
+		arg.e.length = 2 * psz;
+		what = "range past the end";
+		break;
+	case 5:
+		arg.e.offset = UINT64_MAX & ~(uint64_t)(psz - 1);
+		arg.e.length = 2 * psz;
+		what = "offset + length overflows";
+		break;
+	case 6:
+		arg.e.offset = o->pages * psz;
+		arg.e.length = psz;
+		what = "offset at the end";
+		break;
+	default:
+		what = bad_size(k - 7, &arg, size, &ptr, &want);
+		break;
+	}
+	log_op(w, "%s toymap%u bad: %s", evict ? "evict" : "discard", o->index, what);
+	return expect_ioctl_error(w, o->fd, evict ? TOYMAP_IOC_EVICT : TOYMAP_IOC_DISCARD, ptr,
+				  want, name, what);
+}
+
+/*
+ * A range for DISCARD or EVICT of general object @o, in pages: a piece of
+ * the window, all of it, a piece of the tail, or the whole object.  Its
+ * modelled pages are one run of model pages (modelled_span()).
+ */
+static void pick_object_range(struct worker *w, const struct object *o, uint64_t *first,
+			      uint64_t *n)
+{
+	uint64_t tail = o->pages - o->tail_start;
+	unsigned int r = (unsigned int)rnd(w, 18);
+
+	if (r < 2) {
+		*first = 0;
+		*n = o->window;
+	} else if (r < 5 && tail) {
+		*first = o->tail_start + rnd(w, tail);
+		*n = 1 + rnd(w, o->pages - *first);
+	} else if (r == 5) {
+		*first = 0;
+		*n = o->pages;
+	} else {
+		*first = rnd(w, o->window);
+		*n = 1 + rnd(w, min_u64(o->window - *first, MAX_DISCARD));
+	}
+}
+
+/*
+ * Read up to ZERO_CHECK_PAGES pages of @o from page @first through a new
+ * mapping, right after they were discarded (their locks held): every byte
+ * must be zero.  A stale byte is data of a freed page reaching user space.
+ */
+static int check_zero_pages(struct worker *w, struct object *o, int fd, uint64_t first, uint64_t n,
+			    const char *after)
+{
+	size_t pages = n < ZERO_CHECK_PAGES ? n : ZERO_CHECK_PAGES, i, k;
+	uint8_t *p;
+	int sig;
+
+	p = mmap(NULL, pages * psz, PROT_READ, MAP_SHARED, fd, (off_t)(first * psz));
+	if (p == MAP_FAILED) {
+		fail(w, "mmap of %zu pages of toymap%u at page %" PRIu64 " (%s): %s", pages,
+		     o->index, first, after, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < pages; i++) {
+		sig = guarded_copy(w->buf2, p + i * psz, psz);
+		STAT_ADD(w, checks, 1);
+		STAT_ADD(w, bytes, psz);
+		for (k = 0; !sig && k < psz && !w->buf2[k]; k++)
+			;
+		if (sig || k < psz) {
+			if (sig)
+				fail(w, "reading page %" PRIu64 " of toymap%u right after %s: %s",
+				     first + i, o->index, after, sig_name(sig));
+			else
+				fail(w, "page %" PRIu64 " of toymap%u read right after %s is not "
+				     "zero: byte +%zu is 0x%02x (stale data reached user space)",
+				     first + i, o->index, after, k, w->buf2[k]);
+			munmap(p, pages * psz);
+			return -1;
+		}
+		STAT_ADD(w, zero_pages, 1);
+	}
+	munmap(p, pages * psz);
+	return 0;
+}
+
 static int op_discard(struct worker *w)
 {
-	struct object *o = &objs[rnd(w, nobj)];
-	uint64_t tail = o->pages - o->tail_start, first, n;
-	unsigned int r = (unsigned int)rnd(w, 20);
-	long mi;
-	int err;
+	struct object *o = &objs[rnd(w, ngeneral)];
+	uint64_t first, n;
+	long mi, nm;
+	int err, ret = 0;
 
-	if (r < 2)
-		return discard_bad(w, o);
-	if (r < 4) {
-		first = 0;
-		n = o->window;
-	} else if (r < 7 && tail) {
-		first = o->tail_start + rnd(w, tail);
-		n = 1 + rnd(w, o->pages - first);
-	} else {
-		first = rnd(w, o->window);
-		n = 1 + rnd(w, o->window - first < MAX_DISCARD ? o->window - first : MAX_DISCARD);
-	}
-	mi = model_index(o, first);
+	if (!rnd(w, 10))
+		return range_bad(w, o, false);
+	pick_object_range(w, o, &first, &n);
+	modelled_span(o, first, n, &mi, &nm);
 	log_op(w, "discard toymap%u pages %" PRIu64 "+%" PRIu64, o->index, first, n);
-	if (range_lock(w, o, mi, (long)n, true))
+	if (range_lock(w, o, mi, nm, true))
 		return -1;
 	err = toymap_discard(o->fd, first * psz, n * psz);
-	if (!err)
-		memset(model_page(o, mi), 0, n * psz);
-	range_unlock(o, mi, (long)n);
 	STAT_ADD(w, checks, 1);
 	if (err) {
 		fail(w, "TOYMAP_IOC_DISCARD of pages %" PRIu64 "+%" PRIu64 " of toymap%u: %s",
 		     first, n, o->index, strerror(-err));
+		ret = -1;
+	} else {
+		memset(model_page(o, mi), 0, (size_t)nm * psz);
+		if (!rnd(w, 3))
+			ret = check_zero_pages(w, o, o->fd_ro, first, n, "DISCARD");
+	}
+	range_unlock(o, mi, nm);
+	return ret;
+}
+
+/* --------------------------------------------- EVICT, fsync, SET_SWAP */
+
+static int swap_lock(struct worker *w, struct object *o, bool excl)
+{
+	int err = excl ? pthread_rwlock_wrlock(o->swap_lock) : pthread_rwlock_rdlock(o->swap_lock);
+
+	if (err)
+		fail(w, "locking the swap setting of toymap%u: %s", o->index, strerror(err));
+	return err ? -1 : 0;
+}
+
+static void swap_unlock(struct object *o)
+{
+	pthread_rwlock_unlock(o->swap_lock);
+}
+
+static void count_evict(struct worker *w, const struct toymap_evict *ev)
+{
+	STAT_ADD(w, evicted[EVICT_DROPPED], ev->dropped);
+	STAT_ADD(w, evicted[EVICT_WRITTEN], ev->written_back);
+	STAT_ADD(w, evicted[EVICT_SWAPPED], ev->swapped_out);
+	STAT_ADD(w, evicted[EVICT_KEPT], ev->kept);
+}
+
+/*
+ * Right after EVICT of object pages [@first, @first + @n), no mapping of
+ * this thread maps one of them any more (every PTE of the object's pages was
+ * zapped), while a private mapping's COW copies stay, anonymous: pagemap
+ * says so.  Checks EVICT_PTE_CHECKS pages at most.
+ */
+static int check_evicted_ptes(struct worker *w, const struct object *o, uint64_t first,
+			      uint64_t n)
+{
+	unsigned int budget = EVICT_PTE_CHECKS, k;
+	struct toymap_pte pte;
+	char desc[128];
+	uint64_t p, lo, hi;
+	int err;
+
+	for (k = 0; k < MAX_MAPS && budget; k++) {
+		struct mapping *m = &w->maps[k];
+
+		if (!m->used || m->obj != o)
+			continue;
+		lo = first > m->pgoff ? first : m->pgoff;
+		hi = first + n < m->pgoff + m->pages ? first + n : m->pgoff + m->pages;
+		for (p = lo; p < hi && budget; p++, budget--) {
+			size_t i = p - m->pgoff;
+			bool cow = !m->shared && m->ps[i].cow;
+			uint8_t *addr = m->addr + i * psz;
+
+			err = toymap_pagemap(addr, &pte);
+			if (err) {
+				fail(w, "reading /proc/self/pagemap: %s", strerror(-err));
+				return -1;
+			}
+			STAT_ADD(w, pagemaps, 1);
+			STAT_ADD(w, checks, 1);
+			if (check_pfn(w, &pte, addr))
+				return -1;
+			if (cow ? (pte.present && !pte.file) || pte.swapped : !pte.present) {
+				STAT_ADD(w, unmapped, 1);
+				continue;
+			}
+			fail(w, "after EVICT of pages %" PRIu64 "+%" PRIu64 ": page %zu of %s at %p "
+			     "is %s, expected %s", first, n, i, map_desc(w, m, desc, sizeof(desc)),
+			     (void *)addr, !pte.present ? "not present" : pte.file ?
+			     "mapped to the object's page" : "an anonymous page",
+			     cow ? "its COW copy, present and anonymous" : "no PTE (unmapped)");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * EVICT a range of a general object, among the other threads' reads and
+ * writes: no byte may change (the reads check that), and the counts must add
+ * up: an anonymous object writes nothing back; no more pages dropped, nor
+ * swapped out and kept together, than the range holds.  (A dirty page with
+ * the swap file set is swapped out, unless the module keeps it for a reason
+ * of its own, such as a write through a pin in progress: the attach cycle,
+ * where nothing runs beside the EVICT, predicts each count exactly.)
+ */
+static int op_evict(struct worker *w)
+{
+	struct object *o = &objs[rnd(w, ngeneral)];
+	struct toymap_evict ev;
+	uint64_t first, n;
+	int err;
+
+	if (!rnd(w, 10))
+		return range_bad(w, o, true);
+	pick_object_range(w, o, &first, &n);
+	log_op(w, "evict toymap%u pages %" PRIu64 "+%" PRIu64, o->index, first, n);
+	if (swap_lock(w, o, false))
+		return -1;
+	err = toymap_evict(o->fd, first * psz, n * psz, &ev);
+	swap_unlock(o);
+	STAT_ADD(w, checks, 1);
+	if (err) {
+		fail(w, "TOYMAP_IOC_EVICT of pages %" PRIu64 "+%" PRIu64 " of toymap%u: %s",
+		     first, n, o->index, strerror(-err));
+		return -1;
+	}
+	count_evict(w, &ev);
+	log_more(w, " -> dropped %" PRIu64 " written back %" PRIu64 " swapped out %" PRIu64
+		 " kept %" PRIu64, U64(ev.dropped), U64(ev.written_back), U64(ev.swapped_out),
+		 U64(ev.kept));
+	STAT_ADD(w, checks, 1);
+	if (ev.written_back || ev.dropped > n || ev.swapped_out + ev.kept > n) {
+		fail(w, "TOYMAP_IOC_EVICT of pages %" PRIu64 "+%" PRIu64 " of toymap%u "
+		     "(anonymous, swap file set) returned dropped %" PRIu64 " written back %"
+		     PRIu64 " swapped out %" PRIu64 " kept %" PRIu64 ": expected nothing written "
+		     "back, at most %" PRIu64 " pages dropped, at most %" PRIu64 " swapped out "
+		     "and kept", first, n, o->index, U64(ev.dropped), U64(ev.written_back),
+		     U64(ev.swapped_out), U64(ev.kept), n, n);
+		return -1;
+	}
+	return check_evicted_ptes(w, o, first, n);
+}
+
+/* fsync and fdatasync of a general object: 0 (an anonymous object has nothing to write). */
+static int op_fsync(struct worker *w)
+{
+	struct object *o = &objs[rnd(w, ngeneral)];
+	bool data = rnd(w, 2), ro = !rnd(w, 3);
+	int fd = ro ? o->fd_ro : o->fd, err;
+
+	log_op(w, "%s toymap%u%s", data ? "fdatasync" : "fsync", o->index,
+	       ro ? " through an O_RDONLY fd" : "");
+	err = (data ? fdatasync(fd) : fsync(fd)) ? errno : 0;
+	STAT_ADD(w, checks, 1);
+	if (err) {
+		fail(w, "%s of /dev/toymap%u: %s, expected success", data ? "fdatasync" : "fsync",
+		     o->index, strerror(err));
 		return -1;
 	}
 	return 0;
+}
+
+/* SET_SWAP arguments that must fail, changing nothing. */
+static int swap_bad(struct worker *w, struct object *o)
+{
+	struct { struct toymap_swap s; uint64_t tail; } arg;
+	unsigned int k = (unsigned int)rnd(w, 14);
+	void *ptr = &arg;
+	int want = EINVAL;
+	const char *what;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.s = (struct toymap_swap) { .size = sizeof(arg.s), .fd = probe.rw };
+	switch (k) {
+	case 0:
+		arg.s.flags = 1 + (uint32_t)rnd(w, UINT32_MAX);
+		what = "non-zero flags";
+		break;
+	case 1:
+		arg.s.reserved = 1;
+		what = "non-zero reserved";
+		break;
+	case 2:
+		arg.s.fd = -2;
+		want = EBADF;
+		what = "fd -2";
+		break;
+	case 3:
+		arg.s.fd = INT_MAX;
+		want = EBADF;
+		what = "an fd not open";
+		break;
+	case 4:
+		arg.s.fd = probe.dir;
+		what = "a directory";
+		break;
+	case 5:
+		arg.s.fd = o->fd;
+		what = "the device itself (not a regular file)";
+		break;
+	case 6:
+		arg.s.fd = probe.rdonly;
+		want = EBADF;
+		what = "a file open O_RDONLY";
+		break;
+	case 7:
+		arg.s.fd = probe.wronly;
+		want = EBADF;
+		what = "a file open O_WRONLY";
+		break;
+	case 8:
+		arg.s.fd = probe.append;
+		what = "a file open O_APPEND";
+		break;
+	case 9:
+		arg.s.size = 0;
+		what = "size field 0";
+		break;
+	default:
+		what = bad_size(k - 10, &arg, sizeof(arg.s), &ptr, &want);
+		break;
+	}
+	log_op(w, "swap toymap%u bad: %s", o->index, what);
+	return expect_ioctl_error(w, o->fd, TOYMAP_IOC_SET_SWAP, ptr, want, "TOYMAP_IOC_SET_SWAP",
+				  what);
+}
+
+/* Give @o a new swap file: 0 or -errno. */
+static int set_new_swap(int fd)
+{
+	int swap_fd = temp_file_rw("swap"), err;
+
+	if (swap_fd < 0)
+		return swap_fd;
+	err = toymap_set_swap(fd, swap_fd);
+	close(swap_fd);
+	return err;
+}
+
+/*
+ * Try to drop the swap file of a general object (no EVICT runs meanwhile):
+ * EBUSY while it holds swapped pages (INFO.swapped_pages), done when none
+ * (a DISCARD may have freed them meanwhile); then set a new one.
+ */
+static int swap_drop(struct worker *w, struct object *o)
+{
+	struct toymap_info before, after;
+	int err, ret = -1;
+
+	log_op(w, "swap toymap%u: drop the swap file", o->index);
+	if (swap_lock(w, o, true))
+		return -1;
+	err = toymap_get_info(o->fd, &before);
+	if (err) {
+		fail(w, "TOYMAP_IOC_INFO on toymap%u: %s", o->index, strerror(-err));
+		goto out;
+	}
+	STAT_ADD(w, checks, 1);
+	if (!(before.backing_flags & TOYMAP_BACKING_SWAP) ||
+	    (before.backing_flags & TOYMAP_BACKING_FILE)) {
+		fail(w, "toymap%u: INFO.backing_flags %#x, expected a swap file and no file",
+		     o->index, before.backing_flags);
+		goto out;
+	}
+	err = toymap_set_swap(o->fd, -1);
+	log_more(w, " (%" PRIu64 " swapped pages) -> %s", U64(before.swapped_pages),
+		 err ? strerror(-err) : "dropped");
+	STAT_ADD(w, checks, 1);
+	if (err == -EBUSY && before.swapped_pages) {
+		STAT_ADD(w, swap_busy, 1);
+		STAT_ADD(w, errnos, 1);
+		ret = 0;
+		goto out;
+	}
+	if (err) {
+		fail(w, "TOYMAP_IOC_SET_SWAP(-1) on toymap%u with %" PRIu64 " swapped pages: %s, "
+		     "expected %s", o->index, U64(before.swapped_pages), strerror(-err),
+		     before.swapped_pages ? "EBUSY" : "success");
+		goto out;
+	}
+	err = toymap_get_info(o->fd, &after);
+	STAT_ADD(w, checks, 1);
+	if (err || after.swapped_pages || (after.backing_flags & TOYMAP_BACKING_SWAP)) {
+		fail(w, "toymap%u after its swap file was dropped: %s, swapped_pages %" PRIu64
+		     ", backing_flags %#x", o->index, err ? strerror(-err) : "INFO done",
+		     U64(after.swapped_pages), after.backing_flags);
+		goto out;
+	}
+	err = set_new_swap(o->fd);
+	STAT_ADD(w, checks, 1);
+	if (err) {
+		fail(w, "TOYMAP_IOC_SET_SWAP of a new swap file on toymap%u: %s", o->index,
+		     strerror(-err));
+		goto out;
+	}
+	STAT_ADD(w, swap_drops, 1);
+	ret = 0;
+out:
+	swap_unlock(o);
+	return ret;
+}
+
+static int op_swap(struct worker *w)
+{
+	struct object *o = &objs[rnd(w, ngeneral)];
+
+	return rnd(w, 2) ? swap_bad(w, o) : swap_drop(w, o);
+}
+
+/* -------------------------------------------------- ATTACH, DETACH */
+
+static int file_state_lock(struct worker *w)
+{
+	int err = pthread_mutex_lock(&sh->file.lock);
+
+	if (err == EOWNERDEAD)
+		err = pthread_mutex_consistent(&sh->file.lock);
+	if (err)
+		fail(w, "locking the attach cycle's state: %s", strerror(err));
+	return err ? -1 : 0;
+}
+
+static void file_state_unlock(void)
+{
+	pthread_mutex_unlock(&sh->file.lock);
+}
+
+/*
+ * The attach cycle's object, its state locked, when it is mapped now (so a
+ * valid ATTACH or DETACH must fail with EBUSY, and a bad argument shows as
+ * its own errno); NULL otherwise, unlocked.
+ */
+static struct object *lock_mapped_fobj(struct worker *w, bool *attached)
+{
+	if (!fobj || file_state_lock(w))
+		return NULL;
+	if (sh->file.maps > 0) {
+		*attached = sh->file.attached;
+		return fobj;
+	}
+	file_state_unlock();
+	return NULL;
+}
+
+/* ATTACH arguments that must fail, on the mapped attach cycle's object if it is. */
+static int attach_bad(struct worker *w)
+{
+	struct { struct toymap_attach a; uint64_t tail; } arg;
+	unsigned int k = (unsigned int)rnd(w, 16);
+	bool attached = false;
+	struct object *busy = lock_mapped_fobj(w, &attached);
+	struct object *o = busy ? busy : &objs[rnd(w, ngeneral)];
+	void *ptr = &arg;
+	int want = EINVAL, ret;
+	const char *what;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.a = (struct toymap_attach) { .size = sizeof(arg.a), .fd = probe.rw, .length = psz };
+	switch (k) {
+	case 0:
+		arg.a.flags = 1 + (uint32_t)rnd(w, UINT32_MAX);
+		what = "non-zero flags";
+		break;
+	case 1:
+		arg.a.reserved = 1;
+		what = "non-zero reserved";
+		break;
+	case 2:
+		arg.a.length = 0;
+		what = "zero length";
+		break;
+	case 3:
+		arg.a.offset = 1ULL << 63;
+		want = EOVERFLOW;
+		what = "offset above LLONG_MAX";
+		break;
+	case 4:
+		arg.a.offset = LLONG_MAX - rnd(w, psz);
+		arg.a.length = psz + 1 + rnd(w, psz);
+		want = EOVERFLOW;
+		what = "offset + length above LLONG_MAX";
+		break;
+	case 5:
+		arg.a.fd = -1;
+		want = EBADF;
+		what = "fd -1";
+		break;
+	case 6:
+		arg.a.fd = INT_MAX;
+		want = EBADF;
+		what = "an fd not open";
+		break;
+	case 7:
+		arg.a.fd = probe.dir;
+		what = "a directory";
+		break;
+	case 8:
+		arg.a.fd = o->fd;
+		what = "the device itself (not a regular file)";
+		break;
+	case 9:
+		arg.a.fd = probe.wronly;
+		want = EBADF;
+		what = "a file open O_WRONLY (not readable)";
+		break;
+	case 10:
+		arg.a.fd = probe.append;
+		what = "a file open O_APPEND";
+		break;
+	case 11:
+		arg.a.size = 0;
+		what = "size field 0";
+		break;
+	default:
+		what = bad_size(k - 12, &arg, sizeof(arg.a), &ptr, &want);
+		break;
+	}
+	log_op(w, "attach toymap%u bad: %s%s", o->index, what,
+	       busy ? " (mapped by the attach cycle)" : "");
+	ret = expect_ioctl_error(w, o->fd, TOYMAP_IOC_ATTACH, ptr, want, "TOYMAP_IOC_ATTACH", what);
+	if (busy)
+		file_state_unlock();
+	return ret;
+}
+
+/* DETACH arguments that must fail, on the mapped attach cycle's object if it is. */
+static int detach_bad(struct worker *w)
+{
+	struct { struct toymap_detach d; uint64_t tail; } arg;
+	unsigned int k = (unsigned int)rnd(w, 6);
+	bool attached = false;
+	struct object *busy = lock_mapped_fobj(w, &attached);
+	struct object *o = busy ? busy : &objs[rnd(w, ngeneral)];
+	void *ptr = &arg;
+	int want = EINVAL, ret;
+	const char *what;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.d = (struct toymap_detach) { .size = sizeof(arg.d) };
+	if (k == 0) {
+		arg.d.flags = 1 + (uint32_t)rnd(w, UINT32_MAX);
+		what = "non-zero flags";
+	} else if (k == 1) {
+		arg.d.size = 0;
+		what = "size field 0";
+	} else {
+		what = bad_size(k - 2, &arg, sizeof(arg.d), &ptr, &want);
+	}
+	log_op(w, "detach toymap%u bad: %s%s", o->index, what,
+	       busy ? " (mapped by the attach cycle)" : "");
+	ret = expect_ioctl_error(w, o->fd, TOYMAP_IOC_DETACH, ptr, want, "TOYMAP_IOC_DETACH", what);
+	if (busy)
+		file_state_unlock();
+	return ret;
+}
+
+/* A valid ATTACH of a general object this thread maps: EBUSY. */
+static int attach_mapped(struct worker *w)
+{
+	struct mapping *m = pick_map(w);
+	struct toymap_attach a = { .size = sizeof(a), .fd = probe.rw, .length = psz };
+	char desc[128];
+
+	if (!m)
+		return 0;
+	log_op(w, "attach toymap%u while %s maps it", m->obj->index,
+	       map_desc(w, m, desc, sizeof(desc)));
+	return expect_ioctl_error(w, m->obj->fd, TOYMAP_IOC_ATTACH, &a, EBUSY, "TOYMAP_IOC_ATTACH",
+				  "a valid file section while the object is mapped");
+}
+
+/* DETACH of a general object: EINVAL, nothing is attached. */
+static int detach_anonymous(struct worker *w)
+{
+	struct object *o = &objs[rnd(w, ngeneral)];
+	struct toymap_detach d = { .size = sizeof(d) };
+
+	log_op(w, "detach toymap%u (anonymous)", o->index);
+	return expect_ioctl_error(w, o->fd, TOYMAP_IOC_DETACH, &d, EINVAL, "TOYMAP_IOC_DETACH",
+				  "no file attached");
+}
+
+/*
+ * ATTACH and DETACH of the attach cycle's object while it maps it (from
+ * another process): EBUSY; DETACH of it while it is mapped and anonymous
+ * (the cycle reads it back after a DETACH): EINVAL.
+ */
+static int attach_cycle_probe(struct worker *w)
+{
+	struct toymap_attach a = { .size = sizeof(a), .fd = probe.rw, .length = psz };
+	struct toymap_detach d = { .size = sizeof(d) };
+	bool attached = false;
+	struct object *o = lock_mapped_fobj(w, &attached);
+	int ret;
+
+	if (!o)
+		return detach_anonymous(w);
+	log_op(w, "attach, detach toymap%u while the attach cycle maps it (%s)", o->index,
+	       attached ? "attached" : "anonymous");
+	ret = expect_ioctl_error(w, o->fd, TOYMAP_IOC_ATTACH, &a, EBUSY, "TOYMAP_IOC_ATTACH",
+				 "the object mapped by another process");
+	if (!ret)
+		ret = expect_ioctl_error(w, o->fd, TOYMAP_IOC_DETACH, &d, attached ? EBUSY : EINVAL,
+					 "TOYMAP_IOC_DETACH", attached ?
+					 "the object mapped by another process" :
+					 "the object mapped, nothing attached");
+	file_state_unlock();
+	return ret;
+}
+
+static int op_attach(struct worker *w)
+{
+	switch (rnd(w, 6)) {
+	case 0:
+	case 1:
+		return attach_bad(w);
+	case 2:
+		return detach_bad(w);
+	case 3:
+		return has_map(w) ? attach_mapped(w) : detach_anonymous(w);
+	default:
+		return attach_cycle_probe(w);
+	}
 }
 
 /* INFO arguments that must fail, and an unknown command. */
@@ -1803,6 +2822,11 @@ static int op_info(struct worker *w)
 	return 0;
 }
 
+/*
+ * Unloading while devices are open: libtoymap (as rmmod) sees the module in
+ * use and says EBUSY; without CAP_SYS_MODULE the kernel itself refuses
+ * delete_module() with EPERM first.
+ */
 static int op_unload(struct worker *w)
 {
 	int err;
@@ -1818,6 +2842,18 @@ static int op_unload(struct worker *w)
 	}
 	STAT_ADD(w, errnos, 1);
 	log_more(w, " -> EBUSY as expected");
+	if (cfg.can_unload)
+		return 0;
+	err = syscall(SYS_delete_module, TOYMAP_MODULE_NAME, O_NONBLOCK) ? errno : 0;
+	STAT_ADD(w, checks, 1);
+	if (err != EPERM) {
+		fail(w, "delete_module(\"%s\") without CAP_SYS_MODULE: %s, expected EPERM%s",
+		     TOYMAP_MODULE_NAME, err ? strerror(err) : "success",
+		     err ? "" : " -- THE MODULE WAS UNLOADED UNDER LIVE MAPPINGS");
+		return -1;
+	}
+	STAT_ADD(w, errnos, 1);
+	log_more(w, "; delete_module -> EPERM as expected");
 	return 0;
 }
 
@@ -1969,8 +3005,20 @@ static int run_op(struct worker *w, enum op_kind kind)
 	case OP_MSYNC:
 		ret = op_msync(w, m);
 		break;
+	case OP_FSYNC:
+		ret = op_fsync(w);
+		break;
 	case OP_DISCARD:
 		ret = op_discard(w);
+		break;
+	case OP_EVICT:
+		ret = op_evict(w);
+		break;
+	case OP_SWAP:
+		ret = op_swap(w);
+		break;
+	case OP_ATTACH:
+		ret = op_attach(w);
 		break;
 	case OP_INFO:
 		ret = op_info(w);
@@ -2038,6 +3086,11 @@ static void __attribute__((noreturn)) proc_main(unsigned int proc, double deadli
 			_exit(EXIT_FAIL);
 		}
 	}
+	if (open_probe_fds()) {
+		fprintf(stderr, "toymap-stress: proc %u: cannot create the probe files in %s: %s\n",
+			proc, tmp_dir(), strerror(errno));
+		_exit(EXIT_FAIL);
+	}
 	for (t = 0; t < cfg.threads; t++) {
 		ws[t] = calloc(1, sizeof(*ws[t]));
 		if (ws[t]) {
@@ -2066,6 +3119,1299 @@ static void __attribute__((noreturn)) proc_main(unsigned int proc, double deadli
 	_exit(failed ? EXIT_FAIL : EXIT_PASS);
 }
 
+/* -------------------------------------------------- the attach cycle */
+
+#define FILE_MAPS	6	/* mappings the attach cycle holds at most */
+
+/*
+ * struct fcycle - the attach cycle's object and backing file, and their model
+ * @fd:		the object, O_RDWR, this process's own descriptor
+ * @file_fd:	the backing file, O_RDWR: to read it back and to change it
+ * @swap_fd:	this cycle's swap file, or -1: none is set
+ * @readonly:	the file is attached through an O_RDONLY descriptor
+ * @fsize:	bytes in the backing file (write-back never changes that)
+ * @off:	the section: its first byte in the file
+ * @len:	the section's bytes (may run past the end of the file)
+ * @file:	the backing file's expected bytes
+ * @obj:	FILE_PAGES pages: what a shared mapping must show of the object
+ * @dirty:	written through a shared mapping since it was last cleaned
+ * @swapped:	has a copy in the swap file, which wins over the file
+ * @resident:	may be in memory; false only when it surely is not (dropped
+ *		by ATTACH, EVICT or DISCARD, and not touched since)
+ * @info:	INFO after the last operation that checked the counters
+ */
+struct fcycle {
+	int fd;
+	int file_fd;
+	int swap_fd;
+	bool readonly;
+	uint64_t fsize;
+	uint64_t off;
+	uint64_t len;
+	uint8_t *file;
+	uint8_t *obj;
+	bool dirty[FILE_PAGES];
+	bool swapped[FILE_PAGES];
+	bool resident[FILE_PAGES];
+	struct toymap_info info;
+};
+
+static struct fcycle fc = { .fd = -1, .file_fd = -1, .swap_fd = -1 };
+
+static uint8_t *fc_page(uint64_t k)
+{
+	return fc.obj + k * psz;
+}
+
+/* Bytes of object page @k in the section: 0 .. psz. */
+static uint64_t fc_section_bytes(uint64_t k)
+{
+	uint64_t start = k * psz;
+
+	return start >= fc.len ? 0 : min_u64(fc.len - start, psz);
+}
+
+/* Bytes of page @k that come from the file: in the section and in the file. */
+static uint64_t fc_file_bytes(uint64_t k)
+{
+	uint64_t pos = fc.off + k * psz;
+
+	return pos >= fc.fsize ? 0 : min_u64(fc_section_bytes(k), fc.fsize - pos);
+}
+
+/* ... and that write-back writes: none through a read-only descriptor. */
+static uint64_t fc_writeback_bytes(uint64_t k)
+{
+	return fc.readonly ? 0 : fc_file_bytes(k);
+}
+
+/* Page @k as a fault fills it when no page and no swap copy exist: the file, then zeros. */
+static void fc_fill(uint64_t k)
+{
+	uint64_t n = fc_file_bytes(k);
+
+	memset(fc_page(k), 0, psz);
+	if (n)
+		memcpy(fc_page(k), fc.file + fc.off + k * psz, n);
+}
+
+static unsigned int fc_swapped_count(void)
+{
+	unsigned int k, n = 0;
+
+	for (k = 0; k < FILE_PAGES; k++)
+		n += fc.swapped[k];
+	return n;
+}
+
+/* Dirty page @k is written back: its file bytes reach the file.  True if any. */
+static bool fc_write_back(uint64_t k)
+{
+	uint64_t n = fc_writeback_bytes(k);
+
+	if (!n)
+		return false;
+	memcpy(fc.file + fc.off + k * psz, fc_page(k), n);
+	return true;
+}
+
+/*
+ * fsync/msync of object pages [@first, @first + @n), and DETACH: every dirty
+ * page's file bytes are written; a page wholly in the file is clean after,
+ * one with anonymous bytes stays dirty.  Returns the pages written back.
+ */
+static uint64_t fc_sync_model(uint64_t first, uint64_t n)
+{
+	uint64_t k, wb = 0, end = min_u64(first + n, FILE_PAGES);
+
+	for (k = first; k < end; k++) {
+		if (!fc.dirty[k] || !fc_write_back(k))
+			continue;
+		wb++;
+		if (fc_writeback_bytes(k) == psz)
+			fc.dirty[k] = false;
+	}
+	return wb;
+}
+
+/* What EVICT must return, as the model predicts it. */
+struct fc_evict_counts {
+	uint64_t written_back;
+	uint64_t swapped_out;
+	uint64_t kept;
+	uint64_t cleaned;	/* dirty pages saved, and so dropped */
+};
+
+/*
+ * EVICT of object pages [@first, @first + @n): a dirty page's file bytes are
+ * written; a page wholly in the file is then clean, one with anonymous bytes
+ * goes to the swap file if one is set, else stays dirty (kept); every clean
+ * page is dropped.
+ */
+static void fc_evict_model(uint64_t first, uint64_t n, struct fc_evict_counts *e)
+{
+	uint64_t k, wb, end = min_u64(first + n, FILE_PAGES);
+
+	memset(e, 0, sizeof(*e));
+	for (k = first; k < end; k++) {
+		if (!fc.dirty[k]) {
+			fc.resident[k] = false;
+			continue;
+		}
+		wb = fc_writeback_bytes(k);
+		if (wb) {
+			fc_write_back(k);
+			e->written_back++;
+		}
+		if (wb < psz && fc.swap_fd < 0) {
+			e->kept++;
+			continue;
+		}
+		if (wb < psz) {
+			fc.swapped[k] = true;
+			e->swapped_out++;
+		}
+		fc.dirty[k] = false;
+		fc.resident[k] = false;
+		e->cleaned++;
+	}
+}
+
+/* What page @i of @m must show: its COW copy, or the object's page. */
+static const uint8_t *fc_expected(const struct mapping *m, size_t i)
+{
+	if (!m->shared && m->ps[i].cow)
+		return m->ps[i].shadow;
+	return fc_page(m->pgoff + i);
+}
+
+/* "section 100+8192 of a 5000-byte file, read-only, swap file" */
+static const char *fc_desc(char *buf, size_t len)
+{
+	snprintf(buf, len, "section %" PRIu64 "+%" PRIu64 " of a %" PRIu64 "-byte file%s%s",
+		 fc.off, fc.len, fc.fsize, fc.readonly ? ", attached read-only" : "",
+		 fc.swap_fd >= 0 ? ", swap file set" : "");
+	return buf;
+}
+
+/* "page 3: 4096 file bytes from 12388, dirty, swapped" */
+static const char *fc_page_desc(uint64_t k, char *buf, size_t len)
+{
+	snprintf(buf, len, "object page %" PRIu64 ": %" PRIu64 " bytes from file offset %" PRIu64
+		 " (%" PRIu64 " in the section), %s%s%s", k, fc_file_bytes(k), fc.off + k * psz,
+		 fc_section_bytes(k), fc.dirty[k] ? "dirty" : "clean",
+		 fc.swapped[k] ? ", has a swap copy" : "",
+		 fc.resident[k] ? "" : ", not resident");
+	return buf;
+}
+
+static int fc_compare(struct worker *w, const struct mapping *m, size_t i, size_t off,
+		      const uint8_t *got, size_t len, const char *what)
+{
+	const uint8_t *want = fc_expected(m, i) + off;
+	char desc[128], page[192], sect[128], frame[96];
+	size_t k, bad = 0, first = len;
+
+	STAT_ADD(w, checks, 1);
+	STAT_ADD(w, bytes, len);
+	if (!memcmp(got, want, len))
+		return 0;
+	for (k = 0; k < len; k++) {
+		if (got[k] != want[k]) {
+			bad++;
+			if (first == len)
+				first = k;
+		}
+	}
+	toymap_describe_frame(m->addr + i * psz + off, frame, sizeof(frame));
+	fail(w, "%s of page %zu of %s +%zu: %zu of %zu bytes differ from the model, first at "
+	     "+%zu: read 0x%02x, expected 0x%02x (%s; %s; %s; pagemap: %s)", what, i,
+	     map_desc(w, m, desc, sizeof(desc)), off, bad, len, off + first, got[first],
+	     want[first], !m->shared && m->ps[i].cow ? "private, written here: its COW copy" :
+	     "the object's bytes", fc_page_desc(m->pgoff + i, page, sizeof(page)),
+	     fc_desc(sect, sizeof(sect)), frame);
+	return -1;
+}
+
+/*
+ * The backing file, byte for byte and its size: write-back reached it
+ * exactly where the model says (section bytes in the file of dirty pages),
+ * and nowhere else.
+ */
+static int fc_verify_file(struct worker *w, const char *after)
+{
+	char sect[128], where[160];
+	uint8_t *got = NULL;
+	struct stat st;
+	uint64_t b;
+	ssize_t n;
+
+	STAT_ADD(w, checks, 1);
+	if (fstat(fc.file_fd, &st) || (uint64_t)st.st_size != fc.fsize) {
+		fail(w, "after %s the backing file is %lld bytes, expected %" PRIu64 " (write-back "
+		     "never changes the file's size)", after, (long long)st.st_size, fc.fsize);
+		return -1;
+	}
+	if (!fc.fsize)
+		return 0;
+	got = malloc(fc.fsize);
+	if (!got) {
+		fail(w, "out of memory");
+		return -1;
+	}
+	n = pread(fc.file_fd, got, fc.fsize, 0);
+	if (n != (ssize_t)fc.fsize) {
+		fail(w, "reading the backing file: %zd of %" PRIu64 " bytes (%s)", n, fc.fsize,
+		     n < 0 ? strerror(errno) : "short");
+		free(got);
+		return -1;
+	}
+	STAT_ADD(w, file_checks, 1);
+	STAT_ADD(w, bytes, fc.fsize);
+	if (!memcmp(got, fc.file, fc.fsize)) {
+		free(got);
+		return 0;
+	}
+	for (b = 0; got[b] == fc.file[b]; b++)
+		;
+	if (b < fc.off || b - fc.off >= fc.len)
+		snprintf(where, sizeof(where), "outside the section");
+	else
+		fc_page_desc((b - fc.off) / psz, where, sizeof(where));
+	fail(w, "after %s byte %" PRIu64 " of the backing file is 0x%02x, expected 0x%02x (%s; "
+	     "%s)", after, b, got[b], fc.file[b], where, fc_desc(sect, sizeof(sect)));
+	free(got);
+	return -1;
+}
+
+/*
+ * INFO of the object, checked against the cycle's state: the backing flags,
+ * offset and length, the swapped pages.
+ */
+static int fc_get_info(struct worker *w, struct toymap_info *info, bool attached)
+{
+	uint32_t want = (attached ? TOYMAP_BACKING_FILE : 0) |
+			(attached && fc.readonly ? TOYMAP_BACKING_READONLY : 0) |
+			(fc.swap_fd >= 0 ? TOYMAP_BACKING_SWAP : 0);
+	int err = toymap_get_info(fc.fd, info);
+	char sect[128];
+
+	STAT_ADD(w, checks, 1);
+	if (err) {
+		fail(w, "TOYMAP_IOC_INFO on toymap%u: %s", fobj->index, strerror(-err));
+		return -1;
+	}
+	if (info->backing_flags == want && info->swapped_pages == fc_swapped_count() &&
+	    (!attached || (info->backing_offset == fc.off && info->backing_length == fc.len)))
+		return 0;
+	fail(w, "TOYMAP_IOC_INFO on toymap%u: backing_flags %#x offset %" PRIu64 " length %"
+	     PRIu64 " swapped_pages %" PRIu64 ", expected flags %#x, %u swapped pages (%s%s)",
+	     fobj->index, info->backing_flags, U64(info->backing_offset),
+	     U64(info->backing_length), U64(info->swapped_pages), want, fc_swapped_count(),
+	     attached ? "" : "detached; ", fc_desc(sect, sizeof(sect)));
+	return -1;
+}
+
+/* A counter of INFO grew by @want since fc.info: check, then remember @info. */
+static int fc_check_delta(struct worker *w, const char *name, uint64_t before, uint64_t after,
+			  uint64_t want, const char *op)
+{
+	char sect[128];
+
+	STAT_ADD(w, checks, 1);
+	if (after - before == want)
+		return 0;
+	fail(w, "after %s INFO.%s grew by %" PRIu64 ", the model expects %" PRIu64 " (%s)", op,
+	     name, after - before, want, fc_desc(sect, sizeof(sect)));
+	return -1;
+}
+
+/* What pagemap must say of a page of an attach-cycle mapping. */
+static int fc_check_pte(struct worker *w, const struct mapping *m, size_t i)
+{
+	bool want_anon = !m->shared && m->ps[i].cow;
+	uint8_t *addr = m->addr + i * psz;
+	struct toymap_pte pte;
+	char desc[128];
+	int err;
+
+	err = toymap_pagemap(addr, &pte);
+	if (err) {
+		fail(w, "reading /proc/self/pagemap: %s", strerror(-err));
+		return -1;
+	}
+	STAT_ADD(w, pagemaps, 1);
+	if (check_pfn(w, &pte, addr))
+		return -1;
+	if (!pte.present || pte.file != want_anon)
+		return 0;
+	fail(w, "pagemap of page %zu of %s at %p: %s page, expected %s", i,
+	     map_desc(w, m, desc, sizeof(desc)), (void *)addr, pte.file ? "file" : "anonymous",
+	     want_anon ? "an anonymous COW copy" : "the object's file page");
+	return -1;
+}
+
+static unsigned int fc_nmaps(const struct worker *w)
+{
+	unsigned int k, n = 0;
+
+	for (k = 0; k < MAX_MAPS; k++)
+		n += w->maps[k].used;
+	return n;
+}
+
+/* mmap or munmap under the shared state lock, counting the mappings for the probes. */
+static void *fc_mmap_locked(struct worker *w, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *p;
+	int err;
+
+	if (file_state_lock(w))
+		return MAP_FAILED;
+	p = mmap(NULL, len, prot, flags, fd, off);
+	err = errno;
+	if (p != MAP_FAILED)
+		sh->file.maps++;
+	file_state_unlock();
+	errno = err;
+	return p;
+}
+
+static int fc_munmap_locked(struct worker *w, void *addr, size_t len)
+{
+	int ret, err;
+
+	if (file_state_lock(w))
+		return -1;
+	ret = munmap(addr, len);
+	err = errno;
+	if (!ret)
+		sh->file.maps--;
+	file_state_unlock();
+	errno = err;
+	return ret;
+}
+
+/*
+ * Map object pages of the model: shared or private, read-write or
+ * read-only, sometimes through a new descriptor or populated.  Shared and
+ * writable over a read-only attach is EACCES, and so is a later mprotect to
+ * writable.
+ */
+static int fc_mmap(struct worker *w)
+{
+	struct mapping *m = free_map(w);
+	uint64_t pgoff = rnd(w, FILE_PAGES);
+	size_t pages = 1 + rnd(w, min_u64(FILE_MAP_PAGES, FILE_PAGES - pgoff)), i;
+	bool shared = rnd(w, 2), fresh = !rnd(w, 5);
+	int prot = rnd(w, 4) ? PROT_READ | PROT_WRITE : PROT_READ;
+	bool populate = !rnd(w, 6) && (shared || !(prot & PROT_WRITE));
+	bool refused = shared && (prot & PROT_WRITE) && fc.readonly;
+	int fd = fc.fd, flags = (shared ? MAP_SHARED : MAP_PRIVATE) | (populate ? MAP_POPULATE : 0);
+	void *p;
+
+	log_op(w, "mmap toymap%u %s %s pgoff %" PRIu64 " pages %zu%s%s -> map%u", fobj->index,
+	       shared ? "shared" : "private", prot_name(prot), pgoff, pages,
+	       fresh ? " fresh-fd" : "", populate ? " populate" : "", map_id(w, m));
+	if (fresh) {
+		fd = toymap_open(fobj->index, O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			fail(w, "open /dev/toymap%u: %s", fobj->index, strerror(-fd));
+			return -1;
+		}
+	}
+	p = fc_mmap_locked(w, pages * psz, prot, flags, fd, (off_t)(pgoff * psz));
+	if (fresh)
+		close(fd);
+	STAT_ADD(w, checks, 1);
+	if (refused) {
+		if (p != MAP_FAILED || errno != EACCES) {
+			fail(w, "mmap(MAP_SHARED, PROT_WRITE) of an object attached read-only: %s, "
+			     "expected EACCES", p == MAP_FAILED ? strerror(errno) : "success");
+			return -1;
+		}
+		STAT_ADD(w, errnos, 1);
+		log_more(w, " -> EACCES as expected (attached read-only)");
+		return 0;
+	}
+	if (p == MAP_FAILED) {
+		fail(w, "mmap of %zu pages at page offset %" PRIu64 " of toymap%u: %s", pages, pgoff,
+		     fobj->index, strerror(errno));
+		return -1;
+	}
+	*m = (struct mapping) {
+		.used = true, .addr = p, .obj = fobj, .pgoff = pgoff, .pages = pages,
+		.shared = shared,
+	};
+	m->ps = calloc(pages, sizeof(*m->ps));
+	if (!m->ps) {
+		fail(w, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < pages; i++) {
+		m->ps[i].prot = (uint8_t)prot;
+		if (populate)
+			fc.resident[pgoff + i] = true;
+	}
+	log_more(w, " at %p", p);
+	if (shared && fc.readonly && !rnd(w, 2)) {
+		int err = mprotect(p, pages * psz, PROT_READ | PROT_WRITE) ? errno : 0;
+
+		STAT_ADD(w, checks, 1);
+		if (err != EACCES) {
+			fail(w, "mprotect(PROT_WRITE) of a shared mapping of an object attached "
+			     "read-only: %s, expected EACCES", err ? strerror(err) : "success");
+			return -1;
+		}
+		STAT_ADD(w, errnos, 1);
+		log_more(w, "; mprotect rw -> EACCES as expected");
+	}
+	return 0;
+}
+
+static int fc_munmap(struct worker *w, struct mapping *m)
+{
+	char desc[128];
+
+	log_op(w, "munmap %s", map_desc(w, m, desc, sizeof(desc)));
+	STAT_ADD(w, checks, 1);
+	if (fc_munmap_locked(w, m->addr, m->pages * psz)) {
+		fail(w, "munmap of map%u: %s", map_id(w, m), strerror(errno));
+		return -1;
+	}
+	forget_map(m);
+	return 0;
+}
+
+/* A byte range of a page of @m: the whole page now and then. */
+static void fc_pick_bytes(struct worker *w, size_t *off, size_t *len)
+{
+	if (!rnd(w, 4)) {
+		*off = 0;
+		*len = psz;
+		return;
+	}
+	*len = 1 + rnd(w, MAX_ACCESS);
+	*off = rnd(w, psz - *len + 1);
+}
+
+/* Read a whole page of @m and compare it (the page is readable). */
+static int fc_check_page(struct worker *w, struct mapping *m, size_t i, const char *what)
+{
+	int sig;
+
+	fc.resident[m->pgoff + i] = true;
+	sig = guarded_copy(w->buf2, m->addr + i * psz, psz);
+	if (check_signal(w, m, i, m->addr + i * psz, sig, 0, what))
+		return -1;
+	return fc_compare(w, m, i, 0, w->buf2, psz, what);
+}
+
+static int fc_read(struct worker *w, struct mapping *m)
+{
+	size_t i = rnd(w, m->pages), off, len;
+	uint8_t *addr;
+	char desc[128];
+	int sig;
+
+	fc_pick_bytes(w, &off, &len);
+	addr = m->addr + i * psz + off;
+	log_op(w, "read %s page %zu +%zu len %zu", map_desc(w, m, desc, sizeof(desc)), i, off,
+	       len);
+	fc.resident[m->pgoff + i] = true;
+	sig = guarded_copy(w->buf, addr, len);
+	if (check_signal(w, m, i, addr, sig, 0, "read") ||
+	    fc_compare(w, m, i, off, w->buf, len, "read"))
+		return -1;
+	return rnd(w, 4) ? 0 : fc_check_pte(w, m, i);
+}
+
+/*
+ * Write through the mapping or (@gup) process_vm_writev: a shared write
+ * makes the object's page dirty, a private one goes to its COW copy; a
+ * read-only mapping refuses (SIGSEGV, EFAULT).
+ */
+static int fc_write(struct worker *w, struct mapping *m, bool gup)
+{
+	size_t i = rnd(w, m->pages), off, len, k;
+	int want = m->ps[i].prot & PROT_WRITE ? 0 : SIGSEGV, sig;
+	struct page_state *ps = &m->ps[i];
+	uint64_t pg = m->pgoff + i;
+	uint8_t *addr;
+	char desc[128];
+
+	fc_pick_bytes(w, &off, &len);
+	addr = m->addr + i * psz + off;
+	for (k = 0; k < len; k++)
+		w->buf[k] = (uint8_t)rnd64(w);
+	log_op(w, "%swrite %s page %zu +%zu len %zu", gup ? "gup " : "",
+	       map_desc(w, m, desc, sizeof(desc)), i, off, len);
+	/* A private page's first write copies what the object holds now. */
+	if (!want && !m->shared && !ps->cow) {
+		ps->shadow = malloc(psz);
+		if (!ps->shadow) {
+			fail(w, "out of memory");
+			return -1;
+		}
+		memcpy(ps->shadow, fc_page(pg), psz);
+	}
+	fc.resident[pg] = true;
+	if (gup) {
+		struct iovec local = { w->buf, len }, remote = { addr, len };
+		ssize_t n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+		int err = n < 0 ? errno : 0;
+
+		STAT_ADD(w, checks, 1);
+		if (want ? !(n < 0 && err == EFAULT) : n != (ssize_t)len) {
+			fail(w, "process_vm_writev of %zu bytes at %p: %zd (%s), expected %s", len,
+			     (void *)addr, n, n < 0 ? strerror(err) : "bytes",
+			     want ? "EFAULT" : "success");
+			return -1;
+		}
+		if (want) {
+			STAT_ADD(w, errnos, 1);
+			log_more(w, " -> EFAULT as expected");
+		}
+		sig = want;
+	} else {
+		sig = guarded_copy(addr, w->buf, len);
+		if (check_signal(w, m, i, addr, sig, want, "write"))
+			return -1;
+	}
+	if (sig)
+		return 0;
+	if (m->shared) {
+		memcpy(fc_page(pg) + off, w->buf, len);
+		fc.dirty[pg] = true;
+	} else {
+		if (!ps->cow) {
+			ps->cow = true;
+			STAT_ADD(w, cows, 1);
+			log_more(w, " (cow)");
+		}
+		memcpy(ps->shadow + off, w->buf, len);
+	}
+	return rnd(w, 4) ? 0 : fc_check_page(w, m, i, "read back after a write");
+}
+
+/*
+ * msync of a range of @m: 0; MS_SYNC of a shared mapping writes back the
+ * dirty pages of the range (INFO.write_backs says how many), nothing else
+ * does; the file must then be what the model says.
+ */
+static int fc_msync(struct worker *w, struct mapping *m)
+{
+	static const struct { int flags; const char *name; } modes[] = {
+		{ MS_SYNC, "SYNC" }, { MS_SYNC, "SYNC" }, { MS_SYNC, "SYNC" },
+		{ MS_ASYNC, "ASYNC" }, { MS_SYNC | MS_INVALIDATE, "SYNC|INVALIDATE" },
+	};
+	unsigned int k = (unsigned int)rnd(w, sizeof(modes) / sizeof(modes[0]));
+	struct toymap_info after;
+	size_t first, n;
+	char desc[128];
+	uint64_t wb = 0;
+	int err;
+
+	pick_range(w, m, 2, &first, &n);
+	log_op(w, "msync %s pages %zu+%zu MS_%s", map_desc(w, m, desc, sizeof(desc)), first, n,
+	       modes[k].name);
+	if (fc_get_info(w, &fc.info, true))
+		return -1;
+	err = msync(m->addr + first * psz, n * psz, modes[k].flags) ? errno : 0;
+	STAT_ADD(w, checks, 1);
+	if (err) {
+		fail(w, "msync(MS_%s) of pages %zu+%zu of map%u: %s, expected success",
+		     modes[k].name, first, n, map_id(w, m), strerror(err));
+		return -1;
+	}
+	if ((modes[k].flags & MS_SYNC) && m->shared)
+		wb = fc_sync_model(m->pgoff + first, n);
+	log_more(w, " -> %" PRIu64 " written back", wb);
+	if (fc_get_info(w, &after, true) ||
+	    fc_check_delta(w, "write_backs", fc.info.write_backs, after.write_backs, wb, "msync"))
+		return -1;
+	fc.info = after;
+	return fc_verify_file(w, "msync");
+}
+
+/* fsync or fdatasync of the object: every dirty page's file bytes are written. */
+static int fc_fsync(struct worker *w)
+{
+	bool data = rnd(w, 2), ro = !rnd(w, 3);
+	struct toymap_info after;
+	int fd = fc.fd, err;
+	uint64_t wb;
+
+	log_op(w, "%s toymap%u%s", data ? "fdatasync" : "fsync", fobj->index,
+	       ro ? " through a new O_RDONLY fd" : "");
+	if (fc_get_info(w, &fc.info, true))
+		return -1;
+	if (ro) {
+		fd = toymap_open(fobj->index, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			fail(w, "open /dev/toymap%u: %s", fobj->index, strerror(-fd));
+			return -1;
+		}
+	}
+	err = (data ? fdatasync(fd) : fsync(fd)) ? errno : 0;
+	if (ro)
+		close(fd);
+	STAT_ADD(w, checks, 1);
+	if (err) {
+		fail(w, "%s of /dev/toymap%u: %s, expected success", data ? "fdatasync" : "fsync",
+		     fobj->index, strerror(err));
+		return -1;
+	}
+	wb = fc_sync_model(0, FILE_PAGES);
+	log_more(w, " -> %" PRIu64 " written back", wb);
+	if (fc_get_info(w, &after, true) ||
+	    fc_check_delta(w, "write_backs", fc.info.write_backs, after.write_backs, wb, "fsync"))
+		return -1;
+	fc.info = after;
+	return fc_verify_file(w, "fsync");
+}
+
+/* A range of the object for EVICT and DISCARD: in the model, or all of it. */
+static void fc_pick_range(struct worker *w, uint64_t *first, uint64_t *n)
+{
+	if (!rnd(w, 6)) {
+		*first = 0;
+		*n = fobj->pages;
+		return;
+	}
+	*first = rnd(w, FILE_PAGES);
+	*n = 1 + rnd(w, FILE_PAGES - *first);
+}
+
+/*
+ * EVICT: the model predicts every count, then pages are unmapped, the file
+ * holds what it should, and every later read sees the same bytes (from the
+ * file, the swap file, or a page that stayed).
+ */
+static int fc_evict(struct worker *w)
+{
+	struct fc_evict_counts e;
+	struct toymap_info after;
+	struct toymap_evict ev;
+	uint64_t first, n;
+	char sect[128];
+	int err;
+
+	fc_pick_range(w, &first, &n);
+	log_op(w, "evict toymap%u pages %" PRIu64 "+%" PRIu64, fobj->index, first, n);
+	if (fc_get_info(w, &fc.info, true))
+		return -1;
+	fc_evict_model(first, n, &e);
+	err = toymap_evict(fc.fd, first * psz, n * psz, &ev);
+	STAT_ADD(w, checks, 1);
+	if (err) {
+		fail(w, "TOYMAP_IOC_EVICT of pages %" PRIu64 "+%" PRIu64 " of toymap%u: %s", first,
+		     n, fobj->index, strerror(-err));
+		return -1;
+	}
+	count_evict(w, &ev);
+	log_more(w, " -> dropped %" PRIu64 " written back %" PRIu64 " swapped out %" PRIu64
+		 " kept %" PRIu64, U64(ev.dropped), U64(ev.written_back), U64(ev.swapped_out),
+		 U64(ev.kept));
+	STAT_ADD(w, checks, 1);
+	if (ev.written_back != e.written_back || ev.swapped_out != e.swapped_out ||
+	    ev.kept != e.kept || ev.dropped < e.cleaned || ev.dropped + ev.kept > n) {
+		fail(w, "TOYMAP_IOC_EVICT of pages %" PRIu64 "+%" PRIu64 " returned dropped %" PRIu64
+		     " written back %" PRIu64 " swapped out %" PRIu64 " kept %" PRIu64 "; the model "
+		     "expects %" PRIu64 " written back, %" PRIu64 " swapped out, %" PRIu64 " kept, "
+		     "at least %" PRIu64 " dropped (%s)", first, n, U64(ev.dropped),
+		     U64(ev.written_back), U64(ev.swapped_out), U64(ev.kept), e.written_back,
+		     e.swapped_out, e.kept, e.cleaned, fc_desc(sect, sizeof(sect)));
+		return -1;
+	}
+	if (fc_get_info(w, &after, true) ||
+	    fc_check_delta(w, "evictions", fc.info.evictions, after.evictions, ev.dropped,
+			   "EVICT") ||
+	    fc_check_delta(w, "swap_outs", fc.info.swap_outs, after.swap_outs, e.swapped_out,
+			   "EVICT") ||
+	    fc_check_delta(w, "write_backs", fc.info.write_backs, after.write_backs,
+			   e.written_back, "EVICT") ||
+	    fc_check_delta(w, "resident_pages (down)", after.resident_pages,
+			   fc.info.resident_pages, ev.dropped, "EVICT"))
+		return -1;
+	fc.info = after;
+	if (check_evicted_ptes(w, fobj, first, n))
+		return -1;
+	return fc_verify_file(w, "EVICT");
+}
+
+/* DISCARD: the pages go, dirty or not, and their swap copies; a touch reads the file again. */
+static int fc_discard(struct worker *w)
+{
+	uint64_t first, n, k;
+	int err;
+
+	fc_pick_range(w, &first, &n);
+	log_op(w, "discard toymap%u pages %" PRIu64 "+%" PRIu64, fobj->index, first, n);
+	err = toymap_discard(fc.fd, first * psz, n * psz);
+	STAT_ADD(w, checks, 1);
+	if (err) {
+		fail(w, "TOYMAP_IOC_DISCARD of pages %" PRIu64 "+%" PRIu64 " of toymap%u: %s",
+		     first, n, fobj->index, strerror(-err));
+		return -1;
+	}
+	for (k = first; k < min_u64(first + n, FILE_PAGES); k++) {
+		fc_fill(k);
+		fc.dirty[k] = fc.swapped[k] = fc.resident[k] = false;
+	}
+	return fc_get_info(w, &fc.info, true);
+}
+
+/* MADV_PAGEOUT: reclaim drops clean pages, keeps dirty ones; every byte comes back. */
+static int fc_pageout(struct worker *w, struct mapping *m)
+{
+	size_t first, n, i;
+	char desc[128];
+
+	pick_range(w, m, 2, &first, &n);
+	log_op(w, "madvise %s pages %zu+%zu PAGEOUT, read back", map_desc(w, m, desc, sizeof(desc)),
+	       first, n);
+	STAT_ADD(w, checks, 1);
+	if (madvise(m->addr + first * psz, n * psz, MADV_PAGEOUT)) {
+		fail(w, "madvise(MADV_PAGEOUT) of pages %zu+%zu of map%u: %s", first, n,
+		     map_id(w, m), strerror(errno));
+		return -1;
+	}
+	for (i = first; i < first + n; i++)
+		if (fc_check_page(w, m, i, "read after MADV_PAGEOUT"))
+			return -1;
+	return 0;
+}
+
+/* Read object page @k through a mapping of the cycle that maps it, if one does. */
+static int fc_check_mapped_page(struct worker *w, uint64_t k, const char *what)
+{
+	unsigned int j;
+
+	for (j = 0; j < MAX_MAPS; j++) {
+		struct mapping *m = &w->maps[j];
+
+		if (m->used && k >= m->pgoff && k < m->pgoff + m->pages)
+			return fc_check_page(w, m, k - m->pgoff, what);
+	}
+	return 0;
+}
+
+/*
+ * May the file bytes [@pos, @pos + @n) change?  Only where the object's
+ * page cannot hold them now in a way the model cannot tell: a page that is
+ * surely not resident (its next touch reads the file), one with a swap copy
+ * (which wins) or a dirty one (resident for sure).  A clean resident page
+ * might be reclaimed and read again: not there.
+ */
+static bool fc_poke_safe(uint64_t pos, uint64_t n)
+{
+	uint64_t b, k;
+
+	for (b = pos; b < pos + n; b++) {
+		if (b < fc.off || b - fc.off >= fc.len)
+			continue;
+		k = (b - fc.off) / psz;
+		if (k < FILE_PAGES && fc.resident[k] && !fc.swapped[k] && !fc.dirty[k])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Change bytes of the backing file behind the object's back: a page the
+ * object does not hold and has no swap copy of shows the change at its next
+ * touch (demand paging); bytes outside the section never show.
+ */
+static int fc_poke(struct worker *w)
+{
+	uint64_t pos = 0, n = 0, b, k, last = UINT64_MAX;
+	unsigned int tries;
+	ssize_t done;
+
+	log_op(w, "poke the backing file");
+	if (!fc.fsize) {
+		log_more(w, ": empty");
+		return 0;
+	}
+	for (tries = 0; tries < 8; tries++) {
+		pos = rnd(w, fc.fsize);
+		n = 1 + rnd(w, min_u64(MAX_POKE, fc.fsize - pos));
+		if (fc_poke_safe(pos, n))
+			break;
+	}
+	if (tries == 8) {
+		log_more(w, ": no byte where a change is well defined");
+		return 0;
+	}
+	fill_nonzero(w, w->buf, n);
+	log_more(w, " bytes %" PRIu64 "+%" PRIu64, pos, n);
+	done = pwrite(fc.file_fd, w->buf, n, (off_t)pos);
+	STAT_ADD(w, checks, 1);
+	if (done != (ssize_t)n) {
+		fail(w, "pwrite of %" PRIu64 " bytes to the backing file: %zd (%s)", n, done,
+		     done < 0 ? strerror(errno) : "short");
+		return -1;
+	}
+	memcpy(fc.file + pos, w->buf, n);
+	for (b = pos; b < pos + n; b++) {
+		if (b < fc.off || b - fc.off >= fc.len)
+			continue;
+		k = (b - fc.off) / psz;
+		if (k >= FILE_PAGES || k == last)
+			continue;
+		last = k;
+		if (!fc.resident[k] && !fc.swapped[k] && !fc.dirty[k]) {
+			fc_fill(k);
+			STAT_ADD(w, pokes_seen, 1);
+			log_more(w, ", page %" PRIu64 " must show it", k);
+		} else {
+			log_more(w, ", page %" PRIu64 " must not", k);
+		}
+		/* Read the page now: the change shows, or the page the object holds does. */
+		if (fc_check_mapped_page(w, k, "read after its bytes in the backing file changed"))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The swap file of the file-backed object: drop it or set a new one (EBUSY
+ * while swapped pages exist), or offer the backing file as the swap file
+ * (EINVAL; EBUSY first while pages are swapped).
+ */
+static int fc_swap(struct worker *w)
+{
+	unsigned int nswapped = fc_swapped_count(), r = (unsigned int)rnd(w, 3);
+	int want, err, new_fd = -1;
+
+	if (r == 0) {
+		want = nswapped ? EBUSY : EINVAL;
+		log_op(w, "swap: the backing file as the swap file (%u swapped pages)", nswapped);
+		err = toymap_set_swap(fc.fd, fc.file_fd);
+		STAT_ADD(w, checks, 1);
+		if (err != -want) {
+			fail(w, "TOYMAP_IOC_SET_SWAP of the backing file with %u swapped pages: %s, "
+			     "expected %s", nswapped, err ? strerror(-err) : "success",
+			     strerror(want));
+			return -1;
+		}
+		STAT_ADD(w, errnos, 1);
+		return 0;
+	}
+	if (fc.swap_fd < 0 || r == 2) {
+		new_fd = temp_file_rw("swap");
+		if (new_fd < 0) {
+			fail(w, "creating a swap file in %s: %s", tmp_dir(), strerror(-new_fd));
+			return -1;
+		}
+	}
+	want = nswapped ? EBUSY : 0;
+	log_op(w, "swap: %s (%u swapped pages)", new_fd < 0 ? "drop the swap file" :
+	       fc.swap_fd < 0 ? "set a swap file" : "a new swap file", nswapped);
+	err = toymap_set_swap(fc.fd, new_fd);
+	STAT_ADD(w, checks, 1);
+	if (err != -want) {
+		fail(w, "TOYMAP_IOC_SET_SWAP(%s) with %u swapped pages: %s, expected %s",
+		     new_fd < 0 ? "-1" : "a new file", nswapped, err ? strerror(-err) : "success",
+		     want ? strerror(want) : "success");
+		if (new_fd >= 0)
+			close(new_fd);
+		return -1;
+	}
+	if (err) {
+		STAT_ADD(w, errnos, 1);
+		log_more(w, " -> EBUSY as expected");
+		if (new_fd >= 0)
+			close(new_fd);
+	} else {
+		if (fc.swap_fd >= 0)
+			close(fc.swap_fd);
+		fc.swap_fd = new_fd;
+	}
+	return fc_get_info(w, &fc.info, true);
+}
+
+static int fc_info(struct worker *w)
+{
+	log_op(w, "info toymap%u", fobj->index);
+	if (fc_get_info(w, &fc.info, true))
+		return -1;
+	log_more(w, " -> resident %" PRIu64 " file_reads %" PRIu64 " write_backs %" PRIu64
+		 " swap_ins %" PRIu64, U64(fc.info.resident_pages), U64(fc.info.file_reads),
+		 U64(fc.info.write_backs), U64(fc.info.swap_ins));
+	return 0;
+}
+
+static enum fop_kind fc_pick_op(struct worker *w)
+{
+	unsigned int total = 0, k, r;
+
+	for (k = 0; k < NR_FOPS; k++)
+		total += fop_table[k].weight;
+	r = (unsigned int)rnd(w, total);
+	for (k = 0; k < NR_FOPS; k++) {
+		if (r < fop_table[k].weight)
+			return (enum fop_kind)k;
+		r -= fop_table[k].weight;
+	}
+	return FOP_INFO;
+}
+
+static void fc_count(struct worker *w, enum fop_kind kind)
+{
+	STAT_ADD(w, fops[kind], 1);
+	STAT_ADD(w, ops[OP_FILE], 1);
+}
+
+static int fc_run_op(struct worker *w, enum fop_kind kind)
+{
+	struct mapping *m = NULL;
+	int ret;
+
+	if (fop_table[kind].needs_map && !fc_nmaps(w))
+		kind = FOP_MMAP;
+	if (kind == FOP_MMAP && fc_nmaps(w) >= FILE_MAPS)
+		kind = FOP_MUNMAP;
+	if (fop_table[kind].needs_map)
+		m = pick_map(w);
+	switch (kind) {
+	case FOP_MMAP:
+		ret = fc_mmap(w);
+		break;
+	case FOP_MUNMAP:
+		ret = fc_munmap(w, m);
+		break;
+	case FOP_READ:
+		ret = fc_read(w, m);
+		break;
+	case FOP_WRITE:
+		ret = fc_write(w, m, false);
+		break;
+	case FOP_GUP:
+		ret = fc_write(w, m, true);
+		break;
+	case FOP_MSYNC:
+		ret = fc_msync(w, m);
+		break;
+	case FOP_FSYNC:
+		ret = fc_fsync(w);
+		break;
+	case FOP_EVICT:
+		ret = fc_evict(w);
+		break;
+	case FOP_DISCARD:
+		ret = fc_discard(w);
+		break;
+	case FOP_PAGEOUT:
+		ret = fc_pageout(w, m);
+		break;
+	case FOP_POKE:
+		ret = fc_poke(w);
+		break;
+	case FOP_SWAP:
+		ret = fc_swap(w);
+		break;
+	case FOP_VERIFY:
+		log_op(w, "verify the backing file");
+		ret = fc_verify_file(w, "nothing in particular");
+		break;
+	default:
+		ret = fc_info(w);
+		break;
+	}
+	fc_count(w, kind);
+	if (cfg.verbose && w->logged) {
+		char name[96];
+
+		print_lock();
+		printf("%s: %s\n", who(w, name, sizeof(name)), log_entry(w));
+		fflush(stdout);
+		print_unlock();
+	}
+	return ret;
+}
+
+/* Expect @err (0 or -errno) to be -@want for the attach cycle's own probes. */
+static int fc_expect(struct worker *w, int err, int want, const char *what)
+{
+	STAT_ADD(w, checks, 1);
+	if (err == -want) {
+		if (want)
+			STAT_ADD(w, errnos, 1);
+		return 0;
+	}
+	fail(w, "%s: %s, expected %s", what, err ? strerror(-err) : "success",
+	     want ? strerror(want) : "success");
+	return -1;
+}
+
+/* The backing file of a cycle: its size, content, section and mode. */
+static int fc_make_file(struct worker *w, char *path, size_t len)
+{
+	unsigned int r = (unsigned int)rnd(w, 8);
+	uint64_t max = (uint64_t)(FILE_PAGES + FILE_SLACK_PAGES) * psz;
+
+	fc.fsize = r == 0 ? 0 : r == 1 ? (1 + rnd(w, FILE_PAGES)) * psz : 1 + rnd(w, max);
+	r = (unsigned int)rnd(w, 8);
+	fc.off = r == 0 ? 0 : r < 3 ? rnd(w, fc.fsize / psz + 1) * psz : r < 6 ?
+		 rnd(w, fc.fsize + 1) : r == 6 ? fc.fsize : fc.fsize + rnd(w, 2 * psz);
+	r = (unsigned int)rnd(w, 6);
+	if (r == 0)
+		fc.len = LLONG_MAX - fc.off;
+	else if (r == 1 && fc.off < fc.fsize)
+		fc.len = fc.fsize - fc.off + 1 + rnd(w, 4 * psz);
+	else
+		fc.len = 1 + rnd(w, (FILE_PAGES + 2) * psz);
+	fc.readonly = !rnd(w, 4);
+
+	fc.file = malloc(fc.fsize ? fc.fsize : 1);
+	fc.obj = fc.obj ? fc.obj : malloc(FILE_PAGES * psz);
+	if (!fc.file || !fc.obj) {
+		fail(w, "out of memory");
+		return -1;
+	}
+	fill_nonzero(w, fc.file, fc.fsize);
+	fc.file_fd = temp_file("file", path, len);
+	if (fc.file_fd < 0) {
+		fail(w, "creating the backing file in %s: %s", tmp_dir(), strerror(-fc.file_fd));
+		return -1;
+	}
+	if (fc.fsize && pwrite(fc.file_fd, fc.file, fc.fsize, 0) != (ssize_t)fc.fsize) {
+		fail(w, "writing the backing file: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ATTACH the section (EINVAL first for the swap file as the backing file). */
+static int fc_attach(struct worker *w, const char *path)
+{
+	struct toymap_attach a = {
+		.size = sizeof(a), .fd = -1, .offset = fc.off, .length = fc.len,
+	};
+	int fd = fc.file_fd, err;
+	char sect[128];
+
+	log_op(w, "attach toymap%u: %s", fobj->index, fc_desc(sect, sizeof(sect)));
+	fc_count(w, FOP_ATTACH);
+	if (fc_expect(w, toymap_detach(fc.fd), EINVAL, "TOYMAP_IOC_DETACH, nothing attached"))
+		return -1;
+	if (fc.swap_fd >= 0 &&
+	    fc_expect(w, toymap_attach(fc.fd, fc.swap_fd, fc.off, fc.len), EINVAL,
+		      "TOYMAP_IOC_ATTACH of the swap file"))
+		return -1;
+	if (fc.readonly) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			fail(w, "open %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	a.fd = fd;
+	if (file_state_lock(w)) {
+		if (fd != fc.file_fd)
+			close(fd);
+		return -1;
+	}
+	err = ioctl(fc.fd, TOYMAP_IOC_ATTACH, &a) ? -errno : 0;
+	if (!err)
+		sh->file.attached = 1;
+	file_state_unlock();
+	if (fd != fc.file_fd)
+		close(fd);
+	if (fc_expect(w, err, 0, "TOYMAP_IOC_ATTACH"))
+		return -1;
+	/* The object's pages were dropped: the first touch reads the file. */
+	memset(fc.dirty, 0, sizeof(fc.dirty));
+	memset(fc.swapped, 0, sizeof(fc.swapped));
+	memset(fc.resident, 0, sizeof(fc.resident));
+	for (uint64_t k = 0; k < FILE_PAGES; k++)
+		fc_fill(k);
+	if (fc_get_info(w, &fc.info, true))
+		return -1;
+	return fc_expect(w, toymap_attach(fc.fd, probe.rw, 0, psz), EBUSY,
+			 "TOYMAP_IOC_ATTACH of a second file");
+}
+
+/* Unmap everything the cycle maps. */
+static int fc_unmap_all(struct worker *w)
+{
+	unsigned int k;
+
+	for (k = 0; k < MAX_MAPS; k++)
+		if (w->maps[k].used && fc_munmap(w, &w->maps[k]))
+			return -1;
+	return 0;
+}
+
+/*
+ * DETACH: every dirty page's file bytes are written back, every page and
+ * swap copy goes; the file must be exactly the model, and the object,
+ * anonymous again, reads zero.
+ */
+static int fc_detach(struct worker *w)
+{
+	struct toymap_info after;
+	uint64_t wb, k;
+	uint8_t *p;
+	int err, sig;
+
+	log_op(w, "detach toymap%u", fobj->index);
+	fc_count(w, FOP_DETACH);
+	if (fc_get_info(w, &fc.info, true))
+		return -1;
+	wb = fc_sync_model(0, FILE_PAGES);
+	if (file_state_lock(w))
+		return -1;
+	err = toymap_detach(fc.fd);
+	if (!err)
+		sh->file.attached = 0;
+	file_state_unlock();
+	log_more(w, " -> %s, %" PRIu64 " to write back", err ? strerror(-err) : "done", wb);
+	if (fc_expect(w, err, 0, "TOYMAP_IOC_DETACH"))
+		return -1;
+	memset(fc.swapped, 0, sizeof(fc.swapped));
+	if (fc_get_info(w, &after, false) ||
+	    fc_check_delta(w, "write_backs", fc.info.write_backs, after.write_backs, wb,
+			   "DETACH") ||
+	    fc_check_delta(w, "resident_pages", 0, after.resident_pages, 0, "DETACH") ||
+	    fc_verify_file(w, "DETACH"))
+		return -1;
+	/* Anonymous again: demand-zero, nothing of the file or the old pages. */
+	p = fc_mmap_locked(w, FILE_PAGES * psz, PROT_READ, MAP_SHARED, fc.fd, 0);
+	if (p == MAP_FAILED) {
+		fail(w, "mmap of toymap%u after DETACH: %s", fobj->index, strerror(errno));
+		return -1;
+	}
+	for (k = 0; k < FILE_PAGES; k++) {
+		size_t b;
+
+		sig = guarded_copy(w->buf2, p + k * psz, psz);
+		for (b = 0; !sig && b < psz && !w->buf2[b]; b++)
+			;
+		STAT_ADD(w, checks, 1);
+		STAT_ADD(w, bytes, psz);
+		if (sig || b < psz) {
+			fail(w, "page %" PRIu64 " of toymap%u after DETACH: %s%s", k, fobj->index,
+			     sig ? sig_name(sig) : "not zero", sig ? "" :
+			     " (the file's or an old page's bytes reached an anonymous object)");
+			fc_munmap_locked(w, p, FILE_PAGES * psz);
+			return -1;
+		}
+		STAT_ADD(w, zero_pages, 1);
+	}
+	if (fc_munmap_locked(w, p, FILE_PAGES * psz)) {
+		fail(w, "munmap: %s", strerror(errno));
+		return -1;
+	}
+	return fc_expect(w, toymap_detach(fc.fd), EINVAL, "TOYMAP_IOC_DETACH, nothing attached");
+}
+
+/* The end of a cycle, also after a failure: nothing mapped, attached or set. */
+static void fc_cleanup(struct worker *w)
+{
+	unsigned int k;
+
+	for (k = 0; k < MAX_MAPS; k++) {
+		if (!w->maps[k].used)
+			continue;
+		fc_munmap_locked(w, w->maps[k].addr, w->maps[k].pages * psz);
+		forget_map(&w->maps[k]);
+	}
+	if (!file_state_lock(w)) {
+		if (!toymap_detach(fc.fd))
+			sh->file.attached = 0;
+		file_state_unlock();
+	}
+	if (fc.swap_fd >= 0) {
+		toymap_set_swap(fc.fd, -1);
+		close(fc.swap_fd);
+		fc.swap_fd = -1;
+	}
+	if (fc.file_fd >= 0)
+		close(fc.file_fd);
+	fc.file_fd = -1;
+	free(fc.file);
+	fc.file = NULL;
+}
+
+/*
+ * One attach cycle: a new backing file and section, a swap file or not,
+ * ATTACH, random operations, everything unmapped, DETACH, the checks, the
+ * swap file dropped.
+ */
+static int fc_cycle(struct worker *w)
+{
+	char path[PATH_MAX] = "";
+	unsigned int nops, i;
+	int ret = -1, err;
+
+	if (fc_make_file(w, path, sizeof(path)))
+		goto out;
+	if (rnd(w, 2)) {
+		fc.swap_fd = temp_file_rw("swap");
+		err = fc.swap_fd < 0 ? fc.swap_fd : toymap_set_swap(fc.fd, fc.swap_fd);
+		if (fc_expect(w, err, 0, "TOYMAP_IOC_SET_SWAP before ATTACH"))
+			goto out;
+	}
+	err = fc_attach(w, path);
+	unlink(path);
+	if (err)
+		goto out;
+	nops = 30 + (unsigned int)rnd(w, 170);
+	for (i = 0; i < nops && !w->failed && !stopping() && now() < w->deadline; i++) {
+		w->opno++;
+		if (fc_run_op(w, fc_pick_op(w)))
+			goto out;
+	}
+	if (fc_unmap_all(w) || (!rnd(w, 3) && fc_fsync(w)) || fc_detach(w))
+		goto out;
+	if (fc.swap_fd >= 0) {
+		err = toymap_set_swap(fc.fd, -1);
+		close(fc.swap_fd);
+		fc.swap_fd = -1;
+		if (fc_expect(w, err, 0, "TOYMAP_IOC_SET_SWAP(-1) after DETACH"))
+			goto out;
+	}
+	STAT_ADD(w, cycles, 1);
+	ret = 0;
+out:
+	if (path[0])
+		unlink(path);
+	fc_cleanup(w);
+	return ret;
+}
+
+/* The attach cycle's process: cycles until the deadline. */
+static void __attribute__((noreturn)) file_main(double deadline)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+
+	signal(SIGALRM, SIG_DFL);
+	alarm(cfg.seconds * 2 + 60);
+	if (!w || !(w->buf = malloc(psz)) || !(w->buf2 = malloc(psz))) {
+		fprintf(stderr, "toymap-stress: out of memory\n");
+		_exit(EXIT_FAIL);
+	}
+	w->proc = cfg.procs;
+	w->deadline = deadline;
+	w->slot = &sh->slots[cfg.procs * cfg.threads];
+	w->rng = mix64(cfg.seed ^ 0xa77ac4c7c1eULL);
+	fc.fd = toymap_open(fobj->index, O_RDWR | O_CLOEXEC);
+	if (fc.fd < 0 || open_probe_fds()) {
+		fprintf(stderr, "toymap-stress: the attach cycle cannot open /dev/toymap%u or its "
+			"probe files in %s\n", fobj->index, tmp_dir());
+		_exit(EXIT_FAIL);
+	}
+	while (!w->failed && !stopping() && now() < deadline) {
+		w->opno++;
+		fc_cycle(w);
+	}
+	fflush(NULL);
+	_exit(w->failed ? EXIT_FAIL : EXIT_PASS);
+}
+
 /* ------------------------------------------------------ setup and end */
 
 static void usage(FILE *out)
@@ -2074,7 +4420,8 @@ static void usage(FILE *out)
 
 	fprintf(out,
 		"usage: toymap-stress [--seed S] [--seconds T] [--procs P] [--threads N]\n"
-		"                     [--pages K] [--ops LIST] [--devices LIST] [--verbose]\n"
+		"                     [--pages K] [--ops LIST] [--devices LIST]\n"
+		"                     [--attach-device N|none] [--verbose]\n"
 		"  --seed S        PRNG seed (default: from the clock, printed)\n"
 		"  --seconds T     run time (default 10)\n"
 		"  --procs P       worker processes, 1..%d (default 2)\n"
@@ -2088,7 +4435,13 @@ static void usage(FILE *out)
 		"\n                  (one that needs a mapping maps one first when mmap is listed;\n"
 		"                  mmap with %d mappings held unmaps one)\n"
 		"  --devices LIST  comma-separated device numbers N of /dev/toymapN (default all)\n"
+		"  --attach-device N|none\n"
+		"                  the object of the attach cycle (operation \"file\"), which\n"
+		"                  no other process maps (default: the last device, if there\n"
+		"                  are two or more)\n"
 		"  --verbose       print every operation\n"
+		"Every object is emptied first (DISCARD, DETACH, swap file dropped) and at\n"
+		"the end; the general objects get a swap file in $TMPDIR (default /tmp).\n"
 		"Exit status: 0 PASS, 1 FAIL, 2 usage or setup error.\n", MAX_MAPS);
 }
 
@@ -2146,6 +4499,7 @@ static int parse_args(int argc, char **argv)
 		{ "pages", required_argument, NULL, 'k' },
 		{ "ops", required_argument, NULL, 'o' },
 		{ "devices", required_argument, NULL, 'd' },
+		{ "attach-device", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -2196,6 +4550,16 @@ static int parse_args(int argc, char **argv)
 			if (parse_devices(optarg))
 				goto bad;
 			break;
+		case 'a':
+			cfg.attach_given = true;
+			if (!strcmp(optarg, "none")) {
+				cfg.attach_device = -1;
+				break;
+			}
+			if (!parse_uint(optarg, MAX_DEVICES - 1, &v))
+				goto bad;
+			cfg.attach_device = (int)v;
+			break;
 		case 'v':
 			cfg.verbose = true;
 			break;
@@ -2219,7 +4583,7 @@ bad:
 /* The replay command: the same options with the seed made explicit. */
 static void format_cmdline(void)
 {
-	char ops[256] = "", devs[256] = "";
+	char ops[256] = "", devs[256] = "", attach[16] = "none";
 	unsigned int k;
 	size_t n;
 
@@ -2233,10 +4597,12 @@ static void format_cmdline(void)
 		n = strlen(devs);
 		snprintf(devs + n, sizeof(devs) - n, "%s%u", n ? "," : "", cfg.devices[k]);
 	}
+	if (fobj)
+		snprintf(attach, sizeof(attach), "%u", fobj->index);
 	snprintf(cfg.cmdline, sizeof(cfg.cmdline),
 		 "toymap-stress --seed %" PRIu64 " --seconds %u --procs %u --threads %u "
-		 "--pages %u --ops %s --devices %s", cfg.seed, cfg.seconds, cfg.procs,
-		 cfg.threads, cfg.pages, ops, devs);
+		 "--pages %u --ops %s --devices %s --attach-device %s", cfg.seed, cfg.seconds,
+		 cfg.procs, cfg.threads, cfg.pages, ops, devs, attach);
 }
 
 static void *map_shared(size_t len)
@@ -2274,12 +4640,12 @@ static int init_lock(pthread_mutex_t *lock)
 }
 
 /*
- * Copy @n pages of @o at page @pgoff into @dst (@compare false: initialise the
- * model) or compare them with @dst (@compare true: the final check), through
- * a fresh shared read-only mapping.  Returns the pages that differ, or -1.
+ * Compare @n pages of @o at page @pgoff with @want, through a fresh shared
+ * read-only mapping; @when names the moment for a report.  Returns the pages
+ * that differ, or -1.
  */
-static long window_pass(struct object *o, uint64_t pgoff, uint64_t n, uint8_t *dst, bool compare,
-			uint64_t *bytes)
+static long window_compare(struct object *o, uint64_t pgoff, uint64_t n, const uint8_t *want,
+			   uint64_t *bytes, const char *when)
 {
 	uint8_t *p;
 	uint64_t i;
@@ -2292,29 +4658,114 @@ static long window_pass(struct object *o, uint64_t pgoff, uint64_t n, uint8_t *d
 		fprintf(stderr, "toymap-stress: mmap of toymap%u: %s\n", o->index, strerror(errno));
 		return -1;
 	}
-	if (!compare) {
-		memcpy(dst, p, n * psz);
-	} else {
-		for (i = 0; i < n; i++) {
-			if (!memcmp(p + i * psz, dst + i * psz, psz))
-				continue;
-			if (!bad++)
-				fprintf(stderr, "toymap-stress: FAILURE after the run: page %" PRIu64
-					" of toymap%u differs from the model\n", pgoff + i,
-					o->index);
-		}
-		*bytes += n * psz;
+	for (i = 0; i < n; i++) {
+		if (!memcmp(p + i * psz, want + i * psz, psz))
+			continue;
+		if (!bad++)
+			fprintf(stderr, "toymap-stress: FAILURE %s: page %" PRIu64 " of toymap%u "
+				"differs from the model\n", when, pgoff + i, o->index);
 	}
+	*bytes += n * psz;
 	munmap(p, n * psz);
 	return bad;
 }
 
-/* Open the devices, size the windows, create the shared model. */
+/*
+ * Empty object @o: DISCARD all of it, DETACH a file left attached, drop the
+ * swap file.  0, or -errno after a message.
+ */
+static int empty_object(struct object *o)
+{
+	int err = toymap_discard(o->fd, 0, o->pages * psz);
+
+	if (!err) {
+		err = toymap_detach(o->fd);
+		if (err == -EINVAL)
+			err = 0;
+	}
+	if (!err)
+		err = toymap_set_swap(o->fd, -1);
+	if (err)
+		fprintf(stderr, "toymap-stress: emptying toymap%u: %s%s\n", o->index,
+			strerror(-err), err == -EBUSY ? " (another process maps it)" : "");
+	return err;
+}
+
+/* Pages read back as zero at the start, right after the objects were emptied. */
+static uint64_t setup_zero_pages;
+
+/*
+ * A general object: a swap file, the model (zero: the object was just
+ * emptied, and must read so) and its locks.
+ */
+static int setup_general(struct object *o)
+{
+	uint64_t i, tail, bytes = 0;
+	int err;
+
+	err = set_new_swap(o->fd);
+	if (err) {
+		fprintf(stderr, "toymap-stress: a swap file in %s for toymap%u: %s\n", tmp_dir(),
+			o->index, strerror(-err));
+		return -1;
+	}
+	o->window = cfg.pages < o->pages ? cfg.pages : o->pages;
+	tail = o->pages - o->window < TAIL_PAGES ? o->pages - o->window : TAIL_PAGES;
+	o->tail_start = o->pages - tail;
+	o->nmodel = o->window + tail;
+	o->model = map_shared(o->nmodel * psz);
+	o->locks = map_shared(o->nmodel * sizeof(pthread_rwlock_t));
+	o->swap_lock = map_shared(sizeof(pthread_rwlock_t));
+	if (!o->model || !o->locks || !o->swap_lock || init_rwlock(o->swap_lock))
+		return -1;
+	for (i = 0; i < o->nmodel; i++)
+		if (init_rwlock(&o->locks[i]))
+			return -1;
+	/* No stale data: every page of a freshly emptied object reads zero. */
+	if (window_compare(o, 0, o->window, o->model, &bytes, "at the start (right after "
+			   "DISCARD of the whole object, so all zero)") != 0 ||
+	    window_compare(o, o->tail_start, tail, model_page(o, (long)o->window), &bytes,
+			   "at the start (right after DISCARD of the whole object, so all "
+			   "zero)") != 0)
+		return -1;
+	setup_zero_pages += bytes / psz;
+	return 0;
+}
+
+/* The devices in their order: the general ones, then the attach cycle's. */
+static int order_devices(unsigned int *order)
+{
+	unsigned int k, n = 0;
+	int attach = cfg.attach_device;
+
+	if (!cfg.ops[OP_FILE])
+		attach = -1;
+	else if (!cfg.attach_given)
+		attach = cfg.ndevices >= 2 ? (int)cfg.devices[cfg.ndevices - 1] : -1;
+	if (attach >= 0 && cfg.ndevices < 2) {
+		fprintf(stderr, "toymap-stress: --attach-device needs a second device for the "
+			"other operations\n");
+		return -1;
+	}
+	for (k = 0; k < cfg.ndevices; k++)
+		if ((int)cfg.devices[k] != attach)
+			order[n++] = cfg.devices[k];
+	if (attach >= 0 && n == cfg.ndevices) {
+		fprintf(stderr, "toymap-stress: --attach-device %d is not one of the devices\n",
+			attach);
+		return -1;
+	}
+	if (attach >= 0)
+		order[n++] = (unsigned int)attach;
+	cfg.attach_device = attach;
+	return 0;
+}
+
+/* Open the devices, empty them, size the windows, create the shared model. */
 static int setup(void)
 {
-	struct shared_size { size_t hdr, model, locks; } sz;
-	unsigned int k;
-	uint64_t i;
+	unsigned int order[MAX_DEVICES], k;
+	size_t hdr;
 	int n, err;
 
 	if (!cfg.ndevices) {
@@ -2327,15 +4778,20 @@ static int setup(void)
 			cfg.devices[k] = k;
 		cfg.ndevices = k;
 	}
-	sz.hdr = sizeof(struct shared) + (size_t)cfg.procs * cfg.threads * sizeof(struct slot);
-	sh = map_shared(sz.hdr);
-	if (!sh || init_lock(&sh->print_lock))
+	if (order_devices(order))
+		return -1;
+	cfg.pfn_visible = has_capability(CAP_SYS_ADMIN_BIT);
+	cfg.can_unload = has_capability(CAP_SYS_MODULE_BIT);
+	/* The workers' slots, then the attach cycle's. */
+	hdr = sizeof(struct shared) + ((size_t)cfg.procs * cfg.threads + 1) * sizeof(struct slot);
+	sh = map_shared(hdr);
+	if (!sh || init_lock(&sh->print_lock) || init_lock(&sh->file.lock))
 		return -1;
 	for (k = 0; k < cfg.ndevices; k++) {
 		struct object *o = &objs[nobj++];
-		uint64_t tail;
 
-		o->index = cfg.devices[k];
+		o->index = order[k];
+		o->file_object = (int)o->index == cfg.attach_device;
 		o->fd = toymap_open(o->index, O_RDWR);
 		if (o->fd < 0) {
 			char path[64];
@@ -2351,25 +4807,21 @@ static int setup(void)
 			return -1;
 		}
 		o->pages = o->before.object_size / psz;
-		o->window = cfg.pages < o->pages ? cfg.pages : o->pages;
-		tail = o->pages - o->window < TAIL_PAGES ? o->pages - o->window : TAIL_PAGES;
-		o->tail_start = o->pages - tail;
-		o->nmodel = o->window + tail;
-		sz.model = o->nmodel * psz;
-		sz.locks = o->nmodel * sizeof(pthread_rwlock_t);
-		o->model = map_shared(sz.model);
-		o->locks = map_shared(sz.locks);
-		if (!o->model || !o->locks)
+		if (empty_object(o))
 			return -1;
-		for (i = 0; i < o->nmodel; i++)
-			if (init_rwlock(&o->locks[i]))
+		if (o->file_object) {
+			if (o->pages < FILE_PAGES) {
+				fprintf(stderr, "toymap-stress: toymap%u has %" PRIu64 " pages: the "
+					"attach cycle needs %d\n", o->index, o->pages, FILE_PAGES);
 				return -1;
-		/* The model starts as what the object holds now. */
-		if (window_pass(o, 0, o->window, o->model, false, NULL) < 0 ||
-		    window_pass(o, o->tail_start, tail, model_page(o, (long)o->window), false,
-				NULL) < 0)
+			}
+			fobj = o;
+		} else if (setup_general(o)) {
 			return -1;
-		/* The counters the vma balance starts from, after our own mapping is gone. */
+		} else {
+			ngeneral++;
+		}
+		/* The counters the vma balance starts from, after our own mappings are gone. */
 		err = toymap_get_info(o->fd, &o->before);
 		if (err)
 			return -1;
@@ -2449,36 +4901,30 @@ struct totals {
 	uint64_t ops;
 };
 
+/* Every field of struct slot is a uint64_t counter: add them up as such. */
+#define SLOT_WORDS	(sizeof(struct slot) / sizeof(uint64_t))
+_Static_assert(sizeof(struct slot) % sizeof(uint64_t) == 0, "struct slot holds uint64_t only");
+
 static void sum_slots(struct totals *t)
 {
-	unsigned int s, k;
+	unsigned int s, k, nslots = cfg.procs * cfg.threads + 1;
+	uint64_t *sum = (uint64_t *)&t->sum;
 
 	memset(t, 0, sizeof(*t));
-	for (s = 0; s < cfg.procs * cfg.threads; s++) {
-		const struct slot *x = &sh->slots[s];
+	for (s = 0; s < nslots; s++) {
+		const uint64_t *x = (const uint64_t *)&sh->slots[s];
 
-		for (k = 0; k < NR_OPS; k++) {
-			t->sum.ops[k] += x->ops[k];
-			t->ops += x->ops[k];
-		}
-		t->sum.checks += x->checks;
-		t->sum.bytes += x->bytes;
-		t->sum.sigbus += x->sigbus;
-		t->sum.sigsegv += x->sigsegv;
-		t->sum.errnos += x->errnos;
-		t->sum.cows += x->cows;
-		t->sum.pagemaps += x->pagemaps;
-		t->sum.children += x->children;
-		t->sum.races += x->races;
-		t->sum.race_cuts += x->race_cuts;
-		t->sum.msync_einval += x->msync_einval;
-		t->sum.failures += x->failures;
+		for (k = 0; k < SLOT_WORDS; k++)
+			sum[k] += x[k];
 	}
+	for (k = 0; k < NR_OPS; k++)
+		t->ops += t->sum.ops[k];
 }
 
 /* After the run: the model against the objects, and the vma_open/close balance. */
 static uint64_t final_checks(uint64_t *checks, uint64_t *bytes)
 {
+	static const char when[] = "after the run";
 	uint64_t failures = 0;
 	unsigned int k;
 
@@ -2486,13 +4932,15 @@ static uint64_t final_checks(uint64_t *checks, uint64_t *bytes)
 		struct object *o = &objs[k];
 		struct toymap_info after;
 		uint64_t opens, closes;
-		long bad;
+		long bad = 0;
 
-		bad = window_pass(o, 0, o->window, o->model, true, bytes);
-		if (bad == 0)
-			bad = window_pass(o, o->tail_start, o->pages - o->tail_start,
-					  model_page(o, (long)o->window), true, bytes);
-		(*checks)++;
+		if (!o->file_object) {
+			bad = window_compare(o, 0, o->window, o->model, bytes, when);
+			if (bad == 0)
+				bad = window_compare(o, o->tail_start, o->pages - o->tail_start,
+						     model_page(o, (long)o->window), bytes, when);
+			(*checks)++;
+		}
 		if (bad) {
 			fprintf(stderr, "toymap-stress: FAILURE after the run: toymap%u: %ld "
 				"page(s) differ from the model\n", o->index, bad);
@@ -2511,47 +4959,111 @@ static uint64_t final_checks(uint64_t *checks, uint64_t *bytes)
 				o->index, opens, closes);
 			failures++;
 		}
-		printf("toymap%u: vma_opens +%" PRIu64 " vma_closes +%" PRIu64 " faults +%" PRIu64
-		       " zero_fills +%" PRIu64 " cow +%" PRIu64 " mkwrite +%" PRIu64 " sigbus +%"
-		       PRIu64 " discarded +%" PRIu64 " resident %" PRIu64 "\n", o->index, opens,
-		       closes, U64(after.faults - o->before.faults),
+		printf("toymap%u (%s): vma_opens +%" PRIu64 " vma_closes +%" PRIu64 " faults +%"
+		       PRIu64 " zero_fills +%" PRIu64 " cow +%" PRIu64 " mkwrite +%" PRIu64
+		       " sigbus +%" PRIu64 " discarded +%" PRIu64 " file_reads +%" PRIu64
+		       " write_backs +%" PRIu64 " swap_outs +%" PRIu64 " swap_ins +%" PRIu64
+		       " evictions +%" PRIu64 "; resident %" PRIu64 ", swapped %" PRIu64 "\n",
+		       o->index, o->file_object ? "attach cycle" : "general", opens, closes,
+		       U64(after.faults - o->before.faults),
 		       U64(after.zero_fills - o->before.zero_fills),
 		       U64(after.cow_faults - o->before.cow_faults),
 		       U64(after.page_mkwrites - o->before.page_mkwrites),
 		       U64(after.sigbus_faults - o->before.sigbus_faults),
 		       U64(after.discarded_pages - o->before.discarded_pages),
-		       U64(after.resident_pages));
-		if (k == nobj - 1)
-			printf("module: %" PRIu64 " pages held, max_pages %" PRIu64 "\n",
-			       U64(after.module_pages), U64(after.max_pages));
+		       U64(after.file_reads - o->before.file_reads),
+		       U64(after.write_backs - o->before.write_backs),
+		       U64(after.swap_outs - o->before.swap_outs),
+		       U64(after.swap_ins - o->before.swap_ins),
+		       U64(after.evictions - o->before.evictions),
+		       U64(after.resident_pages), U64(after.swapped_pages));
 	}
+	return failures;
+}
+
+/*
+ * Empty every object again (DISCARD, DETACH, swap file dropped): after it
+ * each must hold no page, no swap copy, no file and no swap file, and the
+ * module no page when the run covered every device.
+ */
+static uint64_t cleanup_objects(uint64_t *checks)
+{
+	struct toymap_info info = { 0 };
+	uint64_t failures = 0;
+	unsigned int k;
+
+	for (k = 0; k < nobj; k++) {
+		struct object *o = &objs[k];
+
+		(*checks)++;
+		if (empty_object(o) || toymap_get_info(o->fd, &info)) {
+			failures++;
+			continue;
+		}
+		if (info.resident_pages || info.swapped_pages || info.backing_flags) {
+			fprintf(stderr, "toymap-stress: FAILURE after emptying toymap%u: resident %"
+				PRIu64 " swapped %" PRIu64 " backing_flags %#x, expected none\n",
+				o->index, U64(info.resident_pages), U64(info.swapped_pages),
+				info.backing_flags);
+			failures++;
+		}
+	}
+	if (nobj && (int)cfg.ndevices == toymap_count_devices()) {
+		(*checks)++;
+		if (info.module_pages) {
+			fprintf(stderr, "toymap-stress: FAILURE: the module holds %" PRIu64 " pages "
+				"after every object was emptied\n", U64(info.module_pages));
+			failures++;
+		}
+	}
+	printf("after emptying every object: the module holds %" PRIu64 " pages, max_pages %"
+	       PRIu64 "\n", U64(info.module_pages), U64(info.max_pages));
 	return failures;
 }
 
 static void print_summary(const struct totals *t, uint64_t checks, uint64_t bytes)
 {
+	const struct slot *x = &t->sum;
 	unsigned int k;
 
 	printf("ops:");
 	for (k = 0; k < NR_OPS; k++)
-		printf(" %s %" PRIu64, op_table[k].name, t->sum.ops[k]);
-	printf("\nchecks: %" PRIu64 " (%" PRIu64 " bytes compared with the model, %" PRIu64
+		printf(" %s %" PRIu64, op_table[k].name, x->ops[k]);
+	printf("\n");
+	if (fobj) {
+		printf("attach cycle on toymap%u: %" PRIu64 " cycles;", fobj->index, x->cycles);
+		for (k = 0; k < NR_FOPS; k++)
+			printf(" %s %" PRIu64, fop_table[k].name, x->fops[k]);
+		printf("\n");
+	}
+	printf("evict: %" PRIu64 " pages dropped, %" PRIu64 " written back, %" PRIu64
+	       " swapped out, %" PRIu64 " kept dirty; %" PRIu64 " writes raced %" PRIu64
+	       " EVICTs of their page\n", x->evicted[EVICT_DROPPED], x->evicted[EVICT_WRITTEN],
+	       x->evicted[EVICT_SWAPPED], x->evicted[EVICT_KEPT], x->evict_races, x->race_evicts);
+	printf("swap files: %" PRIu64 " dropped and replaced, %" PRIu64 " drops refused with "
+	       "EBUSY (swapped pages)\n", x->swap_drops, x->swap_busy);
+	printf("checks: %" PRIu64 " (%" PRIu64 " bytes compared with the model, %" PRIu64
 	       " expected SIGBUS, %" PRIu64 " expected SIGSEGV, %" PRIu64 " expected errors, %"
-	       PRIu64 " pagemap entries)\n", checks, bytes, t->sum.sigbus, t->sum.sigsegv,
-	       t->sum.errnos, t->sum.pagemaps);
+	       PRIu64 " pagemap entries, %" PRIu64 " present ones with the PFN %s)\n", checks,
+	       bytes, x->sigbus, x->sigsegv, x->errnos, x->pagemaps, x->pfns,
+	       cfg.pfn_visible ? "shown (CAP_SYS_ADMIN)" : "hidden (no CAP_SYS_ADMIN)");
+	printf("no stale data: %" PRIu64 " pages read zero right after DISCARD or DETACH, %" PRIu64
+	       " at the start; backing files compared %" PRIu64 " times; %" PRIu64 " file changes "
+	       "a later touch had to see; %" PRIu64 " PTEs gone (or COW copies kept) after "
+	       "EVICT\n", x->zero_pages, setup_zero_pages, x->file_checks, x->pokes_seen,
+	       x->unmapped);
 	printf("private COW first writes: %" PRIu64 ", fork children: %" PRIu64 ", write-vs-discard "
-	       "races: %" PRIu64 " (%" PRIu64 " shared with the cut inside the page)\n", t->sum.cows,
-	       t->sum.children, t->sum.races, t->sum.race_cuts);
-	if (t->sum.msync_einval)
-		printf("note: msync(MS_SYNC) of a shared mapping failed with EINVAL %" PRIu64
-		       " time(s): toymap's file_operations have no .fsync\n", t->sum.msync_einval);
+	       "races: %" PRIu64 " (%" PRIu64 " shared with the cut inside the page)\n", x->cows,
+	       x->children, x->races, x->race_cuts);
 }
 
 /*
- * Reap the workers; past the alarm guard, kill them.  Returns the failures
- * seen here; *@worker_failed is set when a worker exited with a failure.
+ * Reap the @n processes of @pids; past the alarm guard, kill them.  Returns
+ * the failures seen here; *@worker_failed is set when one exited with a
+ * failure.
  */
-static uint64_t wait_workers(pid_t *pids, unsigned int running, bool *worker_failed)
+static uint64_t wait_workers(pid_t *pids, unsigned int n, unsigned int running,
+			     bool *worker_failed)
 {
 	uint64_t failures = 0;
 	unsigned int p;
@@ -2563,16 +5075,16 @@ static uint64_t wait_workers(pid_t *pids, unsigned int running, bool *worker_fai
 		if (pid < 0 && errno == EINTR && timed_out) {
 			fprintf(stderr, "toymap-stress: FAILURE: the run did not end in %u s "
 				"(alarm guard): killing %u worker(s)\n", cfg.seconds * 2 + 120,
-				kill_children(pids, cfg.procs));
+				kill_children(pids, n));
 			failures++;
 			timed_out = 0;
 			continue;
 		}
 		if (pid < 0)
 			break;
-		for (p = 0; p < cfg.procs && pids[p] != pid; p++)
+		for (p = 0; p < n && pids[p] != pid; p++)
 			;
-		if (p == cfg.procs) {
+		if (p == n) {
 			fprintf(stderr, "toymap-stress: FAILURE: process %d outlived its worker\n",
 				(int)pid);
 			failures++;
@@ -2581,8 +5093,9 @@ static uint64_t wait_workers(pid_t *pids, unsigned int running, bool *worker_fai
 		pids[p] = 0;
 		running--;
 		if (WIFSIGNALED(status)) {
-			fprintf(stderr, "toymap-stress: FAILURE: worker %u (pid %d) was killed by "
-				"signal %d\n", p, (int)pid, WTERMSIG(status));
+			fprintf(stderr, "toymap-stress: FAILURE: %s %u (pid %d) was killed by "
+				"signal %d\n", p == cfg.procs ? "the attach cycle" : "worker", p,
+				(int)pid, WTERMSIG(status));
 			failures++;
 		} else if (WEXITSTATUS(status) != EXIT_PASS) {
 			*worker_failed = true;
@@ -2591,11 +5104,30 @@ static uint64_t wait_workers(pid_t *pids, unsigned int running, bool *worker_fai
 	return failures;
 }
 
+static void print_start(void)
+{
+	unsigned int k;
+
+	printf("toymap-stress: seed=%" PRIu64 " seconds=%u procs=%u threads=%u pages=%u, "
+	       "objects of %" PRIu64 " pages\n  %s\n", cfg.seed, cfg.seconds, cfg.procs,
+	       cfg.threads, cfg.pages, objs[0].pages, cfg.cmdline);
+	for (k = 0; k < nobj; k++)
+		printf("  toymap%u: %s\n", objs[k].index, objs[k].file_object ?
+		       "the attach cycle's (file sections, write-back, its own swap files)" :
+		       "general, swap file set");
+	if (cfg.ops[OP_FILE] && !fobj)
+		printf("  no attach cycle: it needs a second device (--attach-device)\n");
+	printf("  pagemap must %s PFNs; unloading must fail with EBUSY%s\n",
+	       cfg.pfn_visible ? "show" : "hide", cfg.can_unload ? "" :
+	       ", delete_module() with EPERM");
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t failures, checks, bytes;
-	pid_t pids[MAX_PROCS] = { 0 };
-	unsigned int p, running = 0;
+	pid_t pids[MAX_PROCS + 1] = { 0 };
+	unsigned int p, nprocs, running = 0;
 	bool worker_failed = false;
 	struct totals totals;
 	double deadline;
@@ -2606,17 +5138,16 @@ int main(int argc, char **argv)
 	if (setup())
 		return EXIT_USAGE;
 	format_cmdline();
-	printf("toymap-stress: seed=%" PRIu64 " seconds=%u procs=%u threads=%u pages=%u, "
-	       "objects of %" PRIu64 " pages\n  %s\n", cfg.seed, cfg.seconds, cfg.procs,
-	       cfg.threads, cfg.pages, objs[0].pages, cfg.cmdline);
-	fflush(stdout);
+	print_start();
 	if (install_handlers() || prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		perror("toymap-stress: setup");
 		return EXIT_USAGE;
 	}
 	alarm(cfg.seconds * 2 + 120);
 	deadline = now() + cfg.seconds;
-	for (p = 0; p < cfg.procs; p++) {
+	/* The workers, then the attach cycle's process. */
+	nprocs = cfg.procs + (fobj ? 1 : 0);
+	for (p = 0; p < nprocs; p++) {
 		pids[p] = fork();
 		if (pids[p] < 0) {
 			perror("toymap-stress: fork");
@@ -2624,11 +5155,13 @@ int main(int argc, char **argv)
 			worker_failed = true;
 			break;
 		}
+		if (pids[p] == 0 && p == cfg.procs)
+			file_main(deadline);
 		if (pids[p] == 0)
 			proc_main(p, deadline);
 		running++;
 	}
-	failures = wait_workers(pids, running, &worker_failed);
+	failures = wait_workers(pids, nprocs, running, &worker_failed);
 	alarm(0);
 	failures += leftover_processes();
 
@@ -2640,9 +5173,12 @@ int main(int argc, char **argv)
 	checks = totals.sum.checks;
 	bytes = totals.sum.bytes;
 	failures += final_checks(&checks, &bytes);
+	failures += cleanup_objects(&checks);
 	print_summary(&totals, checks, bytes);
 	printf("failures: %" PRIu64 "\n", failures);
 	printf("toymap-stress: %s seed=%" PRIu64 " ops=%" PRIu64 "\n", failures ? "FAIL" : "PASS",
 	       cfg.seed, totals.ops);
+	if (failures)
+		printf("toymap-stress: replay: %s\n", cfg.cmdline);
 	return failures ? EXIT_FAIL : EXIT_PASS;
 }
