@@ -62,6 +62,10 @@ main() {
 	name="$1"
 	shift
 	root=$("$SCRIPTS/kernels.sh" root "$name")
+	# A kernel built from source is built first if it is not cached yet.
+	if [[ -n "$("$SCRIPTS/kernels.sh" build "$name")" ]]; then
+		"$SCRIPTS/debug-kernel.sh" build >/dev/null
+	fi
 	headers=$("$SCRIPTS/kernels.sh" headers "$name")
 	out="$REPO/build/$name"
 	[[ "${V:-0}" == 1 || $# -gt 0 ]] && verbose=1

@@ -34,17 +34,23 @@ count_ktap() {
 	pass=$((pass - skip))
 }
 
-# run_kernel NAME: the selftests in one guest; appends a table row.
+# run_kernel NAME: the selftests in one guest; appends a table row.  On the
+# debug kernel the random stress runs 30 s, the guest may take longer, and a
+# kmemleak scan follows the selftests.
 run_kernel() {
 	local name=$1
 	local out="$logs/check-$name.out" klog="$logs/check-$name.kernel.log"
-	local start status secs note=""
+	local start status secs note="" timeout=300 command=("$top/selftests/run.sh")
 
-	echo "=== $name: booting the guest and running selftests/run.sh"
+	if [ -n "$("$top/scripts/kernels.sh" build "$name")" ]; then
+		timeout=900
+		command=(env TOYMAP_STRESS_SECONDS=30 "$top/scripts/kmemleak-check.sh" -- "${command[@]}")
+	fi
+	echo "=== $name: booting the guest and running ${command[*]}"
 	start=$(date +%s)
 	set +e
-	"$top/scripts/vmrun.sh" --kernel "$name" --no-module --log "$klog" \
-		-- "$top/selftests/run.sh" 2>&1 | tee "$out"
+	"$top/scripts/vmrun.sh" --kernel "$name" --no-module --timeout "$timeout" --log "$klog" \
+		-- "${command[@]}" 2>&1 | tee "$out"
 	status=${PIPESTATUS[0]}
 	set -e
 	secs=$(($(date +%s) - start))

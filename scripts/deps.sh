@@ -178,6 +178,19 @@ ensure_root() {
 	exec 8>&-
 }
 
+# Build the kernels of the matrix that are built from source (build=debug):
+# only the first run pays, later ones find them in the cache.
+built_kernels() {
+	local list names name
+
+	list=$("$SCRIPTS/kernels.sh" names)
+	mapfile -t names <<<"$list"
+	for name in "${names[@]}"; do
+		[[ -n "$("$SCRIPTS/kernels.sh" build "$name")" ]] || continue
+		"$SCRIPTS/debug-kernel.sh" build >/dev/null
+	done
+}
+
 # Make or complete every root of the matrix.
 roots() {
 	local list lines line dir suite packages
@@ -199,6 +212,7 @@ main() {
 	trap 'exit 143' TERM
 	host_packages
 	roots
+	built_kernels
 }
 
 main "$@"

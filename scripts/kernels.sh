@@ -7,18 +7,23 @@
 #   roots            one line per debootstrap root: DIR SUITE PACKAGE...
 #                    (the image and headers packages of its kernels)
 #   root NAME        the root directory of NAME, or nothing for a host kernel
+#   build NAME       "debug" for the kernel built by scripts/debug-kernel.sh
+#                    (kernels.conf build=debug), nothing for a Debian kernel
+#   cmdline NAME     the kernel parameters its guests need, or nothing
 #   release NAME     the kernel release, e.g. 6.1.0-56-amd64
 #   headers NAME     the headers directory, as seen by the build: for a kernel
 #                    in a root, the path inside the root (chroot ROOT make -C ...)
 #   image NAME       the kernel image, a path on the host
 set -euo pipefail
 
-CONF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/kernels.conf
+SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+CONF=$SCRIPTS/kernels.conf
 ROOTS=${TOYMAP_ROOTS:-/var/cache/toymap}
-readonly CONF ROOTS
+readonly SCRIPTS CONF ROOTS
 
 usage() {
-	echo "usage: ${0##*/} names | packages | roots | root NAME | release NAME | headers NAME | image NAME" >&2
+	echo "usage: ${0##*/} names | packages | roots | root NAME | build NAME | cmdline NAME | release NAME |" \
+		"headers NAME | image NAME" >&2
 	exit 2
 }
 
@@ -27,18 +32,21 @@ die() {
 	exit 1
 }
 
-# Print the matrix as "name image-metapackage headers-metapackage root" lines,
-# root being the root's directory or "-" for the host, without comments and
+# Print the matrix as "name image-metapackage headers-metapackage root build"
+# lines, root being the root's directory or "-" for the host, build "debug"
+# for a kernel built by scripts/debug-kernel.sh or "-", without comments and
 # blank lines; nothing if a line is wrong.
 matrix() {
-	local name image headers options option root lines=""
+	local name image headers options option root build lines=""
 
 	while read -r name image headers options; do
 		[[ -z "$name" || "$name" == \#* ]] && continue
 		[[ -n "$headers" ]] || die "$CONF: '$name' needs an image and a headers package"
-		root=-
+		root=- build=-
 		for option in $options; do
 			case "$option" in
+			build=debug) build=debug ;;
+			build=*) die "$CONF: '$name': unknown build '${option#build=}' (known: debug)" ;;
 			root=*)
 				[[ "${option#root=}" =~ ^[a-z][a-z0-9-]*$ ]] ||
 					die "$CONF: '$name': '$option' does not name a Debian suite"
@@ -47,7 +55,10 @@ matrix() {
 			*) die "$CONF: '$name': unknown option '$option'" ;;
 			esac
 		done
-		lines+="$name $image $headers $root"$'\n'
+		if [[ "$build" != - && ("$image" != - || "$headers" != - || "$root" != -) ]]; then
+			die "$CONF: '$name': a kernel with build=$build has '-' for image and headers, and no root"
+		fi
+		lines+="$name $image $headers $root $build"$'\n'
 	done <"$CONF"
 	printf '%s' "$lines"
 }
@@ -95,29 +106,45 @@ depends_release() {
 
 # Print the root directory of NAME, or nothing for a host kernel.
 root() {
-	local line name image headers root
+	local line name image headers root build
 
 	line=$(entry "$1")
-	read -r name image headers root <<<"$line"
+	read -r name image headers root build <<<"$line"
 	[[ "$root" == - ]] || echo "$root"
+}
+
+# Print how NAME is built ("debug"), or nothing for a Debian kernel.
+build() {
+	local line name image headers root build
+
+	line=$(entry "$1")
+	read -r name image headers root build <<<"$line"
+	[[ "$build" == - ]] || echo "$build"
+}
+
+# Print the kernel parameters the guests of NAME need, or nothing.
+cmdline() {
+	[[ -z "$(build "$1")" ]] || "$SCRIPTS/debug-kernel.sh" cmdline
 }
 
 # Print the kernel release of NAME, from its image metapackage.
 release() {
-	local line name image headers root
+	local line name image headers root build
 
 	line=$(entry "$1")
-	read -r name image headers root <<<"$line"
+	read -r name image headers root build <<<"$line"
+	[[ "$build" == - ]] || { "$SCRIPTS/debug-kernel.sh" release; return; }
 	depends_release "$image" linux-image "$root"
 }
 
 # Print the headers directory of NAME (inside its root, if it has one); it
 # must match the image's release.
 headers() {
-	local line name image headers root rel hrel dir prefix=""
+	local line name image headers root build rel hrel dir prefix=""
 
 	line=$(entry "$1")
-	read -r name image headers root <<<"$line"
+	read -r name image headers root build <<<"$line"
+	[[ "$build" == - ]] || { "$SCRIPTS/debug-kernel.sh" headers; return; }
 	[[ "$root" == - ]] || prefix="$root"
 	rel=$(depends_release "$image" linux-image "$root")
 	hrel=$(depends_release "$headers" linux-headers "$root")
@@ -131,18 +158,24 @@ headers() {
 image() {
 	local prefix rel
 
+	[[ -z "$(build "$1")" ]] || { "$SCRIPTS/debug-kernel.sh" image; return; }
 	prefix=$(root "$1")
 	rel=$(release "$1")
 	[[ -f "$prefix/boot/vmlinuz-$rel" ]] || die "$1: $prefix/boot/vmlinuz-$rel is missing"
 	echo "$prefix/boot/vmlinuz-$rel"
 }
 
-# Print the host packages: the kernels installed on the host, and
-# debootstrap if a kernel lives in a root.
+# Print the host packages: the kernels installed on the host, debootstrap
+# if a kernel lives in a root, and what scripts/debug-kernel.sh needs if a
+# kernel is built.
 packages() {
 	matrix | awk '
+		$5 != "-" { next }
 		$4 == "-" { print $2; print $3; next }
 		!debootstrap++ { print "debootstrap" }'
+	if matrix | awk '$5 != "-" { found = 1 } END { exit !found }'; then
+		"$SCRIPTS/debug-kernel.sh" packages
+	fi
 }
 
 # Print "DIR SUITE PACKAGE..." for each root, in matrix order, each package once.
@@ -175,7 +208,7 @@ main() {
 		[[ $# -eq 1 ]] || usage
 		"$1"
 		;;
-	root | release | headers | image)
+	root | build | cmdline | release | headers | image)
 		[[ $# -eq 2 ]] || usage
 		"$1" "$2"
 		;;

@@ -115,6 +115,7 @@ guest_init() {
 	mount -t sysfs sysfs /sys
 	mount -t devtmpfs devtmpfs /dev
 	for ko in /modules/*.ko; do
+		[ -e "$ko" ] || continue	# none: 9p is built in
 		insmod "$ko" || fail "insmod $ko failed"
 	done
 	echo "vmrun: init: modules loaded, mounting the host root" >/dev/kmsg
@@ -218,8 +219,10 @@ write_guest_script() {
 # INTERRUPTED when a signal stopped the run.
 boot() {
 	local image="$1" initrd="$2" rundir="$3"
-	local append="console=ttyS0 panic=-1 hung_task_panic=0 printk.devkmsg=on"
+	local append="console=ttyS0 panic=-1 hung_task_panic=0 printk.devkmsg=on" extra
 
+	extra=$("$SCRIPTS/kernels.sh" cmdline "$KERNEL")
+	[[ -z "$extra" ]] || append+=" $extra"
 	append+=" vmrun_repo=$REPO vmrun_run=$rundir"
 	timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 \
 		-accel tcg -cpu max -m 2G -smp 2 -no-reboot \
