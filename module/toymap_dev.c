@@ -11,6 +11,7 @@
  * fault path, toymap_backing.c the backing file, write-back and the swap file.
  */
 
+#include <linux/ctype.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/init.h>
@@ -19,6 +20,7 @@
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "compat.h"
@@ -35,15 +37,32 @@ MODULE_PARM_DESC(devices, "number of objects /dev/toymapN (1..64, default 2)");
 
 static unsigned long long toymap_size = 64ULL << 20;
 
-/* size=64M, 1G, 4096: memparse() suffixes, validated at load. */
+/*
+ * size=64M, 1G, 4096: a number with memparse()'s K/M/G/T suffixes, range
+ * checked at load.  Not memparse() itself: it wraps around silently
+ * (16777217T would be 1T).
+ */
 static int toymap_size_set(const char *val, const struct kernel_param *kp)
 {
-	char *end;
-	unsigned long long size = memparse(val, &end);
+	static const char suffixes[] = "KMGT";
+	size_t len = strcspn(val, "\n");
+	unsigned long long size;
+	unsigned int shift = 0;
+	const char *suffix;
+	char buf[32];
 
-	if (end == val || (*end && *end != '\n'))
+	if (!len || len >= sizeof(buf))
 		return -EINVAL;
-	*(unsigned long long *)kp->arg = size;
+	memcpy(buf, val, len);
+	buf[len] = '\0';
+	suffix = strchr(suffixes, toupper(buf[len - 1]));
+	if (suffix) {
+		shift = 10 * (suffix - suffixes + 1);
+		buf[len - 1] = '\0';
+	}
+	if (kstrtoull(buf, 0, &size) || size > ULLONG_MAX >> shift)
+		return -EINVAL;
+	*(unsigned long long *)kp->arg = size << shift;
 	return 0;
 }
 

@@ -12,6 +12,10 @@
 #   - build/bin/toymap-stress, twice, one result line each:
 #       ok N stress: seed S, random, T s   (a fresh seed, printed at the start)
 #       ok N stress: seed 1, fixed, 20 s
+#     and on a kernel with fault injection (the debug kernel) a third with
+#     allocations failing at random in the stress processes only
+#     (fail_page_alloc and failslab, task-filter):
+#       ok N stress: seed S, allocation failures 2%, 30 s
 #     a failure prints the command that replays it;
 #   - selftests/run-unprivileged.sh, its results numbered on: mode=0600
 #     refuses the user nobody, mode=0666 lets it run the selftests, the demos
@@ -31,6 +35,7 @@
 #              TOYMAP_BUILD  the build directory (default: build/ at the top)
 #              TOYMAP_STRESS_SECONDS  length of the random-seed stress run (default 60)
 #              TOYMAP_STRESS_SEED     its seed (default: a fresh random one)
+#              TOYMAP_FAIL_SECONDS    length of the fault-injection run (default 30)
 set -euo pipefail
 
 SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -41,6 +46,9 @@ readonly SELFTESTS BUILD TEST_PROGS STRESS
 # The stress: P processes x N threads, plus the attach cycle's process.
 readonly STRESS_ARGS=(--procs 3 --threads 2)
 readonly STRESS_FIXED_SEED=1 STRESS_FIXED_SECONDS=20
+# The fault-injection run: its probability of failing an allocation, in %.
+readonly FAIL_PERCENT=2
+readonly FAIL_ATTRS=(/sys/kernel/debug/fail_page_alloc /sys/kernel/debug/failslab)
 
 readonly KSFT_SKIP=4
 readonly MODULE=toymap
@@ -50,7 +58,9 @@ readonly UNLOAD_RE='toymap: unloaded.*[^0-9]0 pages held'
 # What toymapctl says for EINVAL (libtoymap's toymap_kmod_strerror, or strerror).
 readonly LOAD_EINVAL_RE='bad parameter value|Invalid argument|EINVAL'
 readonly SPLAT_RE='BUG:|WARNING:|Oops|KASAN|UBSAN|general protection fault|INFO: task .* blocked for more than|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|rcu: INFO: .*detected stall'
-readonly BAD_PARAMS=(devices=0 devices=65 size=4097 size=0 mode=01000)
+# size=16777217T is 2^64 + 1T: it must not wrap around to 1T.
+readonly BAD_PARAMS=(devices=0 devices=65 devices=-1 size=4097 size=0 size=2T size=16777217T
+	size=64Q mode=01000 max_pages=-1 trace=maybe fault_around=2)
 shopt -s lastpipe
 
 # Every result line so far, the programs' and this script's own.
@@ -63,6 +73,7 @@ KO_ARGS=()
 RUN_MARKER=""
 STRESS_SEED=""
 STRESS_SECONDS=""
+FAIL_SECONDS=""
 
 usage() {
 	echo "usage: ${0##*/} [-h]   (as root; env TOYMAP_KO, TOYMAP_BUILD)" >&2
@@ -156,14 +167,15 @@ load_module() {
 	module_loaded
 }
 
-# run_stress SEED KIND SECONDS: toymap-stress as one result line,
+# run_stress SEED KIND SECONDS [ARG...]: toymap-stress as one result line,
 # "stress: seed SEED, KIND, SECONDS s"; its output as comments, and on a
 # failure the command that replays it.
 run_stress() {
 	local seed=$1 kind=$2 secs=$3 status name cmd
 
+	shift 3
 	name="stress: seed $seed, $kind, $secs s"
-	cmd=("$STRESS" --seed "$seed" --seconds "$secs" "${STRESS_ARGS[@]}")
+	cmd=("$STRESS" --seed "$seed" --seconds "$secs" "${STRESS_ARGS[@]}" "$@")
 	echo "# run.sh: ${cmd[*]}"
 	set +e
 	"${cmd[@]}" 2>&1 | sed 's/^/# /'
@@ -177,9 +189,24 @@ run_stress() {
 	fi
 	failed=$((failed + 1))
 	echo "# $name: toymap-stress exited $status; replay it with"
-	echo "#   scripts/vmrun.sh --kernel ${TOYMAP_KERNEL:-KERNEL} -- build/bin/toymap-stress --seed $seed --seconds $secs ${STRESS_ARGS[*]}"
+	echo "#   scripts/vmrun.sh --kernel ${TOYMAP_KERNEL:-KERNEL} -- ${cmd[*]}"
 	echo "# or, as root with the module loaded here: ${cmd[*]}"
 	echo "not ok $test_num $name"
+}
+
+# run_fail_stress: the stress with allocations failing in its processes,
+# where the kernel has fault injection; a skip that says why elsewhere.
+run_fail_stress() {
+	local attr name="stress with allocation failures"
+
+	for attr in "${FAIL_ATTRS[@]}"; do
+		if [[ ! -d "$attr" ]]; then
+			result_skip "$name" "no $attr: this kernel has no fault injection (the debug kernel has)"
+			return
+		fi
+	done
+	run_stress "$STRESS_SEED" "allocation failures $FAIL_PERCENT%" "$FAIL_SECONDS" \
+		--fail-alloc "$FAIL_PERCENT"
 }
 
 # run_program PROG: run one kselftest program and pass its KTAP through,
@@ -285,6 +312,9 @@ main() {
 	[[ "$STRESS_SECONDS" =~ ^[1-9][0-9]*$ ]] ||
 		skip_all "TOYMAP_STRESS_SECONDS=$STRESS_SECONDS is not a number of seconds"
 	[[ "$STRESS_SEED" =~ ^[0-9]+$ ]] || skip_all "TOYMAP_STRESS_SEED=$STRESS_SEED is not a number"
+	FAIL_SECONDS=${TOYMAP_FAIL_SECONDS:-30}
+	[[ "$FAIL_SECONDS" =~ ^[1-9][0-9]*$ ]] ||
+		skip_all "TOYMAP_FAIL_SECONDS=$FAIL_SECONDS is not a number of seconds"
 	echo "# run.sh: toymap-stress random seed $STRESS_SEED ($STRESS_SECONDS s), fixed seed $STRESS_FIXED_SEED ($STRESS_FIXED_SECONDS s)"
 	RUN_MARKER=$(kmsg_marker "start")
 
