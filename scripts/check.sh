@@ -35,8 +35,8 @@ count_ktap() {
 }
 
 # run_kernel NAME: the selftests in one guest; appends a table row.  On the
-# debug kernel the random stress runs 30 s, the guest may take longer, and a
-# kmemleak scan follows the selftests.
+# debug kernel the random stress runs 30 s, the guest may take longer, and
+# scripts/debug-checks.sh follows them (checkers on, a kmemleak scan).
 run_kernel() {
 	local name=$1
 	local out="$logs/check-$name.out" klog="$logs/check-$name.kernel.log"
@@ -44,7 +44,7 @@ run_kernel() {
 
 	if [ -n "$("$top/scripts/kernels.sh" build "$name")" ]; then
 		timeout=900
-		command=(env TOYMAP_STRESS_SECONDS=30 "$top/scripts/kmemleak-check.sh" -- "${command[@]}")
+		command=(env TOYMAP_STRESS_SECONDS=30 "$top/scripts/debug-checks.sh" -- "${command[@]}")
 	fi
 	echo "=== $name: booting the guest and running ${command[*]}"
 	start=$(date +%s)
