@@ -313,37 +313,6 @@ TEST_F(object, mprotect_private_readonly_to_writable)
 }
 
 /*
- * A read-only descriptor: MAP_SHARED with PROT_WRITE is refused (EACCES), at
- * mmap or at mprotect; MAP_PRIVATE may write, privately.
- */
-TEST_F(object, readonly_fd_refuses_shared_writable)
-{
-	struct object *obj = &self->obj;
-	char *mem, *view = MAP_OBJECT(obj, 1, 0, PROT_READ, MAP_SHARED);
-	int rfd, err;
-
-	rfd = toymap_open(OBJECT_INDEX, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, rfd) TH_LOG("open read-only: %s", strerror(-rfd));
-
-	mem = mmap(NULL, pagesize, RW, MAP_SHARED, rfd, 0);
-	err = mem == MAP_FAILED ? errno : 0;
-	EXPECT_EQ(EACCES, err) TH_LOG("MAP_SHARED|PROT_WRITE on a read-only fd: %s",
-				     strerrorname_np(err) ?: "success");
-
-	mem = mmap(NULL, pagesize, PROT_READ, MAP_SHARED, rfd, 0);
-	ASSERT_NE(MAP_FAILED, mem);
-	err = mprotect(mem, pagesize, RW) ? errno : 0;
-	EXPECT_EQ(EACCES, err) TH_LOG("mprotect to writable: %s", strerrorname_np(err) ?: "success");
-	ASSERT_EQ(0, munmap(mem, pagesize));
-
-	mem = mmap(NULL, pagesize, RW, MAP_PRIVATE, rfd, 0);
-	ASSERT_NE(MAP_FAILED, mem) TH_LOG("MAP_PRIVATE on a read-only fd: %s", strerror(errno));
-	memset(mem, 'w', pagesize);
-	assert_private_copy(_metadata, mem, 'w', view, 0);
-	close(rfd);
-}
-
-/*
  * DISCARD takes pages away from the object, but a private COW copy belongs
  * to its process and survives; the private mapping's other pages read the
  * object's new zeros.
@@ -477,23 +446,91 @@ TEST_F(object, trace_lines_follow_trace_param)
 	close(kmsg);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The bad-input tables: every ioctl and mmap case, on every object.        */
+
+#define PARAM_DEVICES		"devices"
+/* Where the x86-64 kernel's text starts: never a user address. */
+#define KERNEL_ADDRESS		0xffffffff81000000UL
+/* A descriptor number the tables keep closed (far above what they open). */
+#define CLOSED_FD_MIN		1000
+
+/* How many objects the module has: its devices= parameter, checked against /dev. */
+static unsigned int count_devices(struct __test_metadata *_metadata)
+{
+	char value[32], *end;
+	unsigned long devices;
+	int ret, fd;
+
+	ret = toymap_param_get(PARAM_DEVICES, value, sizeof(value));
+	ASSERT_EQ(0, ret) TH_LOG("reading parameter %s: %s", PARAM_DEVICES, strerror(-ret));
+	devices = strtoul(value, &end, 10);
+	ASSERT_TRUE(end != value && !*end && devices >= 1) TH_LOG("%s=%s", PARAM_DEVICES, value);
+	ASSERT_EQ((int)devices, toymap_count_devices())
+		TH_LOG("/dev/toymapN nodes other than %s=%lu", PARAM_DEVICES, devices);
+	fd = toymap_open(devices, O_RDONLY | O_CLOEXEC);
+	ASSERT_EQ(-ENOENT, fd) TH_LOG("/dev/toymap%lu exists with %s=%lu", devices,
+				      PARAM_DEVICES, devices);
+	return devices;
+}
+
+/*
+ * Open /dev/toymap@index read-write and clean it as open_clean_object()
+ * does object 0: all of it discarded, no file, no swap file.
+ */
+static void open_device(struct __test_metadata *_metadata, unsigned int index,
+			struct object *dev)
+{
+	struct toymap_info info;
+	int ret;
+
+	dev->fd = toymap_open(index, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev->fd) TH_LOG("open /dev/toymap%u: %s", index, strerror(-dev->fd));
+	info = INFO(dev);
+	ASSERT_EQ(index, info.index);
+	dev->size = info.object_size;
+	ASSERT_LE(MIN_OBJECT_PAGES * pagesize, dev->size) TH_LOG("toymap%u is too small", index);
+	ret = toymap_discard(dev->fd, 0, dev->size);
+	ASSERT_EQ(0, ret) TH_LOG("toymap%u: discarding all: %s", index, strerror(-ret));
+	ret = toymap_detach(dev->fd);
+	ASSERT_TRUE(ret == 0 || ret == -EINVAL) TH_LOG("toymap%u: detach: %s", index,
+						     strerror(-ret));
+	ret = toymap_set_swap(dev->fd, -1);
+	ASSERT_EQ(0, ret) TH_LOG("toymap%u: dropping the swap file: %s", index, strerror(-ret));
+	info = INFO(dev);
+	ASSERT_EQ(0, NOW(info, resident_pages)) TH_LOG("toymap%u: pages left", index);
+	ASSERT_EQ(0U, info.backing_flags) TH_LOG("toymap%u is not anonymous", index);
+}
+
 /* How a row of bad_ioctl_inputs fills the struct's size field. */
 enum arg_size {
 	SIZE_EXACT,		/* sizeof the struct */
 	SIZE_ZERO,
+	SIZE_ONE,
 	SIZE_SHORT,		/* 4 bytes less than the first published size */
 	SIZE_FIRST,		/* the first published size (TOYMAP_INFO_SIZE_VER0) */
+	SIZE_UNALIGNED,		/* the first published size + 1, that byte zero */
 	SIZE_LONG_ZERO_TAIL,	/* 8 bytes more, all zero */
 	SIZE_LONG_DIRTY_TAIL,	/* 8 bytes more, one of them not zero */
+	SIZE_PAGE,		/* a page, zero past the struct */
+	SIZE_PAGE_DIRTY_END,	/* a page, its last byte not zero */
 	SIZE_OVER_PAGE,		/* a page and 8 bytes, all zero */
+	SIZE_U32_MAX,		/* UINT32_MAX */
 };
 
-/* Where a row of bad_ioctl_inputs puts the argument. */
+/*
+ * Where a row of bad_ioctl_inputs puts the argument.  The buffer is
+ * ARG_PAGES pages: two writable, one PROT_NONE, one PROT_READ.
+ */
+#define ARG_PAGES	4
 enum arg_place {
-	ARG_BUFFER,		/* at the start of two readable pages */
+	ARG_BUFFER,		/* at the start of the two writable pages */
 	ARG_NULL,
-	ARG_UNMAPPED,		/* on a PROT_NONE page */
+	ARG_UNMAPPED,		/* on the PROT_NONE page */
+	ARG_KERNEL,		/* KERNEL_ADDRESS */
 	ARG_TAIL_UNMAPPED,	/* the struct fits, its larger size runs into PROT_NONE */
+	ARG_UNALIGNED,		/* one byte into the writable pages */
+	ARG_READONLY,		/* on the PROT_READ page: readable, not writable */
 };
 
 /* The file descriptor a row of bad_ioctl_inputs puts in an fd field. */
@@ -503,11 +540,28 @@ enum arg_fd {
 	FD_RDONLY,		/* the first file again, O_RDONLY */
 	FD_WRONLY,		/* ... O_WRONLY */
 	FD_APPEND,		/* ... O_RDWR | O_APPEND */
+	FD_PATH,		/* ... O_PATH: fget() sees no file */
 	FD_DIR,			/* a directory, O_RDONLY */
 	FD_PIPE,		/* the read end of a pipe */
+	FD_DEVICE,		/* the object's own /dev/toymapN */
+	FD_ZERO,		/* number 0, made the first file for the table */
+	FD_ONE,			/* number 1, made the pipe for the table */
 	FD_CLOSED,		/* a number no descriptor has */
 	FD_MINUS_1,		/* -1 */
+	FD_MINUS_2,		/* -2 */
+	FD_INT_MAX,
+	FD_INT_MIN,
 	NR_ARG_FDS
+};
+
+/*
+ * The descriptors of enum arg_fd, the pipe, and stdin and stdout as they
+ * were before the table borrowed numbers 0 and 1 (-1: they were closed).
+ */
+struct arg_fds {
+	int fd[NR_ARG_FDS];
+	int pipe[2];
+	int saved[2];
 };
 
 struct ioctl_case {
@@ -521,12 +575,13 @@ struct ioctl_case {
 	int expect;		/* errno, 0 for success */
 	enum arg_fd fd;		/* toymap_attach, toymap_swap */
 	uint32_t reserved;	/* toymap_attach, toymap_swap */
+	uint64_t out;		/* put in every output field (info, evict counts) */
 };
 
 /*
  * One row: its name, the command, the size field, the place, the errno
  * expected (0: success), then what the struct needs of .flags, .offset,
- * .length, .fd and .reserved (0 and FD_FILE otherwise).
+ * .length, .fd, .reserved and .out (0 and FD_FILE otherwise).
  */
 #define ROW(row_name, row_cmd, row_size, row_place, row_expect, ...)		\
 	{ .name = (row_name), .cmd = (row_cmd), .size = (row_size),		\
@@ -561,15 +616,24 @@ static uint32_t ioctl_size_field(unsigned long cmd, enum arg_size size, size_t l
 	switch (size) {
 	case SIZE_ZERO:
 		return 0;
+	case SIZE_ONE:
+		return 1;
 	case SIZE_SHORT:
 		return ioctl_min_size(cmd) - 4;
 	case SIZE_FIRST:
 		return ioctl_min_size(cmd);
+	case SIZE_UNALIGNED:
+		return ioctl_min_size(cmd) + 1;
 	case SIZE_LONG_ZERO_TAIL:
 	case SIZE_LONG_DIRTY_TAIL:
 		return len + 8;
+	case SIZE_PAGE:
+	case SIZE_PAGE_DIRTY_END:
+		return pagesize;
 	case SIZE_OVER_PAGE:
 		return pagesize + 8;
+	case SIZE_U32_MAX:
+		return UINT32_MAX;
 	default:
 		return len;
 	}
@@ -586,25 +650,44 @@ union ioctl_arg {
 	struct toymap_evict evict;
 };
 
-/* Lay out the argument of @c in @buf (two pages, then a PROT_NONE page). */
-static void *ioctl_arg(char *buf, const struct ioctl_case *c, const int *fds)
+/* Lay out the argument of @c in @buf (ARG_PAGES pages, see enum arg_place). */
+static void *ioctl_arg(struct __test_metadata *_metadata, char *buf, const struct ioctl_case *c,
+		       const struct arg_fds *fds)
 {
 	size_t len = ioctl_struct_size(c->cmd);
 	uint32_t size = ioctl_size_field(c->cmd, c->size, len);
+	char *readonly = buf + 3 * pagesize;
+	const int *fd = fds->fd;
 	union ioctl_arg a;
 	char *arg = buf;
 
 	memset(buf, 0, 2 * pagesize);
-	if (c->place == ARG_NULL)
+	switch (c->place) {
+	case ARG_NULL:
 		return NULL;
-	if (c->place == ARG_UNMAPPED)
+	case ARG_UNMAPPED:
 		return buf + 2 * pagesize;
-	if (c->place == ARG_TAIL_UNMAPPED) {
+	case ARG_KERNEL:
+		return (void *)KERNEL_ADDRESS;
+	case ARG_TAIL_UNMAPPED:
 		arg = buf + 2 * pagesize - len;
 		size = len + 8;
+		break;
+	case ARG_UNALIGNED:
+		arg = buf + 1;
+		break;
+	case ARG_READONLY:
+		ASSERT_EQ(0, mprotect(readonly, pagesize, RW));
+		arg = readonly;
+		memset(arg, 0, pagesize);
+		break;
+	case ARG_BUFFER:
+		break;
 	}
 	if (c->size == SIZE_LONG_DIRTY_TAIL)
 		arg[len + 3] = 1;
+	if (c->size == SIZE_PAGE_DIRTY_END)
+		arg[pagesize - 1] = 1;
 
 	memset(&a, 0, sizeof(a));
 	switch (c->cmd) {
@@ -613,7 +696,7 @@ static void *ioctl_arg(char *buf, const struct ioctl_case *c, const int *fds)
 						 .length = c->length };
 		break;
 	case TOYMAP_IOC_ATTACH:
-		a.attach = (struct toymap_attach){ .flags = c->flags, .fd = fds[c->fd],
+		a.attach = (struct toymap_attach){ .flags = c->flags, .fd = fd[c->fd],
 						   .reserved = c->reserved, .offset = c->offset,
 						   .length = c->length };
 		break;
@@ -621,210 +704,385 @@ static void *ioctl_arg(char *buf, const struct ioctl_case *c, const int *fds)
 		a.detach = (struct toymap_detach){ .flags = c->flags };
 		break;
 	case TOYMAP_IOC_SET_SWAP:
-		a.swap = (struct toymap_swap){ .flags = c->flags, .fd = fds[c->fd],
+		a.swap = (struct toymap_swap){ .flags = c->flags, .fd = fd[c->fd],
 					       .reserved = c->reserved };
 		break;
 	case TOYMAP_IOC_EVICT:
 		a.evict = (struct toymap_evict){ .flags = c->flags, .offset = c->offset,
-						 .length = c->length };
+						 .length = c->length, .dropped = c->out,
+						 .written_back = c->out, .swapped_out = c->out,
+						 .kept = c->out };
+		break;
+	default:	/* toymap_info, also for unknown commands */
+		memset(&a.info, c->out ? 0xff : 0, sizeof(a.info));
 		break;
 	}
 	a.size = size;
 	memcpy(arg, &a, len);
+	if (c->place == ARG_READONLY)
+		ASSERT_EQ(0, mprotect(readonly, pagesize, PROT_READ));
 	return arg;
 }
 
 /*
- * The descriptors of enum arg_fd: two regular files, the first reopened
- * read-only, write-only and append-only, a directory, a pipe, a closed
- * number and -1.  0, or -1 when one could not be made.
+ * Make the descriptors of enum arg_fd: two regular files, the first
+ * reopened read-only, write-only, append-only and O_PATH, a directory, a
+ * pipe, a closed number.  Numbers 0 and 1 become the first file and the
+ * pipe until ioctl_fds_close(), so that their rows do not depend on how the
+ * test was started.  0, or -1 when one could not be made.
  */
-static int ioctl_fds_open(int *fds, int *pipe_fds)
+static int ioctl_fds_open(struct arg_fds *f)
 {
-	int ret = 0;
+	int closed;
 
-	fds[FD_FILE] = temp_file();
-	fds[FD_SWAP] = temp_file();
-	fds[FD_RDONLY] = reopen_fd(fds[FD_FILE], O_RDONLY);
-	fds[FD_WRONLY] = reopen_fd(fds[FD_FILE], O_WRONLY);
-	fds[FD_APPEND] = reopen_fd(fds[FD_FILE], O_RDWR | O_APPEND);
-	fds[FD_DIR] = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pipe2(pipe_fds, O_CLOEXEC))
-		pipe_fds[0] = pipe_fds[1] = -1;
-	fds[FD_PIPE] = pipe_fds[0];
-	fds[FD_CLOSED] = dup(fds[FD_DIR]);
-	fds[FD_MINUS_1] = -1;
-	for (int i = 0; i < FD_MINUS_1; i++)
-		if (fds[i] < 0)
-			ret = -1;
-	if (fds[FD_CLOSED] >= 0)
-		close(fds[FD_CLOSED]);
-	return ret;
+	f->fd[FD_FILE] = temp_file();
+	f->fd[FD_SWAP] = temp_file();
+	f->fd[FD_RDONLY] = reopen_fd(f->fd[FD_FILE], O_RDONLY);
+	f->fd[FD_WRONLY] = reopen_fd(f->fd[FD_FILE], O_WRONLY);
+	f->fd[FD_APPEND] = reopen_fd(f->fd[FD_FILE], O_RDWR | O_APPEND);
+	f->fd[FD_PATH] = reopen_fd(f->fd[FD_FILE], O_PATH);
+	f->fd[FD_DIR] = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pipe2(f->pipe, O_CLOEXEC))
+		f->pipe[0] = f->pipe[1] = -1;
+	f->fd[FD_PIPE] = f->pipe[0];
+	f->fd[FD_DEVICE] = -1;		/* set for each object */
+	f->fd[FD_ZERO] = 0;
+	f->fd[FD_ONE] = 1;
+	f->fd[FD_MINUS_1] = -1;
+	f->fd[FD_MINUS_2] = -2;
+	f->fd[FD_INT_MAX] = INT_MAX;
+	f->fd[FD_INT_MIN] = INT_MIN;
+	/* Far above the lowest free numbers that later opens take. */
+	closed = fcntl(f->fd[FD_DIR], F_DUPFD_CLOEXEC, CLOSED_FD_MIN);
+	f->fd[FD_CLOSED] = closed;
+	if (closed >= 0)
+		close(closed);
+
+	fflush(stdout);
+	f->saved[0] = fcntl(0, F_DUPFD_CLOEXEC, 3);
+	f->saved[1] = fcntl(1, F_DUPFD_CLOEXEC, 3);
+	for (int i = 0; i <= FD_PIPE; i++)
+		if (f->fd[i] < 0)
+			return -1;
+	if (closed < 0 || dup2(f->fd[FD_FILE], 0) < 0 || dup2(f->pipe[0], 1) < 0)
+		return -1;
+	return 0;
 }
 
-static void ioctl_fds_close(int *fds, int *pipe_fds)
+static void ioctl_fds_close(struct arg_fds *f)
 {
-	for (int i = 0; i < FD_CLOSED; i++)
-		if (fds[i] >= 0 && i != FD_PIPE)
-			close(fds[i]);
+	for (int n = 0; n < 2; n++) {
+		if (f->saved[n] >= 0) {
+			dup2(f->saved[n], n);
+			close(f->saved[n]);
+		} else {
+			close(n);
+		}
+	}
+	for (int i = 0; i < FD_PIPE; i++)
+		if (f->fd[i] >= 0)
+			close(f->fd[i]);
 	for (int i = 0; i < 2; i++)
-		if (pipe_fds[i] >= 0)
-			close(pipe_fds[i]);
+		if (f->pipe[i] >= 0)
+			close(f->pipe[i]);
 }
 
 /*
- * Every malformed ioctl fails with its own errno: a wrong size, non-zero
- * tail bytes, flags or reserved fields, a bad range, a bad pointer, a bad
- * file descriptor, an unknown command.  The rows run in order, and some
- * change the object (attach, set a swap file) for the rows after them.
+ * The rows of bad_ioctl_inputs for one object of @end bytes.  They run in
+ * order, and some change the object (attach, set a swap file) for the rows
+ * after them: a bad input that a check let through would succeed, or leave
+ * the object so that later rows fail.  For each ioctl and field: 0, 1, the
+ * maximum, unaligned values and sums that overflow; sizes from 0 to
+ * UINT32_MAX (short, larger with a zero or non-zero tail); bad pointers.
  */
-TEST_F(object, bad_ioctl_inputs)
+static void ioctl_rows_run(struct __test_metadata *_metadata, unsigned int index, int fd,
+			   uint64_t end, char *buf, const struct arg_fds *fds)
 {
-	struct object *obj = &self->obj;
-	const uint64_t pg = pagesize, end = obj->size, llong_max = INT64_MAX;
+	const uint64_t pg = pagesize, llong_max = INT64_MAX, u64_max = UINT64_MAX;
+	const uint32_t u32_max = UINT32_MAX, bit31 = 1u << 31;
 	const unsigned long info = TOYMAP_IOC_INFO, discard = TOYMAP_IOC_DISCARD;
 	const unsigned long attach = TOYMAP_IOC_ATTACH, detach = TOYMAP_IOC_DETACH;
 	const unsigned long swap = TOYMAP_IOC_SET_SWAP, evict = TOYMAP_IOC_EVICT;
 	const struct ioctl_case cases[] = {
 		ROW("info: exact size", info, SIZE_EXACT, ARG_BUFFER, 0),
 		ROW("info: first published size", info, SIZE_FIRST, ARG_BUFFER, 0),
+		ROW("info: first size + 1, unaligned", info, SIZE_UNALIGNED, ARG_BUFFER, 0),
 		ROW("info: size 0", info, SIZE_ZERO, ARG_BUFFER, EINVAL),
+		ROW("info: size 1", info, SIZE_ONE, ARG_BUFFER, EINVAL),
 		ROW("info: size below the first", info, SIZE_SHORT, ARG_BUFFER, EINVAL),
 		ROW("info: larger, zero tail", info, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0),
 		ROW("info: larger, non-zero tail", info, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER, EINVAL),
+		ROW("info: a page, zero tail", info, SIZE_PAGE, ARG_BUFFER, 0),
+		ROW("info: a page, last byte not zero", info, SIZE_PAGE_DIRTY_END, ARG_BUFFER,
+		    EINVAL),
 		ROW("info: size over a page", info, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL),
+		ROW("info: size UINT32_MAX", info, SIZE_U32_MAX, ARG_BUFFER, EINVAL),
+		ROW("info: output fields all ones on input", info, SIZE_EXACT, ARG_BUFFER, 0,
+		    .out = u64_max),
 		ROW("info: NULL pointer", info, SIZE_EXACT, ARG_NULL, EFAULT),
 		ROW("info: unmapped pointer", info, SIZE_EXACT, ARG_UNMAPPED, EFAULT),
+		ROW("info: kernel pointer", info, SIZE_EXACT, ARG_KERNEL, EFAULT),
 		ROW("info: tail unmapped", info, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT),
+		ROW("info: unaligned pointer", info, SIZE_EXACT, ARG_UNALIGNED, 0),
+		ROW("info: on a read-only page", info, SIZE_EXACT, ARG_READONLY, EFAULT),
+		ROW("info: another size in the command", _IOWR(TOYMAP_IOC_MAGIC, 0x00, __u64),
+		    SIZE_EXACT, ARG_BUFFER, 0),
 
 		ROW("discard: one page", discard, SIZE_EXACT, ARG_BUFFER, 0, .length = pg),
 		ROW("discard: whole object", discard, SIZE_EXACT, ARG_BUFFER, 0, .length = end),
 		ROW("discard: last page", discard, SIZE_EXACT, ARG_BUFFER, 0, .offset = end - pg,
 		    .length = pg),
 		ROW("discard: size 0", discard, SIZE_ZERO, ARG_BUFFER, EINVAL, .length = pg),
+		ROW("discard: size 1", discard, SIZE_ONE, ARG_BUFFER, EINVAL, .length = pg),
 		ROW("discard: size below the struct", discard, SIZE_SHORT, ARG_BUFFER, EINVAL,
+		    .length = pg),
+		ROW("discard: size + 1, unaligned", discard, SIZE_UNALIGNED, ARG_BUFFER, 0,
 		    .length = pg),
 		ROW("discard: larger, zero tail", discard, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0,
 		    .length = pg),
 		ROW("discard: larger, non-zero tail", discard, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
 		    EINVAL, .length = pg),
+		ROW("discard: a page, zero tail", discard, SIZE_PAGE, ARG_BUFFER, 0, .length = pg),
+		ROW("discard: a page, last byte not zero", discard, SIZE_PAGE_DIRTY_END,
+		    ARG_BUFFER, EINVAL, .length = pg),
 		ROW("discard: size over a page", discard, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL,
+		    .length = pg),
+		ROW("discard: size UINT32_MAX", discard, SIZE_U32_MAX, ARG_BUFFER, EINVAL,
 		    .length = pg),
 		ROW("discard: flags 1", discard, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1,
 		    .length = pg),
 		ROW("discard: flags 1<<31", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .flags = 1u << 31, .length = pg),
-		ROW("discard: offset not aligned", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = 1, .length = pg),
-		ROW("discard: length not aligned", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .length = pg + 1),
-		ROW("discard: length below a page", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .length = pg / 2),
-		ROW("discard: length 0", discard, SIZE_EXACT, ARG_BUFFER, EINVAL),
-		ROW("discard: offset+length overflows", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = 2 * pg, .length = -pg),
+		    .flags = bit31, .length = pg),
+		ROW("discard: flags UINT32_MAX", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .flags = u32_max, .length = pg),
+		ROW("discard: offset 1", discard, SIZE_EXACT, ARG_BUFFER, EINVAL, .offset = 1,
+		    .length = pg),
+		ROW("discard: offset a page + 1", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = pg + 1, .length = pg),
+		ROW("discard: offset UINT64_MAX", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = u64_max, .length = pg),
 		ROW("discard: offset at the end", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
 		    .offset = end, .length = pg),
-		ROW("discard: range past the end", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = end - pg, .length = 2 * pg),
 		ROW("discard: offset far past the end", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
 		    .offset = end + 1024 * pg, .length = pg),
+		ROW("discard: length 0", discard, SIZE_EXACT, ARG_BUFFER, EINVAL),
+		ROW("discard: length 1", discard, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = 1),
+		ROW("discard: length half a page", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .length = pg / 2),
+		ROW("discard: length a page + 1", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .length = pg + 1),
+		ROW("discard: length UINT64_MAX", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .length = u64_max),
+		ROW("discard: length past the end", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .length = end + pg),
+		ROW("discard: range past the end", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = end - pg, .length = 2 * pg),
+		ROW("discard: offset a page + the whole object", discard, SIZE_EXACT, ARG_BUFFER,
+		    EINVAL, .offset = pg, .length = end),
+		ROW("discard: offset+length wraps to a page", discard, SIZE_EXACT, ARG_BUFFER,
+		    EINVAL, .offset = 2 * pg, .length = -pg),
+		ROW("discard: offset+length wraps to 0", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = -pg, .length = pg),
 		ROW("discard: NULL pointer", discard, SIZE_EXACT, ARG_NULL, EFAULT, .length = pg),
 		ROW("discard: unmapped pointer", discard, SIZE_EXACT, ARG_UNMAPPED, EFAULT,
 		    .length = pg),
+		ROW("discard: kernel pointer", discard, SIZE_EXACT, ARG_KERNEL, EFAULT,
+		    .length = pg),
 		ROW("discard: tail unmapped", discard, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT,
+		    .length = pg),
+		ROW("discard: unaligned pointer", discard, SIZE_EXACT, ARG_UNALIGNED, 0,
+		    .length = pg),
+		ROW("discard: on a read-only page", discard, SIZE_EXACT, ARG_READONLY, 0,
 		    .length = pg),
 
 		ROW("attach: exact size", attach, SIZE_EXACT, ARG_BUFFER, 0, .length = pg,
 		    .fd = FD_FILE),
 		ROW("attach: attached already", attach, SIZE_EXACT, ARG_BUFFER, EBUSY, .length = pg,
 		    .fd = FD_SWAP),
-		ROW("detach: exact size", detach, SIZE_EXACT, ARG_BUFFER, 0),
-		ROW("detach: nothing attached", detach, SIZE_EXACT, ARG_BUFFER, EINVAL),
-		ROW("attach: larger, zero tail", attach, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0,
-		    .length = pg, .fd = FD_FILE),
+		/* Bad detaches while a file is attached: without the check they succeed. */
 		ROW("detach: size 0", detach, SIZE_ZERO, ARG_BUFFER, EINVAL),
+		ROW("detach: size 1", detach, SIZE_ONE, ARG_BUFFER, EINVAL),
 		ROW("detach: size below the struct", detach, SIZE_SHORT, ARG_BUFFER, EINVAL),
 		ROW("detach: larger, non-zero tail", detach, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
 		    EINVAL),
+		ROW("detach: a page, last byte not zero", detach, SIZE_PAGE_DIRTY_END, ARG_BUFFER,
+		    EINVAL),
 		ROW("detach: size over a page", detach, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL),
+		ROW("detach: size UINT32_MAX", detach, SIZE_U32_MAX, ARG_BUFFER, EINVAL),
 		ROW("detach: flags 1", detach, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1),
-		ROW("detach: flags 1<<31", detach, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .flags = 1u << 31),
+		ROW("detach: flags 1<<31", detach, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = bit31),
+		ROW("detach: flags UINT32_MAX", detach, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .flags = u32_max),
 		ROW("detach: NULL pointer", detach, SIZE_EXACT, ARG_NULL, EFAULT),
 		ROW("detach: unmapped pointer", detach, SIZE_EXACT, ARG_UNMAPPED, EFAULT),
+		ROW("detach: kernel pointer", detach, SIZE_EXACT, ARG_KERNEL, EFAULT),
 		ROW("detach: tail unmapped", detach, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT),
+		ROW("set_swap: the backing file", swap, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .fd = FD_FILE),
+		ROW("set_swap: the backing file as fd 0", swap, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .fd = FD_ZERO),
+		ROW("detach: exact size", detach, SIZE_EXACT, ARG_BUFFER, 0),
+		ROW("detach: nothing attached", detach, SIZE_EXACT, ARG_BUFFER, EINVAL),
+		/* Good attaches, each undone by a good detach. */
+		ROW("attach: fd 0", attach, SIZE_EXACT, ARG_BUFFER, 0, .length = pg, .fd = FD_ZERO),
+		ROW("detach: size + 1, unaligned", detach, SIZE_UNALIGNED, ARG_BUFFER, 0),
+		ROW("attach: size + 1, unaligned", attach, SIZE_UNALIGNED, ARG_BUFFER, 0,
+		    .length = pg, .fd = FD_FILE),
 		ROW("detach: larger, zero tail", detach, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0),
+		ROW("attach: larger, zero tail", attach, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0,
+		    .length = pg, .fd = FD_FILE),
+		ROW("detach: a page, zero tail", detach, SIZE_PAGE, ARG_BUFFER, 0),
+		ROW("attach: a page, zero tail", attach, SIZE_PAGE, ARG_BUFFER, 0, .length = pg,
+		    .fd = FD_FILE),
+		ROW("detach: unaligned pointer", detach, SIZE_EXACT, ARG_UNALIGNED, 0),
+		ROW("attach: unaligned pointer", attach, SIZE_EXACT, ARG_UNALIGNED, 0,
+		    .length = pg, .fd = FD_FILE),
+		ROW("detach: on a read-only page", detach, SIZE_EXACT, ARG_READONLY, 0),
+		ROW("attach: on a read-only page", attach, SIZE_EXACT, ARG_READONLY, 0,
+		    .length = pg, .fd = FD_FILE),
+		ROW("detach: after the read-only page", detach, SIZE_EXACT, ARG_BUFFER, 0),
+		ROW("attach: offset 1, length 1", attach, SIZE_EXACT, ARG_BUFFER, 0, .offset = 1,
+		    .length = 1, .fd = FD_FILE),
+		ROW("detach: after offset 1", detach, SIZE_EXACT, ARG_BUFFER, 0),
+		ROW("attach: length a page + 1", attach, SIZE_EXACT, ARG_BUFFER, 0,
+		    .length = pg + 1, .fd = FD_FILE),
+		ROW("detach: after length a page + 1", detach, SIZE_EXACT, ARG_BUFFER, 0),
+		ROW("attach: length LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER, 0,
+		    .length = llong_max, .fd = FD_FILE),
+		ROW("detach: after length LLONG_MAX", detach, SIZE_EXACT, ARG_BUFFER, 0),
+		ROW("attach: O_RDONLY, section ends at LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER,
+		    0, .offset = 1, .length = llong_max - 1, .fd = FD_RDONLY),
+		ROW("detach: the read-only file", detach, SIZE_EXACT, ARG_BUFFER, 0),
+		/* Bad attaches with nothing attached: without the check they succeed. */
 		ROW("attach: size 0", attach, SIZE_ZERO, ARG_BUFFER, EINVAL, .length = pg,
+		    .fd = FD_FILE),
+		ROW("attach: size 1", attach, SIZE_ONE, ARG_BUFFER, EINVAL, .length = pg,
 		    .fd = FD_FILE),
 		ROW("attach: size below the struct", attach, SIZE_SHORT, ARG_BUFFER, EINVAL,
 		    .length = pg, .fd = FD_FILE),
 		ROW("attach: larger, non-zero tail", attach, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
 		    EINVAL, .length = pg, .fd = FD_FILE),
+		ROW("attach: a page, last byte not zero", attach, SIZE_PAGE_DIRTY_END, ARG_BUFFER,
+		    EINVAL, .length = pg, .fd = FD_FILE),
 		ROW("attach: size over a page", attach, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL,
+		    .length = pg, .fd = FD_FILE),
+		ROW("attach: size UINT32_MAX", attach, SIZE_U32_MAX, ARG_BUFFER, EINVAL,
 		    .length = pg, .fd = FD_FILE),
 		ROW("attach: flags 1", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1,
 		    .length = pg, .fd = FD_FILE),
 		ROW("attach: flags 1<<31", attach, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .flags = 1u << 31, .length = pg, .fd = FD_FILE),
+		    .flags = bit31, .length = pg, .fd = FD_FILE),
+		ROW("attach: flags UINT32_MAX", attach, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .flags = u32_max, .length = pg, .fd = FD_FILE),
 		ROW("attach: reserved 1", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
 		    .fd = FD_FILE, .reserved = 1),
+		ROW("attach: reserved UINT32_MAX", attach, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .length = pg, .fd = FD_FILE, .reserved = u32_max),
 		ROW("attach: length 0", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_FILE),
-		ROW("attach: offset+length past LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER,
-		    EOVERFLOW, .offset = llong_max, .length = 1, .fd = FD_FILE),
-		ROW("attach: offset past LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER, EOVERFLOW,
-		    .offset = llong_max + 1, .length = pg, .fd = FD_FILE),
 		ROW("attach: length past LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER, EOVERFLOW,
 		    .length = llong_max + 1, .fd = FD_FILE),
-		ROW("attach: offset+length wraps", attach, SIZE_EXACT, ARG_BUFFER, EOVERFLOW,
-		    .offset = 2 * pg, .length = -pg, .fd = FD_FILE),
+		ROW("attach: length UINT64_MAX", attach, SIZE_EXACT, ARG_BUFFER, EOVERFLOW,
+		    .length = u64_max, .fd = FD_FILE),
+		ROW("attach: offset past LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER, EOVERFLOW,
+		    .offset = llong_max + 1, .length = pg, .fd = FD_FILE),
+		ROW("attach: offset UINT64_MAX", attach, SIZE_EXACT, ARG_BUFFER, EOVERFLOW,
+		    .offset = u64_max, .length = 1, .fd = FD_FILE),
+		ROW("attach: offset+length past LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER,
+		    EOVERFLOW, .offset = llong_max, .length = 1, .fd = FD_FILE),
+		ROW("attach: offset+length wraps to a page", attach, SIZE_EXACT, ARG_BUFFER,
+		    EOVERFLOW, .offset = 2 * pg, .length = -pg, .fd = FD_FILE),
+		ROW("attach: offset+length wraps to 1", attach, SIZE_EXACT, ARG_BUFFER, EOVERFLOW,
+		    .offset = u64_max, .length = 2, .fd = FD_FILE),
+		ROW("attach: fd 1, a pipe", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
+		    .fd = FD_ONE),
 		ROW("attach: fd -1", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
 		    .fd = FD_MINUS_1),
+		ROW("attach: fd -2", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
+		    .fd = FD_MINUS_2),
+		ROW("attach: fd INT_MAX", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
+		    .fd = FD_INT_MAX),
+		ROW("attach: fd INT_MIN", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
+		    .fd = FD_INT_MIN),
 		ROW("attach: closed fd", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
 		    .fd = FD_CLOSED),
 		ROW("attach: O_WRONLY fd", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
 		    .fd = FD_WRONLY),
+		ROW("attach: O_PATH fd", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
+		    .fd = FD_PATH),
 		ROW("attach: a directory", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
 		    .fd = FD_DIR),
 		ROW("attach: a pipe", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
 		    .fd = FD_PIPE),
 		ROW("attach: O_APPEND fd", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
 		    .fd = FD_APPEND),
+		ROW("attach: the object's own device", attach, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .length = pg, .fd = FD_DEVICE),
 		ROW("attach: NULL pointer", attach, SIZE_EXACT, ARG_NULL, EFAULT, .length = pg,
 		    .fd = FD_FILE),
 		ROW("attach: unmapped pointer", attach, SIZE_EXACT, ARG_UNMAPPED, EFAULT,
 		    .length = pg, .fd = FD_FILE),
+		ROW("attach: kernel pointer", attach, SIZE_EXACT, ARG_KERNEL, EFAULT,
+		    .length = pg, .fd = FD_FILE),
 		ROW("attach: tail unmapped", attach, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT,
 		    .length = pg, .fd = FD_FILE),
-		ROW("attach: O_RDONLY, section ends at LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER,
-		    0, .offset = 1, .length = llong_max - 1, .fd = FD_RDONLY),
-		ROW("detach: the read-only file", detach, SIZE_EXACT, ARG_BUFFER, 0),
 
 		ROW("set_swap: exact size", swap, SIZE_EXACT, ARG_BUFFER, 0, .fd = FD_SWAP),
 		ROW("set_swap: another file", swap, SIZE_EXACT, ARG_BUFFER, 0, .fd = FD_FILE),
+		ROW("attach: the swap file", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
+		    .fd = FD_FILE),
+		ROW("attach: the swap file as fd 0", attach, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .length = pg, .fd = FD_ZERO),
 		ROW("set_swap: fd -1 drops it", swap, SIZE_EXACT, ARG_BUFFER, 0, .fd = FD_MINUS_1),
 		ROW("set_swap: fd -1, none set", swap, SIZE_EXACT, ARG_BUFFER, 0, .fd = FD_MINUS_1),
+		ROW("set_swap: fd 0", swap, SIZE_EXACT, ARG_BUFFER, 0, .fd = FD_ZERO),
+		ROW("set_swap: size + 1, unaligned", swap, SIZE_UNALIGNED, ARG_BUFFER, 0,
+		    .fd = FD_SWAP),
 		ROW("set_swap: larger, zero tail", swap, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0,
 		    .fd = FD_SWAP),
+		ROW("set_swap: a page, zero tail", swap, SIZE_PAGE, ARG_BUFFER, 0, .fd = FD_SWAP),
+		ROW("set_swap: unaligned pointer", swap, SIZE_EXACT, ARG_UNALIGNED, 0,
+		    .fd = FD_SWAP),
+		ROW("set_swap: on a read-only page", swap, SIZE_EXACT, ARG_READONLY, 0,
+		    .fd = FD_SWAP),
 		ROW("set_swap: size 0", swap, SIZE_ZERO, ARG_BUFFER, EINVAL, .fd = FD_SWAP),
+		ROW("set_swap: size 1", swap, SIZE_ONE, ARG_BUFFER, EINVAL, .fd = FD_SWAP),
 		ROW("set_swap: size below the struct", swap, SIZE_SHORT, ARG_BUFFER, EINVAL,
 		    .fd = FD_SWAP),
 		ROW("set_swap: larger, non-zero tail", swap, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
 		    EINVAL, .fd = FD_SWAP),
+		ROW("set_swap: a page, last byte not zero", swap, SIZE_PAGE_DIRTY_END, ARG_BUFFER,
+		    EINVAL, .fd = FD_SWAP),
 		ROW("set_swap: size over a page", swap, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL,
+		    .fd = FD_SWAP),
+		ROW("set_swap: size UINT32_MAX", swap, SIZE_U32_MAX, ARG_BUFFER, EINVAL,
 		    .fd = FD_SWAP),
 		ROW("set_swap: flags 1", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1,
 		    .fd = FD_SWAP),
+		ROW("set_swap: flags 1<<31", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = bit31,
+		    .fd = FD_SWAP),
+		ROW("set_swap: flags UINT32_MAX", swap, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .flags = u32_max, .fd = FD_SWAP),
 		ROW("set_swap: reserved 1", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_SWAP,
 		    .reserved = 1),
+		ROW("set_swap: reserved UINT32_MAX", swap, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .fd = FD_SWAP, .reserved = u32_max),
+		ROW("set_swap: fd 1, a pipe", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_ONE),
+		ROW("set_swap: fd -2", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_MINUS_2),
+		ROW("set_swap: fd INT_MAX", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_INT_MAX),
+		ROW("set_swap: fd INT_MIN", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_INT_MIN),
 		ROW("set_swap: closed fd", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_CLOSED),
 		ROW("set_swap: O_RDONLY fd", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_RDONLY),
 		ROW("set_swap: O_WRONLY fd", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_WRONLY),
+		ROW("set_swap: O_PATH fd", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_PATH),
 		ROW("set_swap: a directory", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_DIR),
 		ROW("set_swap: a pipe", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_PIPE),
 		ROW("set_swap: O_APPEND fd", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_APPEND),
+		ROW("set_swap: the object's own device", swap, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .fd = FD_DEVICE),
 		ROW("set_swap: NULL pointer", swap, SIZE_EXACT, ARG_NULL, EFAULT, .fd = FD_SWAP),
 		ROW("set_swap: unmapped pointer", swap, SIZE_EXACT, ARG_UNMAPPED, EFAULT,
+		    .fd = FD_SWAP),
+		ROW("set_swap: kernel pointer", swap, SIZE_EXACT, ARG_KERNEL, EFAULT,
 		    .fd = FD_SWAP),
 		ROW("set_swap: tail unmapped", swap, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT,
 		    .fd = FD_SWAP),
@@ -835,66 +1093,440 @@ TEST_F(object, bad_ioctl_inputs)
 		ROW("evict: whole object", evict, SIZE_EXACT, ARG_BUFFER, 0, .length = end),
 		ROW("evict: last page", evict, SIZE_EXACT, ARG_BUFFER, 0, .offset = end - pg,
 		    .length = pg),
+		ROW("evict: output fields all ones on input", evict, SIZE_EXACT, ARG_BUFFER, 0,
+		    .length = pg, .out = u64_max),
 		ROW("evict: size 0", evict, SIZE_ZERO, ARG_BUFFER, EINVAL, .length = pg),
+		ROW("evict: size 1", evict, SIZE_ONE, ARG_BUFFER, EINVAL, .length = pg),
 		ROW("evict: size below the struct", evict, SIZE_SHORT, ARG_BUFFER, EINVAL,
+		    .length = pg),
+		ROW("evict: size + 1, unaligned", evict, SIZE_UNALIGNED, ARG_BUFFER, 0,
 		    .length = pg),
 		ROW("evict: larger, zero tail", evict, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0,
 		    .length = pg),
 		ROW("evict: larger, non-zero tail", evict, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER, EINVAL,
 		    .length = pg),
+		ROW("evict: a page, zero tail", evict, SIZE_PAGE, ARG_BUFFER, 0, .length = pg),
+		ROW("evict: a page, last byte not zero", evict, SIZE_PAGE_DIRTY_END, ARG_BUFFER,
+		    EINVAL, .length = pg),
 		ROW("evict: size over a page", evict, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL,
+		    .length = pg),
+		ROW("evict: size UINT32_MAX", evict, SIZE_U32_MAX, ARG_BUFFER, EINVAL,
 		    .length = pg),
 		ROW("evict: flags 1", evict, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1,
 		    .length = pg),
-		ROW("evict: flags 1<<31", evict, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1u << 31,
+		ROW("evict: flags 1<<31", evict, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = bit31,
 		    .length = pg),
-		ROW("evict: offset not aligned", evict, SIZE_EXACT, ARG_BUFFER, EINVAL, .offset = 1,
+		ROW("evict: flags UINT32_MAX", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .flags = u32_max, .length = pg),
+		ROW("evict: offset 1", evict, SIZE_EXACT, ARG_BUFFER, EINVAL, .offset = 1,
 		    .length = pg),
-		ROW("evict: length not aligned", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .length = pg + 1),
-		ROW("evict: length below a page", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .length = pg / 2),
-		ROW("evict: length 0", evict, SIZE_EXACT, ARG_BUFFER, EINVAL),
-		ROW("evict: offset+length overflows", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = 2 * pg, .length = -pg),
+		ROW("evict: offset a page + 1", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = pg + 1, .length = pg),
+		ROW("evict: offset UINT64_MAX", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = u64_max, .length = pg),
 		ROW("evict: offset at the end", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
 		    .offset = end, .length = pg),
-		ROW("evict: range past the end", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = end - pg, .length = 2 * pg),
 		ROW("evict: offset far past the end", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
 		    .offset = end + 1024 * pg, .length = pg),
+		ROW("evict: length 0", evict, SIZE_EXACT, ARG_BUFFER, EINVAL),
+		ROW("evict: length 1", evict, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = 1),
+		ROW("evict: length half a page", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .length = pg / 2),
+		ROW("evict: length a page + 1", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .length = pg + 1),
+		ROW("evict: length UINT64_MAX", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .length = u64_max),
+		ROW("evict: length past the end", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .length = end + pg),
+		ROW("evict: range past the end", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = end - pg, .length = 2 * pg),
+		ROW("evict: offset a page + the whole object", evict, SIZE_EXACT, ARG_BUFFER,
+		    EINVAL, .offset = pg, .length = end),
+		ROW("evict: offset+length wraps to a page", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = 2 * pg, .length = -pg),
+		ROW("evict: offset+length wraps to 0", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
+		    .offset = -pg, .length = pg),
 		ROW("evict: NULL pointer", evict, SIZE_EXACT, ARG_NULL, EFAULT, .length = pg),
 		ROW("evict: unmapped pointer", evict, SIZE_EXACT, ARG_UNMAPPED, EFAULT,
 		    .length = pg),
+		ROW("evict: kernel pointer", evict, SIZE_EXACT, ARG_KERNEL, EFAULT, .length = pg),
 		ROW("evict: tail unmapped", evict, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT,
 		    .length = pg),
+		ROW("evict: unaligned pointer", evict, SIZE_EXACT, ARG_UNALIGNED, 0, .length = pg),
+		/* The counts cannot be written back (the eviction itself happened). */
+		ROW("evict: on a read-only page", evict, SIZE_EXACT, ARG_READONLY, EFAULT,
+		    .length = pg),
 
+		ROW("unknown: command 0", 0, SIZE_EXACT, ARG_BUFFER, ENOTTY),
 		ROW("unknown: number 0x7f", _IO(TOYMAP_IOC_MAGIC, 0x7f), SIZE_EXACT, ARG_BUFFER,
 		    ENOTTY),
 		ROW("unknown: number 0x06", _IOWR(TOYMAP_IOC_MAGIC, 0x06, struct toymap_range),
 		    SIZE_EXACT, ARG_BUFFER, ENOTTY),
 		ROW("unknown: another magic", _IOWR(TOYMAP_IOC_MAGIC + 1, 0x00, struct toymap_info),
 		    SIZE_EXACT, ARG_BUFFER, ENOTTY),
+		ROW("unknown: info without direction bits", _IO(TOYMAP_IOC_MAGIC, 0x00),
+		    SIZE_EXACT, ARG_BUFFER, ENOTTY),
+		ROW("unknown: discard as _IOR", _IOR(TOYMAP_IOC_MAGIC, 0x01, struct toymap_range),
+		    SIZE_EXACT, ARG_BUFFER, ENOTTY),
 	};
-	char *buf = mmap(NULL, 3 * pagesize, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	int fds[NR_ARG_FDS], pipe_fds[2];
-	struct toymap_info after;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct ioctl_case *c = &cases[i];
+		void *arg = ioctl_arg(_metadata, buf, c, fds);
+		int err = ioctl(fd, c->cmd, arg) < 0 ? errno : 0;
+
+		EXPECT_EQ(c->expect, err) TH_LOG("toymap%u: %s: expected %s, got %s", index,
+						 c->name, errno_name(c->expect), errno_name(err));
+	}
+}
+
+/*
+ * Every malformed ioctl fails with its own errno, on every object: a wrong
+ * size, non-zero tail bytes, flags or reserved fields, a bad range, a bad
+ * pointer, a bad file descriptor, an unknown command.  Each object ends as
+ * it started: anonymous, empty, never mapped.
+ */
+TEST_F(object, bad_ioctl_inputs)
+{
+	unsigned int devices = count_devices(_metadata);
+	char *buf = mmap(NULL, ARG_PAGES * pagesize, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct arg_fds fds;
 
 	ASSERT_NE(MAP_FAILED, buf);
 	ASSERT_EQ(0, mprotect(buf + 2 * pagesize, pagesize, PROT_NONE));
-	ASSERT_EQ(0, ioctl_fds_open(fds, pipe_fds)) TH_LOG("making the descriptors: %s",
-							   strerror(errno));
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		const struct ioctl_case *c = &cases[i];
-		int err = ioctl(obj->fd, c->cmd, ioctl_arg(buf, c, fds)) < 0 ? errno : 0;
+	ASSERT_EQ(0, mprotect(buf + 3 * pagesize, pagesize, PROT_READ));
+	ASSERT_EQ(0, ioctl_fds_open(&fds)) TH_LOG("making the descriptors: %s", strerror(errno));
+	for (unsigned int i = 0; i < devices; i++) {
+		struct toymap_info before, after;
+		struct object dev;
 
-		EXPECT_EQ(c->expect, err) TH_LOG("%s: expected %s, got %s", c->name,
-						 errno_name(c->expect), errno_name(err));
+		open_device(_metadata, i, &dev);
+		before = INFO(&dev);
+		fds.fd[FD_DEVICE] = dev.fd;
+		ioctl_rows_run(_metadata, i, dev.fd, dev.size, buf, &fds);
+		after = INFO(&dev);
+		EXPECT_EQ(i, after.index);
+		EXPECT_EQ(dev.size, after.object_size) TH_LOG("toymap%u: the object changed", i);
+		EXPECT_EQ(0U, after.backing_flags)
+			TH_LOG("toymap%u: a file or swap file stayed set", i);
+		EXPECT_EQ(0, NOW(after, resident_pages)) TH_LOG("toymap%u: pages appeared", i);
+		EXPECT_EQ(0, DELTA(after, before, vma_opens)) TH_LOG("toymap%u: mapped", i);
+		close(dev.fd);
 	}
-	ioctl_fds_close(fds, pipe_fds);
-	after = INFO(obj);
-	EXPECT_EQ(obj->size, after.object_size) TH_LOG("the object changed");
-	EXPECT_EQ(0U, after.backing_flags) TH_LOG("a file or swap file stayed set");
+	ioctl_fds_close(&fds);
+}
+
+/* What a row of bad_mmap_inputs checks on the mapping it made. */
+enum map_outcome {
+	MAP_FAILS,		/* mmap() fails: nothing more */
+	MAP_READS,		/* every page reads the object's bytes at its offset */
+	MAP_SIGBUS,		/* a read of page 0 is SIGBUS, one sigbus fault */
+	MAP_WRITES_PRIVATE,	/* a write makes a private copy; the object is unchanged */
+	MAP_MPROTECT_REFUSED,	/* mprotect() to PROT_READ|PROT_WRITE is EACCES */
+	MAP_REPLACES,		/* MAP_FIXED: the old mapping closed, the object's bytes */
+	MAP_MREMAP,		/* growth is EFAULT (VM_DONTEXPAND), shrinking works */
+	MAP_DONTFORK,		/* after MADV_DONTFORK a child has no mapping: SIGSEGV */
+};
+
+/* The descriptor of the object a row of bad_mmap_inputs maps. */
+enum map_fd {
+	MAP_FD_RDWR,
+	MAP_FD_RDONLY,
+	MAP_FD_WRONLY,
+	NR_MAP_FDS
+};
+
+struct mmap_case {
+	const char *name;
+	size_t length;
+	int prot;
+	int flags;		/* with MAP_FIXED(_NOREPLACE): over a mapping made first */
+	off_t offset;
+	enum map_fd fd;
+	int expect;		/* errno of mmap(), 0 when it maps */
+	enum map_outcome outcome;	/* when it maps */
+};
+
+/*
+ * One row: its name, length, prot, flags, offset, the descriptor (RDWR,
+ * RDONLY or WRONLY), the errno of mmap() (0: it maps) and the outcome.
+ */
+#define MAP_ROW(row_name, row_length, row_prot, row_flags, row_offset, row_fd, row_expect,	\
+		row_outcome)								\
+	{ .name = (row_name), .length = (row_length), .prot = (row_prot),			\
+	  .flags = (row_flags), .offset = (row_offset), .fd = MAP_FD_##row_fd,		\
+	  .expect = (row_expect), .outcome = (row_outcome) }
+
+/* The first pages of each object hold FILLED_PAGES different bytes; the rest are zero. */
+#define FILLED_PAGES	4
+/* Rows that write through a mapping use pages from here on. */
+#define SCRATCH_PAGE	8
+
+static char filled_byte(unsigned int index, size_t pgoff)
+{
+	if (pgoff >= FILLED_PAGES)
+		return 0;
+	return (char)(0x80 | ((index * FILLED_PAGES + pgoff) & 0x7f));
+}
+
+/* Fill the first pages of object @index, through a mapping made and undone here. */
+static void fill_object(struct __test_metadata *_metadata, struct object *dev, unsigned int index)
+{
+	char *mem = MAP_OBJECT(dev, FILLED_PAGES, 0, RW, MAP_SHARED);
+
+	for (size_t i = 0; i < FILLED_PAGES; i++)
+		memset(page_of(mem, i), filled_byte(index, i), pagesize);
+	ASSERT_EQ(0, munmap(mem, FILLED_PAGES * pagesize));
+}
+
+/* The checks of MAP_MREMAP on @mem, 4 pages mapped writable; it unmaps @mem. */
+static void check_mremap(struct __test_metadata *_metadata, unsigned int index, const char *name,
+			 char *mem)
+{
+	char *moved;
+	int err;
+
+	for (size_t i = 0; i < 4; i++)
+		write_byte(page_of(mem, i), 'a' + i);
+	moved = mremap(mem, 4 * pagesize, 8 * pagesize, MREMAP_MAYMOVE);
+	err = moved == MAP_FAILED ? errno : 0;
+	EXPECT_EQ(EFAULT, err) TH_LOG("toymap%u: %s: growing, may move: %s", index, name,
+				      errno_name(err));
+	moved = mremap(mem, 4 * pagesize, 8 * pagesize, 0);
+	err = moved == MAP_FAILED ? errno : 0;
+	EXPECT_EQ(EFAULT, err) TH_LOG("toymap%u: %s: growing in place: %s", index, name,
+				      errno_name(err));
+
+	moved = mremap(mem, 4 * pagesize, 2 * pagesize, 0);
+	ASSERT_EQ(mem, moved) TH_LOG("toymap%u: %s: shrinking: %s", index, name, strerror(errno));
+	EXPECT_EQ('a', read_byte(mem));
+	EXPECT_EQ('b', read_byte(page_of(mem, 1)));
+	EXPECT_EQ(SIGSEGV, touch_in_child(page_of(mem, 2), false))
+		TH_LOG("toymap%u: %s: the cut-off part", index, name);
+	ASSERT_EQ(0, munmap(mem, 2 * pagesize));
+}
+
+/* What a row that mapped @mem from page @pgoff of object @index expects of it. */
+static void check_outcome(struct __test_metadata *_metadata, struct object *dev,
+			  unsigned int index, const struct mmap_case *c, char *mem)
+{
+	size_t pgoff = c->offset / pagesize, pages = (c->length + pagesize - 1) / pagesize;
+	char *view, byte = filled_byte(index, pgoff);
+	struct toymap_info before = INFO(dev), after;
+	int err, sig;
+
+	switch (c->outcome) {
+	case MAP_FAILS:
+		break;
+	case MAP_READS:
+	case MAP_REPLACES:
+		for (size_t i = 0; i < pages; i++) {
+			byte = filled_byte(index, pgoff + i);
+			EXPECT_TRUE(mem_is(page_of(mem, i), byte, pagesize))
+				TH_LOG("toymap%u: %s: page %zu is not the object's", index,
+				       c->name, i);
+		}
+		break;
+	case MAP_SIGBUS:
+		sig = touch_in_child(mem, false);
+		after = INFO(dev);
+		EXPECT_EQ(SIGBUS, sig) TH_LOG("toymap%u: %s: the touch got signal %d", index,
+					      c->name, sig);
+		EXPECT_EQ(1, DELTA(after, before, sigbus_faults)) TH_LOG("toymap%u: %s", index,
+									  c->name);
+		break;
+	case MAP_WRITES_PRIVATE:
+		view = MAP_OBJECT(dev, 1, pgoff, PROT_READ, MAP_SHARED);
+		memset(mem, 'w', pagesize);
+		assert_private_copy(_metadata, mem, 'w', view, byte);
+		ASSERT_EQ(0, munmap(view, pagesize));
+		break;
+	case MAP_MPROTECT_REFUSED:
+		EXPECT_EQ(byte, read_byte(mem)) TH_LOG("toymap%u: %s", index, c->name);
+		err = mprotect(mem, c->length, RW) ? errno : 0;
+		EXPECT_EQ(EACCES, err) TH_LOG("toymap%u: %s: mprotect to writable: %s", index,
+					      c->name, errno_name(err));
+		break;
+	case MAP_MREMAP:
+		check_mremap(_metadata, index, c->name, mem);
+		break;
+	case MAP_DONTFORK:
+		write_byte(mem, 'd');
+		ASSERT_EQ(0, madvise(mem, c->length, MADV_DONTFORK)) TH_LOG("%s", strerror(errno));
+		before = INFO(dev);
+		sig = touch_in_child(mem, false);
+		after = INFO(dev);
+		EXPECT_EQ(SIGSEGV, sig) TH_LOG("toymap%u: %s: the child's touch got signal %d",
+					       index, c->name, sig);
+		EXPECT_EQ(0, DELTA(after, before, vma_opens))
+			TH_LOG("toymap%u: %s: the child got a mapping", index, c->name);
+		EXPECT_EQ('d', read_byte(mem)) TH_LOG("toymap%u: %s: the parent lost its data",
+						      index, c->name);
+		break;
+	}
+}
+
+/*
+ * One row on object @index: mmap() fails with the row's errno and opens no
+ * mapping, or maps (one mapping opened; with MAP_FIXED one closed too) and
+ * then behaves as the row's outcome says.  Every mapping is gone after.
+ */
+static void mmap_row_run(struct __test_metadata *_metadata, struct object *dev,
+			 unsigned int index, const int *fds, const struct mmap_case *c)
+{
+	bool fixed = c->flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	struct toymap_info start = INFO(dev), before, after;
+	char *old = NULL, *mem;
+	int err;
+
+	if (fixed) {
+		old = MAP_OBJECT(dev, (c->length + pagesize - 1) / pagesize, 0, RW, MAP_PRIVATE);
+		memset(old, 'x', c->length);
+	}
+	before = INFO(dev);
+	mem = mmap(old, c->length, c->prot, c->flags, fds[c->fd], c->offset);
+	err = mem == MAP_FAILED ? errno : 0;
+	after = INFO(dev);
+	EXPECT_EQ(c->expect, err) TH_LOG("toymap%u: %s: expected %s, got %s", index, c->name,
+					 errno_name(c->expect), errno_name(err));
+	EXPECT_EQ(err ? 0 : 1, DELTA(after, before, vma_opens))
+		TH_LOG("toymap%u: %s: mappings opened", index, c->name);
+	if (c->outcome == MAP_REPLACES || c->expect == EEXIST) {
+		EXPECT_EQ(err ? 0 : 1, DELTA(after, before, vma_closes))
+			TH_LOG("toymap%u: %s: old mappings closed", index, c->name);
+		EXPECT_EQ(err ? 'x' : filled_byte(index, c->offset / pagesize), read_byte(old))
+			TH_LOG("toymap%u: %s: what the address reads", index, c->name);
+	}
+	if (!err && !c->expect)
+		check_outcome(_metadata, dev, index, c, mem);
+	if (!err && c->outcome != MAP_MREMAP)
+		ASSERT_EQ(0, munmap(mem, c->length));
+	if (old)
+		ASSERT_EQ(0, munmap(old, c->length));
+	after = INFO(dev);
+	EXPECT_EQ(DELTA(after, start, vma_opens), DELTA(after, start, vma_closes))
+		TH_LOG("toymap%u: %s: a mapping left open", index, c->name);
+}
+
+/*
+ * The rows of bad_mmap_inputs for object @index (@dev, also open read-only
+ * and write-only in @fds).  The errnos are core mm's (mm/mmap.c, mm/mremap.c,
+ * the same on 6.1, 6.12 and 7.3) and the module's: an offset+length past
+ * what an offset can hold is EOVERFLOW (file_mmap_ok()), a length past the
+ * address space ENOMEM; a mapping past the end of the object is allowed and
+ * a touch there is SIGBUS; VM_DONTEXPAND makes growth EFAULT.
+ */
+static void mmap_rows_run(struct __test_metadata *_metadata, struct object *dev,
+			  unsigned int index, const int *fds)
+{
+	const size_t pg = pagesize;
+	const off_t end = dev->size, scratch = SCRATCH_PAGE * pg, top = -(off_t)pg;
+	const int shared = MAP_SHARED, private = MAP_PRIVATE, rd = PROT_READ;
+	const struct mmap_case cases[] = {
+		MAP_ROW("zero length, shared", 0, rd, shared, 0, RDWR, EINVAL, MAP_FAILS),
+		MAP_ROW("zero length, private", 0, rd, private, 0, RDWR, EINVAL, MAP_FAILS),
+		MAP_ROW("length 1: a page", 1, rd, shared, 0, RDWR, 0, MAP_READS),
+		MAP_ROW("length a page + 1: two pages", pg + 1, rd, private, pg, RDWR, 0,
+			MAP_READS),
+		MAP_ROW("length 2^47, past the address space", 1UL << 47, rd, shared, 0, RDWR,
+			ENOMEM, MAP_FAILS),
+		MAP_ROW("length SIZE_MAX - a page + 1", -pg, rd, shared, 0, RDWR, ENOMEM,
+			MAP_FAILS),
+		MAP_ROW("length SIZE_MAX, 0 when page-aligned", SIZE_MAX, rd, shared, 0, RDWR,
+			ENOMEM, MAP_FAILS),
+		MAP_ROW("offset 1", pg, rd, shared, 1, RDWR, EINVAL, MAP_FAILS),
+		MAP_ROW("offset a page + 1", pg, rd, private, pg + 1, RDWR, EINVAL, MAP_FAILS),
+		MAP_ROW("offset -1", pg, rd, shared, -1, RDWR, EINVAL, MAP_FAILS),
+		MAP_ROW("offset+length overflows, shared", 2 * pg, rd, shared, top, RDWR,
+			EOVERFLOW, MAP_FAILS),
+		MAP_ROW("offset+length overflows, private", 2 * pg, rd, private, top, RDWR,
+			EOVERFLOW, MAP_FAILS),
+		MAP_ROW("offset+length ends at 2^64", pg, rd, shared, top, RDWR, EOVERFLOW,
+			MAP_FAILS),
+		MAP_ROW("offset 2^63 maps, past the end", pg, rd, shared, INT64_MIN, RDWR, 0,
+			MAP_SIGBUS),
+		MAP_ROW("offset at the end", pg, rd, shared, end, RDWR, 0, MAP_SIGBUS),
+		MAP_ROW("offset past the end, shared", pg, rd, shared, end + 16 * pg, RDWR, 0,
+			MAP_SIGBUS),
+		MAP_ROW("offset past the end, private", pg, rd, private, end + 16 * pg, RDWR, 0,
+			MAP_SIGBUS),
+		MAP_ROW("neither MAP_SHARED nor MAP_PRIVATE", pg, rd, 0, 0, RDWR, EINVAL,
+			MAP_FAILS),
+		MAP_ROW("MAP_SHARED_VALIDATE, MAP_SYNC", pg, rd, MAP_SHARED_VALIDATE | MAP_SYNC, 0,
+			RDWR, EOPNOTSUPP, MAP_FAILS),
+		MAP_ROW("MAP_SHARED_VALIDATE, known flags", pg, rd, MAP_SHARED_VALIDATE, 0, RDWR, 0,
+			MAP_READS),
+		MAP_ROW("MAP_GROWSDOWN", pg, rd, private | MAP_GROWSDOWN, 0, RDWR, EINVAL,
+			MAP_FAILS),
+		MAP_ROW("MAP_FIXED over a mapping, shared", 2 * pg, RW, shared | MAP_FIXED, pg,
+			RDWR, 0, MAP_REPLACES),
+		MAP_ROW("MAP_FIXED over a mapping, private", 2 * pg, rd, private | MAP_FIXED, pg,
+			RDWR, 0, MAP_REPLACES),
+		MAP_ROW("MAP_FIXED_NOREPLACE over a mapping", 2 * pg, rd,
+			shared | MAP_FIXED_NOREPLACE, pg, RDWR, EEXIST, MAP_FAILS),
+		MAP_ROW("O_RDONLY: MAP_SHARED, PROT_WRITE", pg, RW, shared, 0, RDONLY, EACCES,
+			MAP_FAILS),
+		MAP_ROW("O_RDONLY: MAP_SHARED, PROT_READ", pg, rd, shared, 0, RDONLY, 0,
+			MAP_MPROTECT_REFUSED),
+		MAP_ROW("O_RDONLY: MAP_PRIVATE, PROT_WRITE", pg, RW, private, pg, RDONLY, 0,
+			MAP_WRITES_PRIVATE),
+		MAP_ROW("O_WRONLY: MAP_SHARED, PROT_WRITE", pg, RW, shared, 0, WRONLY, EACCES,
+			MAP_FAILS),
+		MAP_ROW("O_WRONLY: MAP_PRIVATE", pg, rd, private, 0, WRONLY, EACCES, MAP_FAILS),
+		MAP_ROW("mremap growth, shared", 4 * pg, RW, shared, scratch, RDWR, 0, MAP_MREMAP),
+		MAP_ROW("mremap growth, private", 4 * pg, RW, private, scratch, RDWR, 0,
+			MAP_MREMAP),
+		MAP_ROW("fork after MADV_DONTFORK, shared", pg, RW, shared, scratch + 4 * pg, RDWR,
+			0, MAP_DONTFORK),
+		MAP_ROW("fork after MADV_DONTFORK, private", pg, RW, private, scratch + 4 * pg,
+			RDWR, 0, MAP_DONTFORK),
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		mmap_row_run(_metadata, dev, index, fds, &cases[i]);
+}
+
+/*
+ * mmap(), mprotect(), mremap() and MADV_DONTFORK with bad and edge inputs,
+ * on every object: each row fails with its errno and opens no mapping, or
+ * maps and then behaves as the row says.  No row leaves a mapping, and the
+ * object's data stays as the test wrote it.
+ */
+TEST_F(object, bad_mmap_inputs)
+{
+	unsigned int devices = count_devices(_metadata);
+
+	for (unsigned int i = 0; i < devices; i++) {
+		struct toymap_info before, after;
+		int fds[NR_MAP_FDS];
+		struct object dev;
+		char *mem;
+
+		open_device(_metadata, i, &dev);
+		fds[MAP_FD_RDWR] = dev.fd;
+		fds[MAP_FD_RDONLY] = toymap_open(i, O_RDONLY | O_CLOEXEC);
+		fds[MAP_FD_WRONLY] = toymap_open(i, O_WRONLY | O_CLOEXEC);
+		ASSERT_LE(0, fds[MAP_FD_RDONLY]) TH_LOG("%s", strerror(-fds[MAP_FD_RDONLY]));
+		ASSERT_LE(0, fds[MAP_FD_WRONLY]) TH_LOG("%s", strerror(-fds[MAP_FD_WRONLY]));
+		fill_object(_metadata, &dev, i);
+
+		before = INFO(&dev);
+		mmap_rows_run(_metadata, &dev, i, fds);
+		after = INFO(&dev);
+		EXPECT_EQ(DELTA(after, before, vma_opens), DELTA(after, before, vma_closes))
+			TH_LOG("toymap%u: mappings left open", i);
+
+		mem = MAP_OBJECT(&dev, FILLED_PAGES, 0, PROT_READ, MAP_SHARED);
+		for (size_t p = 0; p < FILLED_PAGES; p++) {
+			EXPECT_TRUE(mem_is(page_of(mem, p), filled_byte(i, p), pagesize))
+				TH_LOG("toymap%u: page %zu of the object changed", i, p);
+		}
+		ASSERT_EQ(0, munmap(mem, FILLED_PAGES * pagesize));
+		ASSERT_EQ(0, toymap_discard(dev.fd, 0, dev.size));
+		close(fds[MAP_FD_WRONLY]);
+		close(fds[MAP_FD_RDONLY]);
+		close(dev.fd);
+	}
 }
 
 /*
@@ -1039,27 +1671,6 @@ TEST_F(mapping, sigbus_past_end)
 	EXPECT_EQ(1, NOW(after, resident_pages));
 }
 
-/* mmap: an offset+length that overflows and a zero length fail; past the end is allowed. */
-TEST_F(mapping, mmap_offsets_and_lengths)
-{
-	struct object *obj = &self->obj;
-	char *mem;
-	int err;
-
-	mem = mmap(NULL, 2 * pagesize, PROT_READ, variant->flags, obj->fd, -(off_t)pagesize);
-	err = mem == MAP_FAILED ? errno : 0;
-	EXPECT_TRUE(err == EOVERFLOW || err == EINVAL)
-		TH_LOG("offset+length overflows: %s", errno_name(err));
-
-	mem = mmap(NULL, 0, PROT_READ, variant->flags, obj->fd, 0);
-	err = mem == MAP_FAILED ? errno : 0;
-	EXPECT_EQ(EINVAL, err) TH_LOG("zero length: %s", errno_name(err));
-
-	mem = map_object(obj, 1, obj->size / pagesize + 16, PROT_READ, variant->flags);
-	ASSERT_NE(MAP_FAILED, mem) TH_LOG("mmap past the end: %s", strerror(errno));
-	EXPECT_EQ(SIGBUS, touch_in_child(mem, false));
-}
-
 /* A write to a PROT_READ mapping kills the writer; the object is unchanged. */
 TEST_F(mapping, write_to_readonly_mapping_segfaults)
 {
@@ -1088,36 +1699,6 @@ TEST_F(mapping, access_after_munmap_segfaults)
 	EXPECT_EQ(SIGSEGV, touch_in_child(mem, false));
 	mem = MAP_OBJECT(obj, 1, 0, PROT_READ, MAP_SHARED);
 	EXPECT_EQ(expect, read_byte(mem)) TH_LOG("what the object holds after munmap");
-}
-
-/* mremap cannot grow a mapping of the object (VM_DONTEXPAND), but can shrink it. */
-TEST_F(mapping, mremap_grow_refused_shrink_works)
-{
-	struct object *obj = &self->obj;
-	struct toymap_info before, after;
-	char *mem, *moved;
-	int err;
-
-	before = INFO(obj);
-	mem = MAP_OBJECT(obj, 4, 0, RW, variant->flags);
-	for (size_t i = 0; i < 4; i++)
-		write_byte(page_of(mem, i), 'a' + i);
-
-	moved = mremap(mem, 4 * pagesize, 8 * pagesize, MREMAP_MAYMOVE);
-	err = moved == MAP_FAILED ? errno : 0;
-	EXPECT_EQ(EFAULT, err) TH_LOG("growing, may move: %s", errno_name(err));
-	moved = mremap(mem, 4 * pagesize, 8 * pagesize, 0);
-	err = moved == MAP_FAILED ? errno : 0;
-	EXPECT_EQ(EFAULT, err) TH_LOG("growing in place: %s", errno_name(err));
-
-	moved = mremap(mem, 4 * pagesize, 2 * pagesize, 0);
-	ASSERT_EQ(mem, moved) TH_LOG("shrinking: %s", strerror(errno));
-	EXPECT_EQ('a', read_byte(mem));
-	EXPECT_EQ('b', read_byte(page_of(mem, 1)));
-	EXPECT_EQ(SIGSEGV, touch_in_child(page_of(mem, 2), false)) TH_LOG("the cut-off part");
-	ASSERT_EQ(0, munmap(mem, 2 * pagesize));
-	after = INFO(obj);
-	EXPECT_EQ(DELTA(after, before, vma_opens), DELTA(after, before, vma_closes));
 }
 
 #define DISCARD_PAGES	4
