@@ -187,6 +187,29 @@ static inline void restore_param(const char *name, const char *value)
 }
 
 /*
+ * Empty @obj, /dev/toymap@index open read-write with its size known: all of
+ * it discarded, no file attached, no swap file.
+ */
+static inline void clean_object(struct __test_metadata *_metadata, struct object *obj,
+				unsigned int index)
+{
+	struct toymap_info info;
+	int ret;
+
+	ret = toymap_discard(obj->fd, 0, obj->size);
+	ASSERT_EQ(0, ret) TH_LOG("toymap%u: discarding the whole object: %s", index, strerror(-ret));
+	ret = toymap_detach(obj->fd);
+	ASSERT_TRUE(ret == 0 || ret == -EINVAL) TH_LOG("toymap%u: detaching a file left attached: %s",
+						     index, strerror(-ret));
+	ret = toymap_set_swap(obj->fd, -1);
+	ASSERT_EQ(0, ret) TH_LOG("toymap%u: dropping a swap file left set: %s", index, strerror(-ret));
+	info = INFO(obj);
+	ASSERT_EQ(0, NOW(info, resident_pages)) TH_LOG("toymap%u: pages left after discarding all",
+						       index);
+	ASSERT_EQ(0U, info.backing_flags) TH_LOG("toymap%u is not anonymous", index);
+}
+
+/*
  * Open the object, check it is big enough, and make it anonymous and empty:
  * discard all of it (dirty pages and swap copies a failed test left go
  * without being written anywhere), detach its file, drop its swap file.
@@ -194,7 +217,6 @@ static inline void restore_param(const char *name, const char *value)
 static inline void open_clean_object(struct __test_metadata *_metadata, struct object *obj)
 {
 	struct toymap_info info;
-	int ret;
 
 	pagesize = toymap_page_size();
 	obj->fd = -1;
@@ -213,17 +235,7 @@ static inline void open_clean_object(struct __test_metadata *_metadata, struct o
 		SETUP_SKIP("object of %llu bytes: the tests need %zu (module parameter size)",
 			   (unsigned long long)obj->size, MIN_OBJECT_PAGES * pagesize);
 
-	ret = toymap_discard(obj->fd, 0, obj->size);
-	ASSERT_EQ(0, ret) TH_LOG("discarding the whole object: %s", strerror(-ret));
-	ret = toymap_detach(obj->fd);
-	ASSERT_TRUE(ret == 0 || ret == -EINVAL) TH_LOG("detaching a file left attached: %s",
-						     strerror(-ret));
-	ret = toymap_set_swap(obj->fd, -1);
-	ASSERT_EQ(0, ret) TH_LOG("dropping a swap file left set: %s", strerror(-ret));
-	info = INFO(obj);
-	ASSERT_EQ(0, NOW(info, resident_pages)) TH_LOG("pages left after discarding all");
-	ASSERT_EQ(0U, info.backing_flags) TH_LOG("the object is not anonymous");
-
+	clean_object(_metadata, obj, OBJECT_INDEX);
 	for (size_t i = 0; i < ARRAY_SIZE(writable_params); i++)
 		save_param(writable_params[i], obj->saved_params[i], sizeof(obj->saved_params[i]));
 }

@@ -474,15 +474,11 @@ static unsigned int count_devices(struct __test_metadata *_metadata)
 	return devices;
 }
 
-/*
- * Open /dev/toymap@index read-write and clean it as open_clean_object()
- * does object 0: all of it discarded, no file, no swap file.
- */
+/* Open /dev/toymap@index read-write as @dev, emptied as clean_object() does. */
 static void open_device(struct __test_metadata *_metadata, unsigned int index,
 			struct object *dev)
 {
 	struct toymap_info info;
-	int ret;
 
 	dev->fd = toymap_open(index, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, dev->fd) TH_LOG("open /dev/toymap%u: %s", index, strerror(-dev->fd));
@@ -490,16 +486,7 @@ static void open_device(struct __test_metadata *_metadata, unsigned int index,
 	ASSERT_EQ(index, info.index);
 	dev->size = info.object_size;
 	ASSERT_LE(MIN_OBJECT_PAGES * pagesize, dev->size) TH_LOG("toymap%u is too small", index);
-	ret = toymap_discard(dev->fd, 0, dev->size);
-	ASSERT_EQ(0, ret) TH_LOG("toymap%u: discarding all: %s", index, strerror(-ret));
-	ret = toymap_detach(dev->fd);
-	ASSERT_TRUE(ret == 0 || ret == -EINVAL) TH_LOG("toymap%u: detach: %s", index,
-						     strerror(-ret));
-	ret = toymap_set_swap(dev->fd, -1);
-	ASSERT_EQ(0, ret) TH_LOG("toymap%u: dropping the swap file: %s", index, strerror(-ret));
-	info = INFO(dev);
-	ASSERT_EQ(0, NOW(info, resident_pages)) TH_LOG("toymap%u: pages left", index);
-	ASSERT_EQ(0U, info.backing_flags) TH_LOG("toymap%u is not anonymous", index);
+	clean_object(_metadata, dev, index);
 }
 
 /* How a row of bad_ioctl_inputs fills the struct's size field. */
