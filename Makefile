@@ -7,6 +7,7 @@
 #   make stress  build, boot each kernel, run only toymap-stress for SECONDS
 #                (default 60) with a fresh random seed (or SEED=N):
 #                make stress SECONDS=600 KERNELS="6.1"
+#                FAIL_ALLOC=PCT: PCT% of the stress's allocations fail (debug kernel)
 # and the ones a developer needs
 #   make         build the user-space programs and toymap.ko for every kernel
 #   make lint    checkpatch --strict, sparse, W=1, shellcheck
@@ -25,6 +26,7 @@ SECONDS ?= 60
 SEED ?=
 STRESS_PROCS ?= 3
 STRESS_THREADS ?= 2
+FAIL_ALLOC ?=
 
 .PHONY: all deps userspace selftests modules check check-host stress demo lint vm clean
 
@@ -56,6 +58,7 @@ stress: deps
 	@$(MAKE) --no-print-directory all KERNELS="$(KERNELS)"
 	@seed="$(SEED)"; [ -n "$$seed" ] || seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
 	args=(--seed "$$seed" --seconds $(SECONDS) --procs $(STRESS_PROCS) --threads $(STRESS_THREADS)); \
+	[ -z "$(FAIL_ALLOC)" ] || args+=(--fail-alloc $(FAIL_ALLOC)); \
 	echo "stress: seed $$seed, $(SECONDS) s, on $(KERNELS)"; status=0; table=(); \
 	mkdir -p $(O)/logs; \
 	for k in $(KERNELS); do \
@@ -68,7 +71,7 @@ stress: deps
 	done; \
 	echo; printf 'stress: %s\n' "$${table[@]}"; \
 	[ $$status -eq 0 ] || \
-		echo "stress: FAILED; replay: make stress SEED=$$seed SECONDS=$(SECONDS) KERNELS=\"$(KERNELS)\""; \
+		echo "stress: FAILED; replay: make stress SEED=$$seed SECONDS=$(SECONDS) KERNELS=\"$(KERNELS)\"$(if $(FAIL_ALLOC), FAIL_ALLOC=$(FAIL_ALLOC))"; \
 	exit $$status
 
 demo: deps

@@ -325,6 +325,7 @@ main() {
 		echo "# run.sh: toymap-stress"
 		run_stress "$STRESS_SEED" random "$STRESS_SECONDS"
 		run_stress "$STRESS_FIXED_SEED" fixed "$STRESS_FIXED_SECONDS"
+		run_fail_stress
 		echo "# run.sh: as an unprivileged user"
 		TOYMAP_STRESS_SEED=$STRESS_SEED run_program "$SELFTESTS/run-unprivileged.sh"
 		echo "# run.sh: module checks"

@@ -5,7 +5,7 @@
  *
  *   toymap-stress [--seed S] [--seconds T] [--procs P] [--threads N]
  *                 [--pages K] [--ops LIST] [--devices LIST]
- *                 [--attach-device N|none] [--verbose]
+ *                 [--attach-device N|none] [--fail-alloc PCT] [--verbose]
  *
  * P processes of N threads each do random operations on the general
  * objects, every /dev/toymapN but one: mmap (shared or private, at random
@@ -66,8 +66,36 @@
  * may be left; then every object is emptied, its swap file dropped, and it
  * must hold no page.  Exit status: 0 on PASS, 1 on FAIL, 2 on a usage or
  * setup error.
+ *
+ * --fail-alloc PCT (root, a kernel with CONFIG_FAULT_INJECTION_DEBUG_FS,
+ * FAIL_PAGE_ALLOC and FAILSLAB; debugfs is mounted if need be) makes PCT
+ * percent of the page and slab allocations of the stress processes fail:
+ * fail_page_alloc and failslab are set with task-filter=Y (saved first and
+ * restored at exit), and every worker thread, fork child, racer thread and
+ * the attach cycle writes 1 to its /proc/thread-self/make-it-fail; the first
+ * process (setup, the checks after the run, the cleanup) never does.  A
+ * failure an injected allocation failure explains is counted, not a FAIL:
+ * see INJ_ENOMEM.  The model stays exact: a failed munmap, mremap shrink,
+ * mmap, fork or ioctl changed nothing the model holds (mm/mmap.c,
+ * mm/mremap.c); a failed mprotect may have changed part of the range and is
+ * redone with injection off; a failed mremap move is read back from
+ * /proc/self/maps; whether a failed process_vm_writev made a COW copy (or
+ * dirtied a shared page) is read back from pagemap (or made certain by a
+ * store).  In the attach cycle a failed EVICT, fsync, msync, ATTACH or
+ * DETACH is redone with injection off: the counts of that pair are not
+ * checked, the bytes and the file are, exactly.  Checks (pagemap, the
+ * backing file, zero pages) and the end of each thread run with injection
+ * off.  A plain access sees nothing new (a user-mode fault that hits
+ * VM_FAULT_OOM is retried), but the kernel does three things of its own:
+ * an expected SIGSEGV or SIGBUS may come without its siginfo (si_code
+ * SI_USER, si_addr 0: the sigqueue allocation failed), counted; a signal
+ * frame that needs a new stack page kills the process, so the handlers run
+ * on a MAP_SHARED signal stack; and a failed write of the rseq area on the
+ * way back to user space sends SIGSEGV, so the program re-executes itself
+ * with glibc.pthread.rseq=0.  The run fails if nothing was injected at all.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -87,7 +115,9 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/rseq.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -206,6 +236,7 @@ static struct config {
 	bool verbose;
 	bool pfn_visible;		/* CAP_SYS_ADMIN: pagemap shows PFNs */
 	bool can_unload;		/* CAP_SYS_MODULE: delete_module() is not EPERM */
+	unsigned int fail_alloc;	/* --fail-alloc PCT: 0 off */
 	char cmdline[512];		/* for the replay hint */
 } cfg;
 
@@ -238,6 +269,11 @@ struct slot {
 	uint64_t cycles;	/* attach cycles done */
 	uint64_t pokes_seen;	/* file changes that a later touch must see */
 	uint64_t file_checks;	/* backing files compared with their model */
+	uint64_t inj_enomem;	/* --fail-alloc: ENOMEM an injected failure explains */
+	uint64_t inj_efault;	/* ... EFAULT (a kernel-mode fault hit VM_FAULT_OOM) */
+	uint64_t inj_eagain;	/* ... EAGAIN (fork, pthread_create) */
+	uint64_t inj_short;	/* ... short process_vm_readv/writev */
+	uint64_t inj_siginfo;	/* ... an expected signal that came without its siginfo */
 	uint64_t failures;
 };
 
@@ -502,6 +538,360 @@ static bool has_capability(unsigned int cap)
 #define CAP_SYS_MODULE_BIT	16
 #define CAP_SYS_ADMIN_BIT	21
 
+/* ------------------------------------------- fault injection (--fail-alloc) */
+
+#define DEBUGFS		"/sys/kernel/debug"
+#define MAKE_IT_FAIL	"/proc/thread-self/make-it-fail"
+
+/* The fault-injection attributes --fail-alloc sets: failslab has no highmem or order knob. */
+static const char *const fi_attrs[] = { "fail_page_alloc", "failslab" };
+
+/* What is set in each, in this order (probability last); NULL: the percentage. */
+static const struct {
+	const char *knob;
+	const char *value;
+	bool page_alloc_only;
+} fi_knobs[] = {
+	{ "interval", "1", false },
+	{ "times", "-1", false },
+	{ "space", "0", false },
+	{ "verbose", "0", false },
+	{ "task-filter", "Y", false },
+	{ "ignore-gfp-wait", "N", false },
+	{ "ignore-gfp-highmem", "N", true },
+	{ "min-order", "0", true },
+	{ "probability", NULL, false },
+};
+
+#define FI_MAX_SAVED	(2 * sizeof(fi_knobs) / sizeof(fi_knobs[0]))
+
+/* The values found before, restored in reverse order at exit (probability first). */
+static struct {
+	char path[96];
+	char old[32];
+} fi_saved[FI_MAX_SAVED];
+static unsigned int fi_nsaved;
+static pid_t fi_owner;		/* the process that restores them */
+static bool fi_mounted;		/* debugfs was mounted here */
+
+/*
+ * Per thread: this task's make-it-fail, open (a fork child reopens its own),
+ * and whether injection is on.  Only threads that turned it on see it on:
+ * the first process never does.
+ */
+static __thread int fi_fd = -1;
+static __thread bool fi_on;
+
+/*
+ * The thread's signal stack: MAP_SHARED, so that it is never a COW page
+ * after a fork.  A SIGSEGV or SIGBUS frame written to a page that needs a
+ * new page (a stack page not touched yet, or COW after fork) fails under
+ * injection, and the kernel then kills the process (force_sigsegv()).
+ */
+#define ALTSTACK_SIZE	(64 * 1024)
+static __thread uint8_t *fi_altstack;
+
+/* Read a debugfs knob into @buf (trailing newline cut): 0 or -errno. */
+static int fi_read_knob(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/* Write @value to a knob: 0 or -errno.  Async-signal-safe. */
+static int fi_write_knob(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Put every knob back as it was (probability first); at exit and on a fatal signal. */
+static void fi_restore(void)
+{
+	unsigned int i;
+
+	if (getpid() != fi_owner)
+		return;
+	for (i = fi_nsaved; i-- > 0;)
+		fi_write_knob(fi_saved[i].path, fi_saved[i].old);
+	fi_nsaved = 0;
+	if (fi_mounted && !umount2(DEBUGFS, MNT_DETACH))
+		fi_mounted = false;
+}
+
+static void fi_signal(int sig)
+{
+	fi_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* A directory with no entry: a mount point with nothing mounted on it. */
+static bool dir_is_empty(const char *path)
+{
+	DIR *dir = opendir(path);
+	struct dirent *d;
+	bool empty = true;
+
+	if (!dir)
+		return false;
+	while (empty && (d = readdir(dir)))
+		empty = !strcmp(d->d_name, ".") || !strcmp(d->d_name, "..");
+	closedir(dir);
+	return empty;
+}
+
+/*
+ * --fail-alloc: mount debugfs if need be, save the fail_page_alloc and
+ * failslab settings, restore them at exit, and set them: PCT percent of the
+ * allocations of the tasks that turned make-it-fail on fail.  0, or -1 after
+ * a message (a setup error).
+ */
+static int fi_setup(void)
+{
+	char path[96], value[32];
+	unsigned int a, k;
+	int err;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "toymap-stress: --fail-alloc needs root (debugfs fault injection)\n");
+		return -1;
+	}
+	if (access(DEBUGFS "/fail_page_alloc", F_OK) && dir_is_empty(DEBUGFS)) {
+		if (mount("debugfs", DEBUGFS, "debugfs", 0, NULL)) {
+			fprintf(stderr, "toymap-stress: --fail-alloc: mounting debugfs on %s: %s\n",
+				DEBUGFS, strerror(errno));
+			return -1;
+		}
+		fi_mounted = true;
+	}
+	fi_owner = getpid();
+	atexit(fi_restore);
+	signal(SIGINT, fi_signal);
+	signal(SIGTERM, fi_signal);
+	signal(SIGHUP, fi_signal);
+	for (a = 0; a < 2; a++) {
+		snprintf(path, sizeof(path), DEBUGFS "/%s", fi_attrs[a]);
+		if (access(path, F_OK)) {
+			fprintf(stderr, "toymap-stress: --fail-alloc needs %s (CONFIG_FAULT_INJECTION_"
+				"DEBUG_FS, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAILSLAB): %s\n", path,
+				strerror(errno));
+			return -1;
+		}
+	}
+	if (access(MAKE_IT_FAIL, W_OK)) {
+		fprintf(stderr, "toymap-stress: --fail-alloc needs %s: %s\n", MAKE_IT_FAIL,
+			strerror(errno));
+		return -1;
+	}
+	/* Save everything first: a failure half-way restores what was saved. */
+	for (a = 0; a < 2; a++) {
+		for (k = 0; k < sizeof(fi_knobs) / sizeof(fi_knobs[0]); k++) {
+			if (a && fi_knobs[k].page_alloc_only)
+				continue;
+			snprintf(path, sizeof(path), DEBUGFS "/%s/%s", fi_attrs[a], fi_knobs[k].knob);
+			err = fi_read_knob(path, value, sizeof(value));
+			if (err) {
+				fprintf(stderr, "toymap-stress: --fail-alloc: reading %s: %s\n", path,
+					strerror(-err));
+				return -1;
+			}
+			snprintf(fi_saved[fi_nsaved].path, sizeof(fi_saved[0].path), "%s", path);
+			snprintf(fi_saved[fi_nsaved].old, sizeof(fi_saved[0].old), "%s", value);
+			fi_nsaved++;
+		}
+	}
+	for (k = 0; k < fi_nsaved; k++) {
+		const char *knob = strrchr(fi_saved[k].path, '/') + 1;
+		unsigned int j;
+
+		for (j = 0; strcmp(fi_knobs[j].knob, knob); j++)
+			;
+		snprintf(value, sizeof(value), "%u", cfg.fail_alloc);
+		err = fi_write_knob(fi_saved[k].path, fi_knobs[j].value ? fi_knobs[j].value : value);
+		if (err) {
+			fprintf(stderr, "toymap-stress: --fail-alloc: writing %s: %s\n",
+				fi_saved[k].path, strerror(-err));
+			return -1;
+		}
+	}
+	printf("toymap-stress: fault injection: fail_page_alloc and failslab probability=%u%% "
+	       "interval=1 times=-1 space=0 verbose=0 task-filter=Y ignore-gfp-wait=N, "
+	       "fail_page_alloc ignore-gfp-highmem=N min-order=0%s; restored at exit\n",
+	       cfg.fail_alloc, fi_mounted ? " (debugfs mounted here)" : "");
+	fflush(stdout);
+	return 0;
+}
+
+/* Set this task's make-it-fail; retried, as the write itself may fail while it is on. */
+static void fi_write(bool on)
+{
+	char c = on ? '1' : '0';
+	unsigned int tries;
+
+	if (fi_fd < 0)
+		return;
+	for (tries = 0; tries < 1000; tries++) {
+		if (write(fi_fd, &c, 1) == 1) {
+			fi_on = on;
+			return;
+		}
+	}
+}
+
+/*
+ * Turn injection on for this thread: a worker thread, a fork child (whose
+ * make_it_fail, inherited, is on already, and whose descriptor was its
+ * parent thread's), a racer thread, the attach cycle.
+ */
+static void fi_start(void)
+{
+	unsigned int tries;
+
+	if (!cfg.fail_alloc)
+		return;
+	if (fi_fd >= 0)
+		close(fi_fd);
+	fi_fd = -1;
+	for (tries = 0; tries < 1000 && fi_fd < 0; tries++)
+		fi_fd = open(MAKE_IT_FAIL, O_WRONLY | O_CLOEXEC);
+	fi_write(true);
+}
+
+/*
+ * The signal stack of a worker thread or the attach cycle, made with
+ * injection off; a fork child shares its parent's (inherited), whose page
+ * table entries fork did not copy: map them now, by user-mode stores (a
+ * user-mode fault that fails is retried).
+ */
+static void fi_altstack_start(void)
+{
+	stack_t ss = { .ss_size = ALTSTACK_SIZE };
+	size_t k;
+	void *p;
+
+	if (!cfg.fail_alloc)
+		return;
+	if (fi_altstack) {
+		for (k = 0; k < ALTSTACK_SIZE; k += psz)
+			((volatile uint8_t *)fi_altstack)[k] = 0;
+		return;
+	}
+	p = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	ss.ss_sp = p;
+	if (sigaltstack(&ss, NULL)) {
+		munmap(p, ALTSTACK_SIZE);
+		return;
+	}
+	fi_altstack = p;
+}
+
+/* Off for good: the end of a thread. */
+static void fi_stop(void)
+{
+	stack_t ss = { .ss_flags = SS_DISABLE };
+
+	fi_write(false);
+	if (fi_fd >= 0)
+		close(fi_fd);
+	fi_fd = -1;
+	if (fi_altstack && !sigaltstack(&ss, NULL))
+		munmap(fi_altstack, ALTSTACK_SIZE);
+	fi_altstack = NULL;
+}
+
+/*
+ * With --fail-alloc glibc must not register rseq: on the way back to user
+ * space the kernel writes the thread's rseq area (__rseq_handle_notify_resume()),
+ * and when that write needs a page (COW after a fork, even a failed one) and
+ * the allocation is failed, it sends the thread a SIGSEGV (SI_KERNEL, si_addr
+ * 0) out of the blue, or kills the process if it was delivering a SIGSEGV.
+ * Re-executes this program once with glibc.pthread.rseq=0.  -1 on failure.
+ */
+static int fi_no_rseq(char **argv)
+{
+	const char *old = getenv("GLIBC_TUNABLES");
+	char val[512];
+
+	if (!__rseq_size)
+		return 0;
+	if (old && strstr(old, "glibc.pthread.rseq=0")) {
+		fprintf(stderr, "toymap-stress: --fail-alloc: glibc registered rseq despite "
+			"GLIBC_TUNABLES=%s\n", old);
+		return -1;
+	}
+	snprintf(val, sizeof(val), "%s%sglibc.pthread.rseq=0", old ? old : "",
+		 old && *old ? ":" : "");
+	setenv("GLIBC_TUNABLES", val, 1);
+	fflush(NULL);
+	execv("/proc/self/exe", argv);
+	fprintf(stderr, "toymap-stress: --fail-alloc: re-executing with GLIBC_TUNABLES=%s: %s\n",
+		val, strerror(errno));
+	return -1;
+}
+
+/* Off for a step that must not fail (a check, a recovery); returns what to resume. */
+static bool fi_pause(void)
+{
+	bool was = fi_on;
+
+	if (was)
+		fi_write(false);
+	return was;
+}
+
+static void fi_resume(bool was)
+{
+	if (was)
+		fi_write(true);
+}
+
+/* malloc() and calloc() for the model: an injected failure is retried without injection. */
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n);
+	bool was;
+
+	if (p || !fi_on)
+		return p;
+	was = fi_pause();
+	p = malloc(n);
+	fi_resume(was);
+	return p;
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+	bool was;
+
+	if (p || !fi_on)
+		return p;
+	was = fi_pause();
+	p = calloc(n, size);
+	fi_resume(was);
+	return p;
+}
+
 /* --------------------------------------------------------- the op log */
 
 static char *log_entry(struct worker *w)
@@ -575,6 +965,7 @@ static void __attribute__((format(printf, 2, 3))) fail(struct worker *w, const c
 	uint64_t i, first;
 	va_list ap;
 
+	fi_pause();	/* the report must not fail; the thread stops */
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -594,6 +985,67 @@ static void __attribute__((format(printf, 2, 3))) fail(struct worker *w, const c
 		fprintf(stderr, "    %s\n", w->log[i % LOG_ENTRIES]);
 	fflush(stderr);
 	print_unlock();
+}
+
+/*
+ * What an injected allocation failure may make an operation return (with
+ * --fail-alloc, in a thread that has injection on):
+ *   INJ_ENOMEM	mmap, munmap, mprotect, mremap, madvise, fork, open, msync,
+ *		fsync, an ioctl, process_vm_readv/writev
+ *   INJ_EFAULT	an ioctl or process_vm_* with a valid argument: a kernel-mode
+ *		fault on our own memory that hit VM_FAULT_OOM is fixed up as
+ *		EFAULT, and 6.1's process_vm_rw_single_vec() turns a failed pin
+ *		into EFAULT
+ *   INJ_EAGAIN	fork, pthread_create
+ * A user-mode fault that hits VM_FAULT_OOM is retried by the kernel
+ * (pagefault_out_of_memory()): a plain access sees nothing new, except an
+ * expected signal without its siginfo (check_signal()).
+ */
+#define INJ_ENOMEM	1u
+#define INJ_EFAULT	2u
+#define INJ_EAGAIN	4u
+#define INJ_IOCTL	(INJ_ENOMEM | INJ_EFAULT)
+
+/* True, counted and logged, when an injected failure explains errno @err here. */
+static bool injected(struct worker *w, int err, unsigned int allowed)
+{
+	if (!fi_on)
+		return false;
+	if (err == ENOMEM && (allowed & INJ_ENOMEM))
+		STAT_ADD(w, inj_enomem, 1);
+	else if (err == EFAULT && (allowed & INJ_EFAULT))
+		STAT_ADD(w, inj_efault, 1);
+	else if (err == EAGAIN && (allowed & INJ_EAGAIN))
+		STAT_ADD(w, inj_eagain, 1);
+	else
+		return false;
+	log_more(w, " -> %s (injected)", strerror(err));
+	return true;
+}
+
+/*
+ * A process_vm_readv/writev of @len bytes that returned @n: true when an
+ * injected failure explains it (an error above, or a short count, counted).
+ */
+static bool injected_gup(struct worker *w, ssize_t n, int err, size_t len)
+{
+	if (n < 0)
+		return injected(w, err, INJ_IOCTL);
+	if (!fi_on || (size_t)n >= len)
+		return false;
+	STAT_ADD(w, inj_short, 1);
+	log_more(w, " -> %zd of %zu bytes (injected)", n, len);
+	return true;
+}
+
+/* /proc/self/pagemap, read with injection off: a check must not fail. */
+static int pagemap_entry(const void *addr, struct toymap_pte *pte)
+{
+	bool was = fi_pause();
+	int err = toymap_pagemap(addr, pte);
+
+	fi_resume(was);
+	return err;
 }
 
 /* ------------------------------------------------------------ the model */
@@ -862,6 +1314,20 @@ static int check_signal(struct worker *w, const struct mapping *m, size_t i, uin
 	}
 	if (!got)
 		return 0;
+	/*
+	 * The signal came, but the sigqueue entry for its siginfo could not be
+	 * allocated (__send_signal_locked(): "a silent loss of information"):
+	 * si_code SI_USER, si_addr 0.
+	 */
+	if (fi_on && fault_code == SI_USER && !fault_addr) {
+		STAT_ADD(w, inj_siginfo, 1);
+		if (got == SIGBUS)
+			STAT_ADD(w, sigbus, 1);
+		else
+			STAT_ADD(w, sigsegv, 1);
+		log_more(w, " -> %s as expected, its siginfo lost (injected)", sig_name(got));
+		return 0;
+	}
 	if (((uintptr_t)fault_addr & ~(uintptr_t)(psz - 1)) != page) {
 		fail(w, "%s at %p: %s reported si_addr %p, not in the page touched", what,
 		     (void *)addr, sig_name(got), fault_addr);
@@ -913,7 +1379,7 @@ static int check_pagemap(struct worker *w, const struct mapping *m, size_t i, ui
 	char desc[128];
 	int err;
 
-	err = toymap_pagemap(addr, &pte);
+	err = pagemap_entry(addr, &pte);
 	if (err) {
 		fail(w, "reading /proc/self/pagemap: %s", strerror(-err));
 		return -1;
@@ -1032,7 +1498,7 @@ static int op_read(struct worker *w, struct mapping *m)
 /* A private page's first write: its COW copy starts as the object's page. */
 static uint8_t *new_shadow(struct worker *w, const struct mapping *m, long mi)
 {
-	uint8_t *shadow = malloc(psz);
+	uint8_t *shadow = xmalloc(psz);
 
 	if (!shadow) {
 		fail(w, "out of memory for a COW shadow");
@@ -1059,6 +1525,61 @@ static void model_write(struct worker *w, struct target *t, const uint8_t *src, 
 		log_more(w, " (cow)");
 	}
 	memcpy(ps->shadow + t->off, src, t->len);
+}
+
+/*
+ * After a process_vm_writev that an injected failure cut short after @done
+ * bytes (maybe 0) to private page @i of @m, which had no COW copy: 1 when
+ * pagemap shows one now (the pin breaks COW before the copy can fail), 0
+ * when there is none and @done is 0, -1 (after fail()) otherwise.
+ */
+static int gup_cow_made(struct worker *w, const struct mapping *m, size_t i, size_t done)
+{
+	struct toymap_pte pte;
+	int err = pagemap_entry(m->addr + i * psz, &pte);
+
+	if (err) {
+		fail(w, "reading /proc/self/pagemap: %s", strerror(-err));
+		return -1;
+	}
+	if (pte.present && !pte.file)
+		return 1;
+	if (!done)
+		return 0;
+	fail(w, "process_vm_writev wrote %zu bytes to private page %zu of map%u, but pagemap "
+	     "shows no COW copy", done, i, map_id(w, m));
+	return -1;
+}
+
+/*
+ * An injected failure cut a process_vm_writev of @t short after @done
+ * bytes (maybe 0): the model takes those.  A private page may have been
+ * copied (the pin breaks COW before the copy fails) even with nothing
+ * written: pagemap says.  @shadow: the page's copy as it was, or NULL;
+ * taken.  Called with the page's lock held.
+ */
+static int gup_write_failed(struct worker *w, struct target *t, size_t done, uint8_t *shadow)
+{
+	struct mapping *m = t->m;
+	struct page_state *ps = &m->ps[t->page];
+	int made;
+
+	if (m->shared || ps->cow) {
+		memcpy((m->shared ? model_page(m->obj, t->mi) : ps->shadow) + t->off, w->buf, done);
+		free(shadow);
+		return 0;
+	}
+	made = gup_cow_made(w, m, t->page, done);
+	if (made <= 0) {
+		free(shadow);
+		return made;
+	}
+	ps->shadow = shadow;
+	ps->cow = true;
+	STAT_ADD(w, cows, 1);
+	log_more(w, " (cow)");
+	memcpy(ps->shadow + t->off, w->buf, done);
+	return 0;
 }
 
 /*
@@ -1093,6 +1614,13 @@ static int do_write(struct worker *w, struct target *t, bool gup)
 		int err = n < 0 ? errno : 0;
 
 		STAT_ADD(w, checks, 1);
+		if (want && n < 0 && err != EFAULT && injected(w, err, INJ_ENOMEM))
+			goto out;
+		if (!want && n != (ssize_t)t->len && injected_gup(w, n, err, t->len)) {
+			ret = gup_write_failed(w, t, n > 0 ? (size_t)n : 0, shadow);
+			shadow = NULL;
+			goto out;
+		}
 		if (want ? !(n < 0 && err == EFAULT) : n != (ssize_t)t->len) {
 			fail(w, "process_vm_writev of %zu bytes at %p: %zd (%s), expected %s",
 			     t->len, (void *)t->addr, n, n < 0 ? strerror(err) : "bytes",
@@ -1156,7 +1684,13 @@ static int gup_read(struct worker *w, struct target *t)
 		return -1;
 	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
 	STAT_ADD(w, checks, 1);
-	if (want_fault && n < 0 && errno == EFAULT) {
+	if (n != (ssize_t)t->len && (want_fault ? n < 0 && errno != EFAULT &&
+				      injected(w, errno, INJ_ENOMEM) :
+				      injected_gup(w, n, errno, t->len))) {
+		/* What did arrive must be right. */
+		if (!want_fault && n > 0)
+			ret = compare(w, m, t->page, t->mi, t->off, w->buf, n, "process_vm_readv");
+	} else if (want_fault && n < 0 && errno == EFAULT) {
 		STAT_ADD(w, errnos, 1);
 		log_more(w, " -> EFAULT as expected");
 	} else if (want_fault || n != (ssize_t)t->len) {
@@ -1201,7 +1735,30 @@ struct racer {
 	unsigned int evicts;	/* EVICTs done */
 	bool bad_counts;	/* an EVICT returned inconsistent counts: @bad */
 	struct toymap_evict bad;
+	unsigned int inj_enomem;	/* --fail-alloc: failures injection explains */
+	unsigned int inj_efault;
 };
+
+/* The racer's injected_gup(): an ioctl's -errno @err an injected failure explains. */
+static bool racer_injected(struct racer *r, int err)
+{
+	if (!fi_on || (err != -ENOMEM && err != -EFAULT))
+		return false;
+	if (err == -ENOMEM)
+		r->inj_enomem++;
+	else
+		r->inj_efault++;
+	return true;
+}
+
+/* Add the racer's injected failures to the thread's. */
+static void racer_count(struct worker *w, const struct racer *r)
+{
+	STAT_ADD(w, inj_enomem, r->inj_enomem);
+	STAT_ADD(w, inj_efault, r->inj_efault);
+	if (r->inj_enomem + r->inj_efault)
+		log_more(w, " (racer: %u ENOMEM, %u EFAULT injected)", r->inj_enomem, r->inj_efault);
+}
 
 /* EVICT one page until the writer is done; 0 or -errno. */
 static int racer_evict(struct racer *r)
@@ -1215,6 +1772,8 @@ static int racer_evict(struct racer *r)
 			return -err;
 		err = toymap_evict(r->obj->fd, r->pgoff * psz, psz, &ev);
 		pthread_rwlock_unlock(r->obj->swap_lock);
+		if (err && racer_injected(r, err))
+			continue;
 		if (err)
 			return err;
 		r->evicts++;
@@ -1234,14 +1793,22 @@ static void *racer_main(void *arg)
 	struct racer *r = arg;
 	unsigned int spins = 0;
 
+	fi_start();
 	while (!__atomic_load_n(&r->go, __ATOMIC_ACQUIRE))
 		if (++spins % 64 == 0)
 			sched_yield();
-	if (r->evict)
+	if (r->evict) {
 		r->err = racer_evict(r);
-	else
+	} else {
 		r->err = toymap_discard(r->obj->fd, r->pgoff * psz, psz);
+		/* The race needs the DISCARD: one that never started is redone. */
+		if (r->err && racer_injected(r, r->err)) {
+			fi_pause();
+			r->err = toymap_discard(r->obj->fd, r->pgoff * psz, psz);
+		}
+	}
 	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	fi_stop();
 	return NULL;
 }
 
@@ -1308,13 +1875,18 @@ static void fill_nonzero(struct worker *w, uint8_t *buf, size_t n)
 		buf[k] = (uint8_t)(1 + rnd(w, 255));
 }
 
-/* Start the racer, write @len bytes of w->buf at @page while it discards, join. */
+/*
+ * Start the racer, write @len bytes of w->buf at @page while it discards,
+ * join.  0; 1 when no thread could be started (injected: nothing written).
+ */
 static int race_run(struct worker *w, struct racer *r, uint8_t *page, size_t len, size_t *seen)
 {
 	pthread_t tid;
 	int sig, err;
 
 	err = pthread_create(&tid, NULL, racer_main, r);
+	if (err && injected(w, err, INJ_ENOMEM | INJ_EAGAIN))
+		return 1;
 	if (err) {
 		fail(w, "race: pthread_create: %s", strerror(err));
 		return -1;
@@ -1322,6 +1894,7 @@ static int race_run(struct worker *w, struct racer *r, uint8_t *page, size_t len
 	__atomic_store_n(&r->go, 1, __ATOMIC_RELEASE);
 	sig = guarded_copy_paced(page, w->buf, len, &r->done, seen);
 	pthread_join(tid, NULL);
+	racer_count(w, r);
 	STAT_ADD(w, races, 1);
 	STAT_ADD(w, checks, 1);
 	if (sig || r->err) {
@@ -1365,7 +1938,7 @@ static int race_note_private(struct worker *w, struct mapping *m, size_t i, long
 
 	memset(model_page(m->obj, mi), 0, psz);
 	if (!ps->cow) {
-		ps->shadow = malloc(psz);
+		ps->shadow = xmalloc(psz);
 		if (!ps->shadow) {
 			fail(w, "out of memory");
 			return -1;
@@ -1407,8 +1980,9 @@ static int race_page(struct worker *w, struct mapping *m, size_t i, long mi, uin
 	memcpy(model_page(m->obj, mi), w->buf2, psz);
 	memcpy(old, expected_page(m, i, mi), psz);
 
-	if (race_run(w, &r, page, half, &seen))
-		return -1;
+	sig = race_run(w, &r, page, half, &seen);
+	if (sig)
+		return sig < 0 ? -1 : 0;
 	/* What the object holds now, and what the racing mapping shows. */
 	sig = guarded_copy(w->buf2, obj_view, psz);
 	if (!sig)
@@ -1445,6 +2019,13 @@ static int race_evict_write(struct worker *w, uint8_t *page, size_t len, bool gu
 		local = (struct iovec) { w->buf + k, n };
 		remote = (struct iovec) { page + k, n };
 		done = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+		/* Injected: redo the chunk without injection, the race needs every byte. */
+		if (done != (ssize_t)n && injected_gup(w, done, errno, n)) {
+			bool was = fi_pause();
+
+			done = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+			fi_resume(was);
+		}
 		if (done != (ssize_t)n) {
 			fail(w, "race: process_vm_writev of %zu bytes at %p: %zd (%s)", n,
 			     (void *)(page + k), done, done < 0 ? strerror(errno) : "short");
@@ -1487,6 +2068,8 @@ static int race_evict_page(struct worker *w, struct mapping *m, size_t i, long m
 	memcpy(old, expected_page(m, i, mi), psz);
 
 	err = pthread_create(&tid, NULL, racer_main, &r);
+	if (err && injected(w, err, INJ_ENOMEM | INJ_EAGAIN))
+		return 0;
 	if (err) {
 		fail(w, "race: pthread_create: %s", strerror(err));
 		return -1;
@@ -1495,6 +2078,7 @@ static int race_evict_page(struct worker *w, struct mapping *m, size_t i, long m
 	sig = race_evict_write(w, page, len, gup);
 	__atomic_store_n(&r.writer_done, 1, __ATOMIC_RELEASE);
 	pthread_join(tid, NULL);
+	racer_count(w, &r);
 	STAT_ADD(w, evict_races, 1);
 	STAT_ADD(w, race_evicts, r.evicts);
 	STAT_ADD(w, checks, 1);
@@ -1544,7 +2128,7 @@ static int race_evict_page(struct worker *w, struct mapping *m, size_t i, long m
 		return -1;
 	}
 	if (!m->ps[i].cow) {
-		m->ps[i].shadow = malloc(psz);
+		m->ps[i].shadow = xmalloc(psz);
 		if (!m->ps[i].shadow) {
 			fail(w, "out of memory");
 			return -1;
@@ -1575,11 +2159,15 @@ static int op_race(struct worker *w, struct mapping *m)
 				      .addr = m->addr + i * psz };
 		return check_read(w, &t);
 	}
-	old = malloc(psz);
-	view = malloc(psz);
-	now = malloc(psz);
+	old = xmalloc(psz);
+	view = xmalloc(psz);
+	now = xmalloc(psz);
 	obj_view = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, m->obj->fd,
 			(off_t)((m->pgoff + i) * psz));
+	if (obj_view == MAP_FAILED && injected(w, errno, INJ_ENOMEM)) {
+		ret = 0;
+		goto out;
+	}
 	if (!old || !view || !now || obj_view == MAP_FAILED) {
 		fail(w, "race: no memory, or mmap of the object page: %s", strerror(errno));
 		goto out;
@@ -1592,8 +2180,12 @@ static int op_race(struct worker *w, struct mapping *m)
 		ret = race_page(w, m, i, mi, obj_view, old, view);
 	page_unlock(m->obj, mi);
 out:
-	if (obj_view != MAP_FAILED)
+	if (obj_view != MAP_FAILED) {
+		bool was = fi_pause();	/* it must go */
+
 		munmap(obj_view, psz);
+		fi_resume(was);
+	}
 	free(now);
 	free(view);
 	free(old);
@@ -1656,6 +2248,8 @@ static int mmap_readonly_fd(struct worker *w, struct object *o)
 	log_op(w, "mmap toymap%u shared rw from an O_RDONLY fd", o->index);
 	p = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, o->fd_ro, 0);
 	STAT_ADD(w, checks, 1);
+	if (p == MAP_FAILED && errno != EACCES && injected(w, errno, INJ_ENOMEM))
+		return 0;
 	if (p != MAP_FAILED || errno != EACCES) {
 		fail(w, "mmap(MAP_SHARED, PROT_WRITE) of an O_RDONLY fd: %s, expected EACCES",
 		     p == MAP_FAILED ? strerror(errno) : "success");
@@ -1685,7 +2279,7 @@ static int note_populated_cows(struct worker *w, struct mapping *m)
 		mi = model_index(m->obj, m->pgoff + i);
 		if (mi < 0)
 			continue;
-		err = toymap_pagemap(m->addr + i * psz, &pte);
+		err = pagemap_entry(m->addr + i * psz, &pte);
 		if (err) {
 			fail(w, "reading /proc/self/pagemap: %s", strerror(-err));
 			return -1;
@@ -1745,6 +2339,8 @@ static int op_mmap(struct worker *w)
 	fd = ro_fd ? o->fd_ro : o->fd;
 	if (fresh) {
 		fd = toymap_open(o->index, ro_fd ? O_RDONLY : O_RDWR);
+		if (fd < 0 && injected(w, -fd, INJ_ENOMEM))
+			return 0;
 		if (fd < 0) {
 			fail(w, "open /dev/toymap%u: %s", o->index, strerror(-fd));
 			return -1;
@@ -1758,6 +2354,13 @@ static int op_mmap(struct worker *w)
 	}
 	p = mmap(NULL, pages * psz, prot, flags, fd, (off_t)(pgoff * psz));
 	STAT_ADD(w, checks, 1);
+	if (p == MAP_FAILED && injected(w, errno, INJ_ENOMEM)) {
+		if (lock_n)
+			range_unlock(o, lock_first, lock_n);
+		if (fresh)
+			close(fd);
+		return 0;
+	}
 	if (p == MAP_FAILED) {
 		fail(w, "mmap of %zu pages at page offset %" PRIu64 " of toymap%u: %s", pages,
 		     pgoff, o->index, strerror(errno));
@@ -1767,7 +2370,7 @@ static int op_mmap(struct worker *w)
 		.used = true, .addr = p, .obj = o, .pgoff = pgoff, .pages = pages,
 		.shared = shared, .ro_fd = ro_fd,
 	};
-	m->ps = calloc(pages, sizeof(*m->ps));
+	m->ps = xcalloc(pages, sizeof(*m->ps));
 	if (!m->ps) {
 		fail(w, "out of memory");
 		goto err_unlock;
@@ -1798,6 +2401,7 @@ static int op_munmap(struct worker *w, struct mapping *m)
 	struct mapping *right = NULL;
 	size_t first, n;
 	char desc[128];
+	int err;
 
 	pick_range(w, m, 3, &first, &n);
 	if (first && first + n < m->pages) {
@@ -1809,9 +2413,15 @@ static int op_munmap(struct worker *w, struct mapping *m)
 	}
 	log_op(w, "munmap %s pages %zu+%zu", map_desc(w, m, desc, sizeof(desc)), first, n);
 	STAT_ADD(w, checks, 1);
-	if (munmap(m->addr + first * psz, n * psz)) {
+	err = munmap(m->addr + first * psz, n * psz) ? errno : 0;
+	/* A failed munmap unmapped nothing (do_mas_align_munmap()), but may have split VMAs. */
+	if (err && injected(w, err, INJ_ENOMEM)) {
+		m->split = true;
+		return 0;
+	}
+	if (err) {
 		fail(w, "munmap of pages %zu+%zu of map%u: %s", first, n, map_id(w, m),
-		     strerror(errno));
+		     strerror(err));
 		return -1;
 	}
 	if (n == m->pages) {
@@ -1826,7 +2436,7 @@ static int op_munmap(struct worker *w, struct mapping *m)
 		right->addr = m->addr + rfirst * psz;
 		right->pgoff = m->pgoff + rfirst;
 		right->pages = m->pages - rfirst;
-		right->ps = calloc(right->pages, sizeof(*right->ps));
+		right->ps = xcalloc(right->pages, sizeof(*right->ps));
 		if (!right->ps) {
 			fail(w, "out of memory");
 			return -1;
@@ -1860,6 +2470,19 @@ static int op_mprotect(struct worker *w, struct mapping *m)
 	       prot_name(prot));
 	err = mprotect(m->addr + first * psz, n * psz, prot) ? errno : 0;
 	STAT_ADD(w, checks, 1);
+	/*
+	 * A failed mprotect may have changed some VMAs of the range and not the
+	 * others (do_mprotect_pkey() stops at the first error): redo it with
+	 * injection off, which must then do what was asked.
+	 */
+	if (err && err != want && injected(w, err, INJ_ENOMEM)) {
+		bool was = fi_pause();
+
+		err = mprotect(m->addr + first * psz, n * psz, prot) ? errno : 0;
+		fi_resume(was);
+		m->split = true;
+		log_more(w, ", redone: %s", err ? strerror(err) : "done");
+	}
 	if (err != want) {
 		fail(w, "mprotect(%s) of pages %zu+%zu of map%u: %s, expected %s", prot_name(prot),
 		     first, n, map_id(w, m), err ? strerror(err) : "success",
@@ -1890,6 +2513,8 @@ static int mremap_grow(struct worker *w, struct mapping *m)
 	       new_pages, flags ? " MAYMOVE" : "");
 	p = mremap(m->addr, m->pages * psz, new_pages * psz, flags);
 	STAT_ADD(w, checks, 1);
+	if (p == MAP_FAILED && errno != EFAULT && injected(w, errno, INJ_ENOMEM))
+		return 0;
 	if (p != MAP_FAILED || errno != EFAULT) {
 		fail(w, "mremap growing map%u from %zu to %zu pages: %s, expected EFAULT "
 		     "(VM_DONTEXPAND)", map_id(w, m), m->pages, new_pages,
@@ -1910,6 +2535,11 @@ static int mremap_shrink(struct worker *w, struct mapping *m)
 	log_op(w, "mremap shrink %s to %zu pages", map_desc(w, m, desc, sizeof(desc)), new_pages);
 	p = mremap(m->addr, m->pages * psz, new_pages * psz, 0);
 	STAT_ADD(w, checks, 1);
+	/* Shrinking is a munmap of the tail: a failed one unmapped nothing. */
+	if (p == MAP_FAILED && injected(w, errno, INJ_ENOMEM)) {
+		m->split = true;
+		return 0;
+	}
 	if (p != m->addr) {
 		fail(w, "mremap shrinking map%u from %zu to %zu pages: %s", map_id(w, m),
 		     m->pages, new_pages, p == MAP_FAILED ? strerror(errno) : "moved");
@@ -1918,6 +2548,88 @@ static int mremap_shrink(struct worker *w, struct mapping *m)
 	drop_pages(m, new_pages, m->pages - new_pages);
 	m->pages = new_pages;
 	return 0;
+}
+
+/* What /proc/self/maps says of the VMA that holds an address. */
+struct vma_info {
+	int toymap;		/* N of the /dev/toymapN it maps, or -1 */
+	uint64_t pgoff;		/* the file page at the address */
+};
+
+/* Look @addr up in /proc/self/maps (injection off): 0, 1 when unmapped, -1 on error. */
+static int find_vma(const void *addr, struct vma_info *v)
+{
+	uintptr_t a = (uintptr_t)addr;
+	unsigned long start, end, off;
+	char line[512], *path;
+	unsigned int idx;
+	bool was = fi_pause();
+	int ret = 1, n;
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f) {
+		fi_resume(was);
+		return -1;
+	}
+	while (ret == 1 && fgets(line, sizeof(line), f)) {
+		n = 0;
+		if (sscanf(line, "%lx-%lx %*s %lx %*s %*s%n", &start, &end, &off, &n) < 3 ||
+		    !n || a < start || a >= end)
+			continue;
+		path = line + n + strspn(line + n, " ");
+		path[strcspn(path, "\n")] = 0;
+		v->toymap = sscanf(path, TOYMAP_DEV_PREFIX "%u", &idx) == 1 ? (int)idx : -1;
+		v->pgoff = off / psz + (a - start) / psz;
+		ret = 0;
+	}
+	fclose(f);
+	fi_resume(was);
+	return ret;
+}
+
+/* Page @i of @m is still mapped where the model has it. */
+static bool vma_maps(const struct vma_info *v, const struct mapping *m, size_t i)
+{
+	return v->toymap == (int)m->obj->index && v->pgoff == m->pgoff + i;
+}
+
+/*
+ * An injected failure stopped a move of @m onto a placeholder as @new_pages pages.
+ * mremap_to() may have unmapped the placeholder and the tail past
+ * @new_pages before it failed; move_vma() moves the page tables back and
+ * unmaps the new range (if that munmap fails too, the range stays mapped,
+ * empty).  The mapping is at its old address: read back whether the tail
+ * is, and check every page.  Whatever is left at the placeholder stays until the
+ * process exits: once the placeholder may be gone, another thread may map
+ * something there, and no test tells the two apart for sure.
+ */
+static int mremap_move_failed(struct worker *w, struct mapping *m, size_t new_pages)
+{
+	size_t len = new_pages * psz;
+	struct vma_info v;
+	int r;
+
+	m->split = true;
+	r = find_vma(m->addr, &v);
+	if (r || !vma_maps(&v, m, 0)) {
+		fail(w, "after a failed mremap move, map%u is not at %p any more (%s)", map_id(w, m),
+		     (void *)m->addr, r < 0 ? "cannot read /proc/self/maps" : "maps says so");
+		return -1;
+	}
+	if (new_pages < m->pages) {
+		r = find_vma(m->addr + len, &v);
+		if (r < 0) {
+			fail(w, "reading /proc/self/maps: %s", strerror(errno));
+			return -1;
+		}
+		if (r || !vma_maps(&v, m, new_pages)) {
+			log_more(w, ", tail unmapped");
+			drop_pages(m, new_pages, m->pages - new_pages);
+			m->pages = new_pages;
+		}
+	}
+	return check_map_pages(w, m, 0, m->pages);
 }
 
 /*
@@ -1932,12 +2644,16 @@ static int mremap_move(struct worker *w, struct mapping *m)
 
 	log_op(w, "mremap move %s to %zu pages", map_desc(w, m, desc, sizeof(desc)), new_pages);
 	dst = mmap(NULL, new_pages * psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (dst == MAP_FAILED && injected(w, errno, INJ_ENOMEM))
+		return 0;
 	if (dst == MAP_FAILED) {
 		fail(w, "mmap of a placeholder: %s", strerror(errno));
 		return -1;
 	}
 	p = mremap(m->addr, m->pages * psz, new_pages * psz, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
 	STAT_ADD(w, checks, 1);
+	if (p == MAP_FAILED && injected(w, errno, INJ_ENOMEM))
+		return mremap_move_failed(w, m, new_pages);
 	if (p != dst) {
 		fail(w, "mremap moving map%u (%zu pages) to %p as %zu pages: %s", map_id(w, m),
 		     m->pages, dst, new_pages, p == MAP_FAILED ? strerror(errno) : "elsewhere");
@@ -1964,6 +2680,48 @@ static int op_mremap(struct worker *w, struct mapping *m)
 	return mremap_shrink(w, m);
 }
 
+/*
+ * After an operation that may or may not have dropped (or made) the COW
+ * copies of pages [@first, @first + @n) of private @m failed: a page with a
+ * present anonymous page has its copy, any other none.  @made: a page
+ * without one may have got one (its content: the object's page now).
+ */
+static int resync_pages(struct worker *w, struct mapping *m, size_t first, size_t n, bool made)
+{
+	struct toymap_pte pte;
+	size_t i;
+	bool copy;
+	long mi;
+	int err;
+
+	for (i = first; i < first + n; i++) {
+		err = pagemap_entry(m->addr + i * psz, &pte);
+		if (err) {
+			fail(w, "reading /proc/self/pagemap: %s", strerror(-err));
+			return -1;
+		}
+		copy = (pte.present && !pte.file) || pte.swapped;
+		mi = model_index(m->obj, m->pgoff + i);
+		if (m->ps[i].cow && !copy) {
+			drop_shadow(&m->ps[i]);
+			log_more(w, ", page %zu: copy dropped", i);
+		} else if (made && !m->ps[i].cow && copy && mi >= 0) {
+			m->ps[i].shadow = new_shadow(w, m, mi);
+			if (!m->ps[i].shadow)
+				return -1;
+			m->ps[i].cow = true;
+			STAT_ADD(w, cows, 1);
+			log_more(w, ", page %zu: copied", i);
+		}
+	}
+	return 0;
+}
+
+static int resync_cows(struct worker *w, struct mapping *m, size_t first, size_t n)
+{
+	return resync_pages(w, m, first, n, false);
+}
+
 static int op_madvise(struct worker *w, struct mapping *m)
 {
 	static const struct { int advice; const char *name; } advices[] = {
@@ -1975,14 +2733,23 @@ static int op_madvise(struct worker *w, struct mapping *m)
 	unsigned int a = (unsigned int)rnd(w, sizeof(advices) / sizeof(advices[0]));
 	size_t first, n;
 	char desc[128];
+	int err;
 
 	pick_range(w, m, 2, &first, &n);
 	log_op(w, "madvise %s pages %zu+%zu %s", map_desc(w, m, desc, sizeof(desc)), first, n,
 	       advices[a].name);
 	STAT_ADD(w, checks, 1);
-	if (madvise(m->addr + first * psz, n * psz, advices[a].advice)) {
+	err = madvise(m->addr + first * psz, n * psz, advices[a].advice) ? errno : 0;
+	if (err && injected(w, err, INJ_ENOMEM)) {
+		/* Which COW copies a failed DONTNEED dropped: pagemap says. */
+		if (advices[a].advice == MADV_DONTNEED && !m->shared &&
+		    resync_cows(w, m, first, n))
+			return -1;
+		return check_map_pages(w, m, first, n);
+	}
+	if (err) {
 		fail(w, "madvise(MADV_%s) of pages %zu+%zu of map%u: %s", advices[a].name, first,
-		     n, map_id(w, m), strerror(errno));
+		     n, map_id(w, m), strerror(err));
 		return -1;
 	}
 	/* DONTNEED drops a private mapping's COW copies: it reads the object again. */
@@ -2012,7 +2779,7 @@ static int op_msync(struct worker *w, struct mapping *m)
 	err = msync(m->addr + first * psz, n * psz, modes[k].flags) ? errno : 0;
 	STAT_ADD(w, checks, 1);
 	/* MS_SYNC of a shared mapping calls toymap's .fsync: 0 (nothing to write). */
-	if (err) {
+	if (err && !injected(w, err, INJ_ENOMEM)) {
 		fail(w, "msync(MS_%s) of pages %zu+%zu of map%u: %s, expected success", modes[k].name,
 		     first, n, map_id(w, m), strerror(err));
 		return -1;
@@ -2035,6 +2802,8 @@ static int expect_ioctl_error(struct worker *w, int fd, unsigned long cmd, void 
 	int err = ioctl(fd, cmd, arg) ? errno : 0;
 
 	STAT_ADD(w, checks, 1);
+	if (err != want && injected(w, err, INJ_IOCTL))
+		return 0;
 	if (err != want) {
 		fail(w, "%s with %s: %s, expected %s", name, what, err ? strerror(err) : "success",
 		     strerror(want));
@@ -2163,8 +2932,8 @@ static void pick_object_range(struct worker *w, const struct object *o, uint64_t
  * mapping, right after they were discarded (their locks held): every byte
  * must be zero.  A stale byte is data of a freed page reaching user space.
  */
-static int check_zero_pages(struct worker *w, struct object *o, int fd, uint64_t first, uint64_t n,
-			    const char *after)
+static int read_zero_pages(struct worker *w, struct object *o, int fd, uint64_t first, uint64_t n,
+			   const char *after)
 {
 	size_t pages = n < ZERO_CHECK_PAGES ? n : ZERO_CHECK_PAGES, i, k;
 	uint8_t *p;
@@ -2197,6 +2966,17 @@ static int check_zero_pages(struct worker *w, struct object *o, int fd, uint64_t
 	}
 	munmap(p, pages * psz);
 	return 0;
+}
+
+/* ... with injection off: a check. */
+static int check_zero_pages(struct worker *w, struct object *o, int fd, uint64_t first, uint64_t n,
+			    const char *after)
+{
+	bool was = fi_pause();
+	int ret = read_zero_pages(w, o, fd, first, n, after);
+
+	fi_resume(was);
+	return ret;
 }
 
 static int op_discard(struct worker *w)
@@ -2279,7 +3059,7 @@ static int check_evicted_ptes(struct worker *w, const struct object *o, uint64_t
 			bool cow = !m->shared && m->ps[i].cow;
 			uint8_t *addr = m->addr + i * psz;
 
-			err = toymap_pagemap(addr, &pte);
+			err = pagemap_entry(addr, &pte);
 			if (err) {
 				fail(w, "reading /proc/self/pagemap: %s", strerror(-err));
 				return -1;
@@ -2328,6 +3108,13 @@ static int op_evict(struct worker *w)
 	err = toymap_evict(o->fd, first * psz, n * psz, &ev);
 	swap_unlock(o);
 	STAT_ADD(w, checks, 1);
+	/*
+	 * A failed EVICT returns no counts; the pages it saved before the
+	 * failure stay, clean (a failed save leaves the page dirty); none was
+	 * dropped.  The reads of every thread check that no byte changed.
+	 */
+	if (err && injected(w, -err, INJ_IOCTL))
+		return 0;
 	if (err) {
 		fail(w, "TOYMAP_IOC_EVICT of pages %" PRIu64 "+%" PRIu64 " of toymap%u: %s",
 		     first, n, o->index, strerror(-err));
@@ -2361,7 +3148,7 @@ static int op_fsync(struct worker *w)
 	       ro ? " through an O_RDONLY fd" : "");
 	err = (data ? fdatasync(fd) : fsync(fd)) ? errno : 0;
 	STAT_ADD(w, checks, 1);
-	if (err) {
+	if (err && !injected(w, err, INJ_ENOMEM)) {
 		fail(w, "%s of /dev/toymap%u: %s, expected success", data ? "fdatasync" : "fsync",
 		     o->index, strerror(err));
 		return -1;
@@ -2455,11 +3242,16 @@ static int swap_drop(struct worker *w, struct object *o)
 {
 	struct toymap_info before, after;
 	int err, ret = -1;
+	bool was = false;
 
 	log_op(w, "swap toymap%u: drop the swap file", o->index);
 	if (swap_lock(w, o, true))
 		return -1;
 	err = toymap_get_info(o->fd, &before);
+	if (err && injected(w, -err, INJ_IOCTL)) {
+		ret = 0;
+		goto out;
+	}
 	if (err) {
 		fail(w, "TOYMAP_IOC_INFO on toymap%u: %s", o->index, strerror(-err));
 		goto out;
@@ -2475,6 +3267,10 @@ static int swap_drop(struct worker *w, struct object *o)
 	log_more(w, " (%" PRIu64 " swapped pages) -> %s", U64(before.swapped_pages),
 		 err ? strerror(-err) : "dropped");
 	STAT_ADD(w, checks, 1);
+	if (err && err != -EBUSY && injected(w, -err, INJ_IOCTL)) {
+		ret = 0;
+		goto out;
+	}
 	if (err == -EBUSY && before.swapped_pages) {
 		STAT_ADD(w, swap_busy, 1);
 		STAT_ADD(w, errnos, 1);
@@ -2487,6 +3283,8 @@ static int swap_drop(struct worker *w, struct object *o)
 		     before.swapped_pages ? "EBUSY" : "success");
 		goto out;
 	}
+	/* Dropped: a new one must be set, whatever happens (injection off). */
+	was = fi_pause();
 	err = toymap_get_info(o->fd, &after);
 	STAT_ADD(w, checks, 1);
 	if (err || after.swapped_pages || (after.backing_flags & TOYMAP_BACKING_SWAP)) {
@@ -2505,6 +3303,7 @@ static int swap_drop(struct worker *w, struct object *o)
 	STAT_ADD(w, swap_drops, 1);
 	ret = 0;
 out:
+	fi_resume(was);
 	swap_unlock(o);
 	return ret;
 }
@@ -2759,6 +3558,8 @@ static int info_bad(struct worker *w, struct object *o)
 	log_op(w, "info toymap%u bad: %s", o->index, what);
 	err = ioctl(o->fd, cmd, arg) ? errno : 0;
 	STAT_ADD(w, checks, 1);
+	if (err != want && injected(w, err, INJ_IOCTL))
+		return 0;
 	if (err != want) {
 		fail(w, "toymap ioctl with %s: %s, expected %s", what,
 		     err ? strerror(err) : "success", strerror(want));
@@ -2800,6 +3601,8 @@ static int op_info(struct worker *w)
 	log_op(w, "info toymap%u", o->index);
 	err = toymap_get_info(o->fd, &info);
 	STAT_ADD(w, checks, 1);
+	if (err && injected(w, -err, INJ_IOCTL))
+		return 0;
 	if (err) {
 		fail(w, "TOYMAP_IOC_INFO on toymap%u: %s", o->index, strerror(-err));
 		return -1;
@@ -2829,10 +3632,14 @@ static int op_info(struct worker *w)
  */
 static int op_unload(struct worker *w)
 {
+	bool was;
 	int err;
 
 	log_op(w, "unload");
+	/* libkmod reads /proc and /sys: with injection off, so that it answers EBUSY. */
+	was = fi_pause();
 	err = toymap_unload();
+	fi_resume(was);
 	STAT_ADD(w, checks, 1);
 	if (err != -EBUSY) {
 		fail(w, "toymap_unload() while devices are open: %s, expected EBUSY%s",
@@ -2857,6 +3664,19 @@ static int op_unload(struct worker *w)
 	return 0;
 }
 
+/* --verbose: print the operation just done (with injection off). */
+static void print_op(struct worker *w)
+{
+	bool was = fi_pause();
+	char name[96];
+
+	print_lock();
+	printf("%s: %s\n", who(w, name, sizeof(name)), log_entry(w));
+	fflush(stdout);
+	print_unlock();
+	fi_resume(was);
+}
+
 /* ------------------------------------------------------------- fork */
 
 static int run_op(struct worker *w, enum op_kind kind);
@@ -2870,6 +3690,8 @@ static void __attribute__((noreturn)) child_main(struct worker *w)
 
 	w->child = true;
 	w->rng = mix64(w->rng ^ 0xc41dULL);
+	fi_altstack_start();	/* the parent's, shared */
+	fi_start();		/* inherited on; its own descriptor */
 	alarm((unsigned int)(left > 0 ? left : 0) + 60);
 	STAT_ADD(w, children, 1);
 	/* What the parent's private mappings held is what the child's hold. */
@@ -2885,11 +3707,26 @@ static void __attribute__((noreturn)) child_main(struct worker *w)
 static int op_fork(struct worker *w)
 {
 	int status;
+	bool was;
 	pid_t pid;
 
 	log_op(w, "fork");
 	fflush(NULL);
 	pid = fork();
+	/*
+	 * A fork makes hundreds of allocations: under injection it nearly
+	 * always fails.  Half the time, fork again without injection, so that
+	 * children run too (they turn it on for themselves).
+	 */
+	if (pid < 0 && injected(w, errno, INJ_ENOMEM | INJ_EAGAIN)) {
+		if (rnd(w, 2))
+			return 0;
+		was = fi_pause();
+		pid = fork();
+		if (pid)
+			fi_resume(was);
+		log_more(w, "; again without injection");
+	}
 	if (pid < 0) {
 		fail(w, "fork: %s", strerror(errno));
 		return -1;
@@ -2897,12 +3734,15 @@ static int op_fork(struct worker *w)
 	if (pid == 0)
 		child_main(w);
 	log_more(w, " -> pid %d", (int)pid);
+	/* Off: waitpid() stores the status on our stack (EFAULT if that faulted). */
+	was = fi_pause();
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			fail(w, "waitpid(%d): %s", (int)pid, strerror(errno));
 			return -1;
 		}
 	}
+	fi_resume(was);
 	STAT_ADD(w, checks, 1);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_PASS)
 		return 0;
@@ -3031,14 +3871,8 @@ static int run_op(struct worker *w, enum op_kind kind)
 		break;
 	}
 	STAT_ADD(w, ops[kind], 1);
-	if (cfg.verbose && w->logged) {
-		char name[96];
-
-		print_lock();
-		printf("%s: %s\n", who(w, name, sizeof(name)), log_entry(w));
-		fflush(stdout);
-		print_unlock();
-	}
+	if (cfg.verbose && w->logged)
+		print_op(w);
 	return ret;
 }
 
@@ -3048,10 +3882,13 @@ static void *thread_main(void *arg)
 	unsigned int i;
 
 	w->rng = mix64(cfg.seed ^ mix64(((uint64_t)w->proc << 32 | w->thread) + 1));
+	fi_altstack_start();
+	fi_start();
 	while (!w->failed && !stopping() && now() < w->deadline) {
 		w->opno++;
 		run_op(w, pick_op(w, true));
 	}
+	fi_stop();
 	/* Unmap what is left: the vma_opens/vma_closes balance is checked after the run. */
 	for (i = 0; i < MAX_MAPS; i++) {
 		struct mapping *m = &w->maps[i];
@@ -3139,6 +3976,9 @@ static void __attribute__((noreturn)) proc_main(unsigned int proc, double deadli
  * @resident:	may be in memory; false only when it surely is not (dropped
  *		by ATTACH, EVICT or DISCARD, and not touched since)
  * @info:	INFO after the last operation that checked the counters
+ * @redone:	the current operation failed by an injected failure and was
+ *		redone without injection: its counts are not predicted (the
+ *		state after it is, exactly)
  */
 struct fcycle {
 	int fd;
@@ -3154,6 +3994,7 @@ struct fcycle {
 	bool swapped[FILE_PAGES];
 	bool resident[FILE_PAGES];
 	struct toymap_info info;
+	bool redone;
 };
 
 static struct fcycle fc = { .fd = -1, .file_fd = -1, .swap_fd = -1 };
@@ -3338,7 +4179,7 @@ static int fc_compare(struct worker *w, const struct mapping *m, size_t i, size_
  * exactly where the model says (section bytes in the file of dirty pages),
  * and nowhere else.
  */
-static int fc_verify_file(struct worker *w, const char *after)
+static int fc_read_file(struct worker *w, const char *after)
 {
 	char sect[128], where[160];
 	uint8_t *got = NULL;
@@ -3354,7 +4195,7 @@ static int fc_verify_file(struct worker *w, const char *after)
 	}
 	if (!fc.fsize)
 		return 0;
-	got = malloc(fc.fsize);
+	got = xmalloc(fc.fsize);
 	if (!got) {
 		fail(w, "out of memory");
 		return -1;
@@ -3384,6 +4225,16 @@ static int fc_verify_file(struct worker *w, const char *after)
 	return -1;
 }
 
+/* ... with injection off: a check (read() would EFAULT on a buffer page it fails to fault in). */
+static int fc_verify_file(struct worker *w, const char *after)
+{
+	bool was = fi_pause();
+	int ret = fc_read_file(w, after);
+
+	fi_resume(was);
+	return ret;
+}
+
 /*
  * INFO of the object, checked against the cycle's state: the backing flags,
  * offset and length, the swapped pages.
@@ -3395,8 +4246,14 @@ static int fc_get_info(struct worker *w, struct toymap_info *info, bool attached
 			(fc.swap_fd >= 0 ? TOYMAP_BACKING_SWAP : 0);
 	int err = toymap_get_info(fc.fd, info);
 	char sect[128];
+	bool was;
 
 	STAT_ADD(w, checks, 1);
+	if (err && injected(w, -err, INJ_IOCTL)) {
+		was = fi_pause();
+		err = toymap_get_info(fc.fd, info);
+		fi_resume(was);
+	}
 	if (err) {
 		fail(w, "TOYMAP_IOC_INFO on toymap%u: %s", fobj->index, strerror(-err));
 		return -1;
@@ -3418,6 +4275,10 @@ static int fc_check_delta(struct worker *w, const char *name, uint64_t before, u
 {
 	char sect[128];
 
+	if (fc.redone) {
+		/* Redone after an injected failure: the counts add up two attempts. */
+		return 0;
+	}
 	STAT_ADD(w, checks, 1);
 	if (after - before == want)
 		return 0;
@@ -3435,7 +4296,7 @@ static int fc_check_pte(struct worker *w, const struct mapping *m, size_t i)
 	char desc[128];
 	int err;
 
-	err = toymap_pagemap(addr, &pte);
+	err = pagemap_entry(addr, &pte);
 	if (err) {
 		fail(w, "reading /proc/self/pagemap: %s", strerror(-err));
 		return -1;
@@ -3515,6 +4376,8 @@ static int fc_mmap(struct worker *w)
 	       fresh ? " fresh-fd" : "", populate ? " populate" : "", map_id(w, m));
 	if (fresh) {
 		fd = toymap_open(fobj->index, O_RDWR | O_CLOEXEC);
+		if (fd < 0 && injected(w, -fd, INJ_ENOMEM))
+			return 0;
 		if (fd < 0) {
 			fail(w, "open /dev/toymap%u: %s", fobj->index, strerror(-fd));
 			return -1;
@@ -3524,6 +4387,8 @@ static int fc_mmap(struct worker *w)
 	if (fresh)
 		close(fd);
 	STAT_ADD(w, checks, 1);
+	if (p == MAP_FAILED && errno != EACCES && injected(w, errno, INJ_ENOMEM))
+		return 0;
 	if (refused) {
 		if (p != MAP_FAILED || errno != EACCES) {
 			fail(w, "mmap(MAP_SHARED, PROT_WRITE) of an object attached read-only: %s, "
@@ -3543,7 +4408,7 @@ static int fc_mmap(struct worker *w)
 		.used = true, .addr = p, .obj = fobj, .pgoff = pgoff, .pages = pages,
 		.shared = shared,
 	};
-	m->ps = calloc(pages, sizeof(*m->ps));
+	m->ps = xcalloc(pages, sizeof(*m->ps));
 	if (!m->ps) {
 		fail(w, "out of memory");
 		return -1;
@@ -3558,6 +4423,8 @@ static int fc_mmap(struct worker *w)
 		int err = mprotect(p, pages * psz, PROT_READ | PROT_WRITE) ? errno : 0;
 
 		STAT_ADD(w, checks, 1);
+		if (err != EACCES && injected(w, err, INJ_ENOMEM))
+			return 0;
 		if (err != EACCES) {
 			fail(w, "mprotect(PROT_WRITE) of a shared mapping of an object attached "
 			     "read-only: %s, expected EACCES", err ? strerror(err) : "success");
@@ -3576,6 +4443,9 @@ static int fc_munmap(struct worker *w, struct mapping *m)
 	log_op(w, "munmap %s", map_desc(w, m, desc, sizeof(desc)));
 	STAT_ADD(w, checks, 1);
 	if (fc_munmap_locked(w, m->addr, m->pages * psz)) {
+		/* Nothing was unmapped. */
+		if (injected(w, errno, INJ_ENOMEM))
+			return 0;
 		fail(w, "munmap of map%u: %s", map_id(w, m), strerror(errno));
 		return -1;
 	}
@@ -3626,6 +4496,49 @@ static int fc_read(struct worker *w, struct mapping *m)
 	return rnd(w, 4) ? 0 : fc_check_pte(w, m, i);
 }
 
+/* The shadow prepared for a first private write that did not happen. */
+static void fc_forget_shadow(struct page_state *ps)
+{
+	if (!ps->cow)
+		drop_shadow(ps);
+}
+
+/*
+ * An injected failure cut a process_vm_writev to page @i of @m short after
+ * @done bytes (maybe 0), from w->buf at @off.  The pin may have dirtied a
+ * shared page (the pin's write fault, unpin_user_pages_dirty_lock()) or
+ * copied a private one with nothing written.  Shared: store the page's
+ * first byte again (the same value): the page is dirty for sure, and the
+ * model says so.  Private: pagemap says whether there is a copy now.
+ */
+static int fc_gup_failed(struct worker *w, struct mapping *m, size_t i, size_t off, size_t done)
+{
+	struct page_state *ps = &m->ps[i];
+	uint64_t pg = m->pgoff + i;
+	int made, sig;
+
+	if (m->shared) {
+		memcpy(fc_page(pg) + off, w->buf, done);
+		sig = guarded_copy(m->addr + i * psz, fc_page(pg), 1);
+		if (check_signal(w, m, i, m->addr + i * psz, sig, 0, "write (to dirty the page)"))
+			return -1;
+		fc.dirty[pg] = true;
+		return 0;
+	}
+	if (!ps->cow) {
+		made = gup_cow_made(w, m, i, done);
+		if (made <= 0) {
+			drop_shadow(ps);
+			return made;
+		}
+		ps->cow = true;
+		STAT_ADD(w, cows, 1);
+		log_more(w, " (cow)");
+	}
+	memcpy(ps->shadow + off, w->buf, done);
+	return 0;
+}
+
 /*
  * Write through the mapping or (@gup) process_vm_writev: a shared write
  * makes the object's page dirty, a private one goes to its COW copy; a
@@ -3648,7 +4561,7 @@ static int fc_write(struct worker *w, struct mapping *m, bool gup)
 	       map_desc(w, m, desc, sizeof(desc)), i, off, len);
 	/* A private page's first write copies what the object holds now. */
 	if (!want && !m->shared && !ps->cow) {
-		ps->shadow = malloc(psz);
+		ps->shadow = xmalloc(psz);
 		if (!ps->shadow) {
 			fail(w, "out of memory");
 			return -1;
@@ -3662,6 +4575,12 @@ static int fc_write(struct worker *w, struct mapping *m, bool gup)
 		int err = n < 0 ? errno : 0;
 
 		STAT_ADD(w, checks, 1);
+		if (want && n < 0 && err != EFAULT && injected(w, err, INJ_ENOMEM)) {
+			fc_forget_shadow(ps);
+			return 0;
+		}
+		if (!want && n != (ssize_t)len && injected_gup(w, n, err, len))
+			return fc_gup_failed(w, m, i, off, n > 0 ? (size_t)n : 0);
 		if (want ? !(n < 0 && err == EFAULT) : n != (ssize_t)len) {
 			fail(w, "process_vm_writev of %zu bytes at %p: %zd (%s), expected %s", len,
 			     (void *)addr, n, n < 0 ? strerror(err) : "bytes",
@@ -3719,6 +4638,14 @@ static int fc_msync(struct worker *w, struct mapping *m)
 		return -1;
 	err = msync(m->addr + first * psz, n * psz, modes[k].flags) ? errno : 0;
 	STAT_ADD(w, checks, 1);
+	if (err && injected(w, err, INJ_ENOMEM)) {
+		/* Some pages may be written back, some not: redo it without injection. */
+		bool was = fi_pause();
+
+		err = msync(m->addr + first * psz, n * psz, modes[k].flags) ? errno : 0;
+		fi_resume(was);
+		fc.redone = true;
+	}
 	if (err) {
 		fail(w, "msync(MS_%s) of pages %zu+%zu of map%u: %s, expected success",
 		     modes[k].name, first, n, map_id(w, m), strerror(err));
@@ -3748,12 +4675,22 @@ static int fc_fsync(struct worker *w)
 		return -1;
 	if (ro) {
 		fd = toymap_open(fobj->index, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 && injected(w, -fd, INJ_ENOMEM))
+			return 0;
 		if (fd < 0) {
 			fail(w, "open /dev/toymap%u: %s", fobj->index, strerror(-fd));
 			return -1;
 		}
 	}
 	err = (data ? fdatasync(fd) : fsync(fd)) ? errno : 0;
+	if (err && injected(w, err, INJ_ENOMEM)) {
+		/* Some pages may be written back, some not: redo it without injection. */
+		bool was = fi_pause();
+
+		err = (data ? fdatasync(fd) : fsync(fd)) ? errno : 0;
+		fi_resume(was);
+		fc.redone = true;
+	}
 	if (ro)
 		close(fd);
 	STAT_ADD(w, checks, 1);
@@ -3804,6 +4741,19 @@ static int fc_evict(struct worker *w)
 	fc_evict_model(first, n, &e);
 	err = toymap_evict(fc.fd, first * psz, n * psz, &ev);
 	STAT_ADD(w, checks, 1);
+	if (err && injected(w, -err, INJ_IOCTL)) {
+		/*
+		 * The pages saved before the failure are clean and stay (with
+		 * their swap copies), a page whose save failed is dirty again,
+		 * nothing was dropped: the same EVICT, redone, ends where the
+		 * model says; only the counts add up two attempts.
+		 */
+		bool was = fi_pause();
+
+		err = toymap_evict(fc.fd, first * psz, n * psz, &ev);
+		fi_resume(was);
+		fc.redone = true;
+	}
 	if (err) {
 		fail(w, "TOYMAP_IOC_EVICT of pages %" PRIu64 "+%" PRIu64 " of toymap%u: %s", first,
 		     n, fobj->index, strerror(-err));
@@ -3814,8 +4764,9 @@ static int fc_evict(struct worker *w)
 		 " kept %" PRIu64, U64(ev.dropped), U64(ev.written_back), U64(ev.swapped_out),
 		 U64(ev.kept));
 	STAT_ADD(w, checks, 1);
-	if (ev.written_back != e.written_back || ev.swapped_out != e.swapped_out ||
-	    ev.kept != e.kept || ev.dropped < e.cleaned || ev.dropped + ev.kept > n) {
+	if (!fc.redone &&
+	    (ev.written_back != e.written_back || ev.swapped_out != e.swapped_out ||
+	     ev.kept != e.kept || ev.dropped < e.cleaned || ev.dropped + ev.kept > n)) {
 		fail(w, "TOYMAP_IOC_EVICT of pages %" PRIu64 "+%" PRIu64 " returned dropped %" PRIu64
 		     " written back %" PRIu64 " swapped out %" PRIu64 " kept %" PRIu64 "; the model "
 		     "expects %" PRIu64 " written back, %" PRIu64 " swapped out, %" PRIu64 " kept, "
@@ -3872,7 +4823,8 @@ static int fc_pageout(struct worker *w, struct mapping *m)
 	log_op(w, "madvise %s pages %zu+%zu PAGEOUT, read back", map_desc(w, m, desc, sizeof(desc)),
 	       first, n);
 	STAT_ADD(w, checks, 1);
-	if (madvise(m->addr + first * psz, n * psz, MADV_PAGEOUT)) {
+	if (madvise(m->addr + first * psz, n * psz, MADV_PAGEOUT) &&
+	    !injected(w, errno, INJ_ENOMEM)) {
 		fail(w, "madvise(MADV_PAGEOUT) of pages %zu+%zu of map%u: %s", first, n,
 		     map_id(w, m), strerror(errno));
 		return -1;
@@ -3928,6 +4880,7 @@ static int fc_poke(struct worker *w)
 	uint64_t pos = 0, n = 0, b, k, last = UINT64_MAX;
 	unsigned int tries;
 	ssize_t done;
+	bool was;
 
 	log_op(w, "poke the backing file");
 	if (!fc.fsize) {
@@ -3946,7 +4899,10 @@ static int fc_poke(struct worker *w)
 	}
 	fill_nonzero(w, w->buf, n);
 	log_more(w, " bytes %" PRIu64 "+%" PRIu64, pos, n);
+	/* Not the module's: with injection off. */
+	was = fi_pause();
 	done = pwrite(fc.file_fd, w->buf, n, (off_t)pos);
+	fi_resume(was);
 	STAT_ADD(w, checks, 1);
 	if (done != (ssize_t)n) {
 		fail(w, "pwrite of %" PRIu64 " bytes to the backing file: %zd (%s)", n, done,
@@ -3990,6 +4946,8 @@ static int fc_swap(struct worker *w)
 		log_op(w, "swap: the backing file as the swap file (%u swapped pages)", nswapped);
 		err = toymap_set_swap(fc.fd, fc.file_fd);
 		STAT_ADD(w, checks, 1);
+		if (err != -want && injected(w, -err, INJ_IOCTL))
+			return 0;
 		if (err != -want) {
 			fail(w, "TOYMAP_IOC_SET_SWAP of the backing file with %u swapped pages: %s, "
 			     "expected %s", nswapped, err ? strerror(-err) : "success",
@@ -4000,7 +4958,10 @@ static int fc_swap(struct worker *w)
 		return 0;
 	}
 	if (fc.swap_fd < 0 || r == 2) {
+		bool was = fi_pause();
+
 		new_fd = temp_file_rw("swap");
+		fi_resume(was);
 		if (new_fd < 0) {
 			fail(w, "creating a swap file in %s: %s", tmp_dir(), strerror(-new_fd));
 			return -1;
@@ -4011,6 +4972,13 @@ static int fc_swap(struct worker *w)
 	       fc.swap_fd < 0 ? "set a swap file" : "a new swap file", nswapped);
 	err = toymap_set_swap(fc.fd, new_fd);
 	STAT_ADD(w, checks, 1);
+	if (err != -want && injected(w, -err, INJ_IOCTL)) {
+		/* Refused before any change: redo it, the model has the outcome. */
+		bool was = fi_pause();
+
+		err = toymap_set_swap(fc.fd, new_fd);
+		fi_resume(was);
+	}
 	if (err != -want) {
 		fail(w, "TOYMAP_IOC_SET_SWAP(%s) with %u swapped pages: %s, expected %s",
 		     new_fd < 0 ? "-1" : "a new file", nswapped, err ? strerror(-err) : "success",
@@ -4075,6 +5043,7 @@ static int fc_run_op(struct worker *w, enum fop_kind kind)
 		kind = FOP_MUNMAP;
 	if (fop_table[kind].needs_map)
 		m = pick_map(w);
+	fc.redone = false;
 	switch (kind) {
 	case FOP_MMAP:
 		ret = fc_mmap(w);
@@ -4121,14 +5090,8 @@ static int fc_run_op(struct worker *w, enum fop_kind kind)
 		break;
 	}
 	fc_count(w, kind);
-	if (cfg.verbose && w->logged) {
-		char name[96];
-
-		print_lock();
-		printf("%s: %s\n", who(w, name, sizeof(name)), log_entry(w));
-		fflush(stdout);
-		print_unlock();
-	}
+	if (cfg.verbose && w->logged)
+		print_op(w);
 	return ret;
 }
 
@@ -4141,6 +5104,9 @@ static int fc_expect(struct worker *w, int err, int want, const char *what)
 			STAT_ADD(w, errnos, 1);
 		return 0;
 	}
+	/* A probe that must fail anyway (changes nothing). */
+	if (want && injected(w, -err, INJ_IOCTL))
+		return 0;
 	fail(w, "%s: %s, expected %s", what, err ? strerror(-err) : "success",
 	     want ? strerror(want) : "success");
 	return -1;
@@ -4165,8 +5131,8 @@ static int fc_make_file(struct worker *w, char *path, size_t len)
 		fc.len = 1 + rnd(w, (FILE_PAGES + 2) * psz);
 	fc.readonly = !rnd(w, 4);
 
-	fc.file = malloc(fc.fsize ? fc.fsize : 1);
-	fc.obj = fc.obj ? fc.obj : malloc(FILE_PAGES * psz);
+	fc.file = xmalloc(fc.fsize ? fc.fsize : 1);
+	fc.obj = fc.obj ? fc.obj : xmalloc(FILE_PAGES * psz);
 	if (!fc.file || !fc.obj) {
 		fail(w, "out of memory");
 		return -1;
@@ -4202,7 +5168,10 @@ static int fc_attach(struct worker *w, const char *path)
 		      "TOYMAP_IOC_ATTACH of the swap file"))
 		return -1;
 	if (fc.readonly) {
+		bool was = fi_pause();
+
 		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fi_resume(was);
 		if (fd < 0) {
 			fail(w, "open %s: %s", path, strerror(errno));
 			return -1;
@@ -4215,6 +5184,13 @@ static int fc_attach(struct worker *w, const char *path)
 		return -1;
 	}
 	err = ioctl(fc.fd, TOYMAP_IOC_ATTACH, &a) ? -errno : 0;
+	if (err && injected(w, -err, INJ_IOCTL)) {
+		/* ATTACH fails before any change (toymap_attach()): redo it. */
+		bool was = fi_pause();
+
+		err = ioctl(fc.fd, TOYMAP_IOC_ATTACH, &a) ? -errno : 0;
+		fi_resume(was);
+	}
 	if (!err)
 		sh->file.attached = 1;
 	file_state_unlock();
@@ -4250,21 +5226,35 @@ static int fc_unmap_all(struct worker *w)
  * swap copy goes; the file must be exactly the model, and the object,
  * anonymous again, reads zero.
  */
+static int fc_detach_zero(struct worker *w);
+
 static int fc_detach(struct worker *w)
 {
 	struct toymap_info after;
-	uint64_t wb, k;
-	uint8_t *p;
-	int err, sig;
+	int err, ret;
+	uint64_t wb;
+	bool was;
 
 	log_op(w, "detach toymap%u", fobj->index);
 	fc_count(w, FOP_DETACH);
+	fc.redone = false;
 	if (fc_get_info(w, &fc.info, true))
 		return -1;
 	wb = fc_sync_model(0, FILE_PAGES);
 	if (file_state_lock(w))
 		return -1;
 	err = toymap_detach(fc.fd);
+	if (err && injected(w, -err, INJ_IOCTL)) {
+		/*
+		 * A failed write-back leaves the file attached, some pages
+		 * written: redo it without injection; the file must then be
+		 * exactly the model, only write_backs adds up two attempts.
+		 */
+		was = fi_pause();
+		err = toymap_detach(fc.fd);
+		fi_resume(was);
+		fc.redone = true;
+	}
 	if (!err)
 		sh->file.attached = 0;
 	file_state_unlock();
@@ -4278,7 +5268,21 @@ static int fc_detach(struct worker *w)
 	    fc_check_delta(w, "resident_pages", 0, after.resident_pages, 0, "DETACH") ||
 	    fc_verify_file(w, "DETACH"))
 		return -1;
-	/* Anonymous again: demand-zero, nothing of the file or the old pages. */
+	/* Anonymous again: demand-zero, nothing of the file or the old pages (a check: off). */
+	was = fi_pause();
+	ret = fc_detach_zero(w);
+	fi_resume(was);
+	fc.redone = false;
+	return ret;
+}
+
+/* After DETACH: every page reads zero through a new mapping. */
+static int fc_detach_zero(struct worker *w)
+{
+	uint64_t k;
+	uint8_t *p;
+	int sig;
+
 	p = fc_mmap_locked(w, FILE_PAGES * psz, PROT_READ, MAP_SHARED, fc.fd, 0);
 	if (p == MAP_FAILED) {
 		fail(w, "mmap of toymap%u after DETACH: %s", fobj->index, strerror(errno));
@@ -4346,15 +5350,19 @@ static int fc_cycle(struct worker *w)
 	char path[PATH_MAX] = "";
 	unsigned int nops, i;
 	int ret = -1, err;
+	bool was;
 
-	if (fc_make_file(w, path, sizeof(path)))
-		goto out;
-	if (rnd(w, 2)) {
+	/* The files and the swap file: not the module's, with injection off. */
+	was = fi_pause();
+	err = fc_make_file(w, path, sizeof(path));
+	if (!err && rnd(w, 2)) {
 		fc.swap_fd = temp_file_rw("swap");
 		err = fc.swap_fd < 0 ? fc.swap_fd : toymap_set_swap(fc.fd, fc.swap_fd);
-		if (fc_expect(w, err, 0, "TOYMAP_IOC_SET_SWAP before ATTACH"))
-			goto out;
+		err = fc_expect(w, err, 0, "TOYMAP_IOC_SET_SWAP before ATTACH");
 	}
+	fi_resume(was);
+	if (err)
+		goto out;
 	err = fc_attach(w, path);
 	unlink(path);
 	if (err)
@@ -4365,10 +5373,16 @@ static int fc_cycle(struct worker *w)
 		if (fc_run_op(w, fc_pick_op(w)))
 			goto out;
 	}
-	if (fc_unmap_all(w) || (!rnd(w, 3) && fc_fsync(w)) || fc_detach(w))
+	/* Unmapping everything must succeed: off (the fsync and DETACH redo a failure). */
+	was = fi_pause();
+	err = fc_unmap_all(w);
+	fi_resume(was);
+	if (err || (!rnd(w, 3) && fc_fsync(w)) || fc_detach(w))
 		goto out;
 	if (fc.swap_fd >= 0) {
+		was = fi_pause();
 		err = toymap_set_swap(fc.fd, -1);
+		fi_resume(was);
 		close(fc.swap_fd);
 		fc.swap_fd = -1;
 		if (fc_expect(w, err, 0, "TOYMAP_IOC_SET_SWAP(-1) after DETACH"))
@@ -4377,9 +5391,11 @@ static int fc_cycle(struct worker *w)
 	STAT_ADD(w, cycles, 1);
 	ret = 0;
 out:
+	was = fi_pause();
 	if (path[0])
 		unlink(path);
 	fc_cleanup(w);
+	fi_resume(was);
 	return ret;
 }
 
@@ -4404,10 +5420,13 @@ static void __attribute__((noreturn)) file_main(double deadline)
 			"probe files in %s\n", fobj->index, tmp_dir());
 		_exit(EXIT_FAIL);
 	}
+	fi_altstack_start();
+	fi_start();
 	while (!w->failed && !stopping() && now() < deadline) {
 		w->opno++;
 		fc_cycle(w);
 	}
+	fi_stop();
 	fflush(NULL);
 	_exit(w->failed ? EXIT_FAIL : EXIT_PASS);
 }
@@ -4421,7 +5440,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: toymap-stress [--seed S] [--seconds T] [--procs P] [--threads N]\n"
 		"                     [--pages K] [--ops LIST] [--devices LIST]\n"
-		"                     [--attach-device N|none] [--verbose]\n"
+		"                     [--attach-device N|none] [--fail-alloc PCT] [--verbose]\n"
 		"  --seed S        PRNG seed (default: from the clock, printed)\n"
 		"  --seconds T     run time (default 10)\n"
 		"  --procs P       worker processes, 1..%d (default 2)\n"
@@ -4439,6 +5458,12 @@ static void usage(FILE *out)
 		"                  the object of the attach cycle (operation \"file\"), which\n"
 		"                  no other process maps (default: the last device, if there\n"
 		"                  are two or more)\n"
+		"  --fail-alloc PCT\n"
+		"                  fail PCT%% (1..100) of the page and slab allocations of the\n"
+		"                  stress processes (root; debugfs fail_page_alloc and failslab,\n"
+		"                  restored at exit); failures they explain are counted; a user\n"
+		"                  fault is retried until its allocation succeeds: at 100 the\n"
+		"                  run stalls until the alarm guard kills it\n"
 		"  --verbose       print every operation\n"
 		"Every object is emptied first (DISCARD, DETACH, swap file dropped) and at\n"
 		"the end; the general objects get a swap file in $TMPDIR (default /tmp).\n"
@@ -4500,6 +5525,7 @@ static int parse_args(int argc, char **argv)
 		{ "ops", required_argument, NULL, 'o' },
 		{ "devices", required_argument, NULL, 'd' },
 		{ "attach-device", required_argument, NULL, 'a' },
+		{ "fail-alloc", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -4560,6 +5586,11 @@ static int parse_args(int argc, char **argv)
 				goto bad;
 			cfg.attach_device = (int)v;
 			break;
+		case 'f':
+			if (!parse_uint(optarg, 100, &v))
+				goto bad;
+			cfg.fail_alloc = (unsigned int)v;
+			break;
 		case 'v':
 			cfg.verbose = true;
 			break;
@@ -4601,8 +5632,9 @@ static void format_cmdline(void)
 		snprintf(attach, sizeof(attach), "%u", fobj->index);
 	snprintf(cfg.cmdline, sizeof(cfg.cmdline),
 		 "toymap-stress --seed %" PRIu64 " --seconds %u --procs %u --threads %u "
-		 "--pages %u --ops %s --devices %s --attach-device %s", cfg.seed, cfg.seconds,
-		 cfg.procs, cfg.threads, cfg.pages, ops, devs, attach);
+		 "--pages %u --ops %s --devices %s --attach-device %s --fail-alloc %u", cfg.seed,
+		 cfg.seconds, cfg.procs, cfg.threads, cfg.pages, ops, devs, attach,
+		 cfg.fail_alloc);
 }
 
 static void *map_shared(size_t len)
@@ -4843,7 +5875,8 @@ static int install_handlers(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = fault_handler;
-	sa.sa_flags = SA_SIGINFO;
+	/* --fail-alloc: on the thread's signal stack (fi_altstack_start()). */
+	sa.sa_flags = SA_SIGINFO | (cfg.fail_alloc ? SA_ONSTACK : 0);
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGBUS, &sa, NULL) || sigaction(SIGSEGV, &sa, NULL))
 		return -1;
@@ -5055,6 +6088,11 @@ static void print_summary(const struct totals *t, uint64_t checks, uint64_t byte
 	printf("private COW first writes: %" PRIu64 ", fork children: %" PRIu64 ", write-vs-discard "
 	       "races: %" PRIu64 " (%" PRIu64 " shared with the cut inside the page)\n", x->cows,
 	       x->children, x->races, x->race_cuts);
+	if (cfg.fail_alloc)
+		printf("injected: %" PRIu64 " ENOMEM, %" PRIu64 " EFAULT, %" PRIu64 " EAGAIN, %"
+		       PRIu64 " short, %" PRIu64 " siginfo lost (allocations failed at %u%%)\n",
+		       x->inj_enomem, x->inj_efault, x->inj_eagain, x->inj_short, x->inj_siginfo,
+		       cfg.fail_alloc);
 }
 
 /*
@@ -5135,6 +6173,8 @@ int main(int argc, char **argv)
 	psz = (size_t)toymap_page_size();
 	if (parse_args(argc, argv))
 		return EXIT_USAGE;
+	if (cfg.fail_alloc && (fi_no_rseq(argv) || fi_setup()))
+		return EXIT_USAGE;
 	if (setup())
 		return EXIT_USAGE;
 	format_cmdline();
@@ -5175,6 +6215,13 @@ int main(int argc, char **argv)
 	failures += final_checks(&checks, &bytes);
 	failures += cleanup_objects(&checks);
 	print_summary(&totals, checks, bytes);
+	if (cfg.fail_alloc && !(totals.sum.inj_enomem + totals.sum.inj_efault +
+				totals.sum.inj_eagain + totals.sum.inj_short +
+				totals.sum.inj_siginfo)) {
+		fprintf(stderr, "toymap-stress: FAILURE: --fail-alloc %u but no operation saw an "
+			"injected failure: is fault injection working?\n", cfg.fail_alloc);
+		failures++;
+	}
 	printf("failures: %" PRIu64 "\n", failures);
 	printf("toymap-stress: %s seed=%" PRIu64 " ops=%" PRIu64 "\n", failures ? "FAIL" : "PASS",
 	       cfg.seed, totals.ops);
