@@ -77,13 +77,19 @@
  * failure an injected allocation failure explains is counted, not a FAIL:
  * see INJ_ENOMEM.  The model stays exact: a failed munmap, mremap shrink,
  * mmap, fork or ioctl changed nothing the model holds (mm/mmap.c,
- * mm/mremap.c); a failed mprotect may have changed part of the range and is
- * redone with injection off; a failed mremap move is read back from
- * /proc/self/maps; whether a failed process_vm_writev made a COW copy (or
- * dirtied a shared page) is read back from pagemap (or made certain by a
- * store).  In the attach cycle a failed EVICT, fsync, msync, ATTACH or
- * DETACH is redone with injection off: the counts of that pair are not
- * checked, the bytes and the file are, exactly.  Checks (pagemap, the
+ * mm/mremap.c); a failed mprotect, madvise, msync or fsync may have done
+ * part of its work and is redone with injection off, which must succeed; a
+ * failed mremap move is read back from /proc/self/maps.  A failed or short
+ * process_vm_readv/writev of bytes that must be accessible is redone, the
+ * same bytes with the page's lock still held, with injection off: it must
+ * move them all (a fault handler that fails a valid page, or a copy that
+ * under-reports, fails the redo too), and the model takes the whole
+ * access.  In the attach cycle a failed EVICT, fsync, msync, ATTACH or
+ * DETACH is redone with injection off: the counters that pair adds to must
+ * have grown by at least what the model predicts (the object's resident
+ * pages after DETACH are exactly 0), the bytes and the file are checked
+ * exactly.  If a thread's injection state or its signal stack cannot be
+ * set, its process reports it and exits EXIT_FAIL.  Checks (pagemap, the
  * backing file, zero pages) and the end of each thread run with injection
  * off.  A plain access sees nothing new (a user-mode fault that hits
  * VM_FAULT_OOM is retried), but the kernel does three things of its own:
@@ -739,11 +745,28 @@ static int fi_setup(void)
 	return 0;
 }
 
+/*
+ * This thread's injection state could not be set: running on would have the
+ * kernel's make-it-fail and fi_on out of step (an injected failure taken
+ * for a bug, or a check run with injection on).  Report it and end the
+ * process: it exits EXIT_FAIL, which fails the run.
+ */
+static void __attribute__((noreturn)) fi_fatal(const char *what, int err)
+{
+	fprintf(stderr, "toymap-stress: FAILURE seed=%" PRIu64 " pid %d tid %d: --fail-alloc: "
+		"%s: %s; the process stops\n", cfg.seed, (int)getpid(), (int)gettid(), what,
+		strerror(err));
+	fflush(NULL);
+	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
+	_exit(EXIT_FAIL);
+}
+
 /* Set this task's make-it-fail; retried, as the write itself may fail while it is on. */
 static void fi_write(bool on)
 {
 	char c = on ? '1' : '0';
 	unsigned int tries;
+	int err = 0;
 
 	if (fi_fd < 0)
 		return;
@@ -752,7 +775,10 @@ static void fi_write(bool on)
 			fi_on = on;
 			return;
 		}
+		err = errno;
 	}
+	fi_fatal(on ? "writing 1 to " MAKE_IT_FAIL " failed 1000 times" :
+		 "writing 0 to " MAKE_IT_FAIL " failed 1000 times", err);
 }
 
 /*
@@ -771,6 +797,8 @@ static void fi_start(void)
 	fi_fd = -1;
 	for (tries = 0; tries < 1000 && fi_fd < 0; tries++)
 		fi_fd = open(MAKE_IT_FAIL, O_WRONLY | O_CLOEXEC);
+	if (fi_fd < 0)
+		fi_fatal("opening " MAKE_IT_FAIL " failed 1000 times", errno);
 	fi_write(true);
 }
 
@@ -796,12 +824,10 @@ static void fi_altstack_start(void)
 	p = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (p == MAP_FAILED)
-		return;
+		fi_fatal("mmap of the signal stack", errno);
 	ss.ss_sp = p;
-	if (sigaltstack(&ss, NULL)) {
-		munmap(p, ALTSTACK_SIZE);
-		return;
-	}
+	if (sigaltstack(&ss, NULL))
+		fi_fatal("sigaltstack", errno);
 	fi_altstack = p;
 }
 
@@ -1023,19 +1049,53 @@ static bool injected(struct worker *w, int err, unsigned int allowed)
 	return true;
 }
 
-/*
- * A process_vm_readv/writev of @len bytes that returned @n: true when an
- * injected failure explains it (an error above, or a short count, counted).
- */
-static bool injected_gup(struct worker *w, ssize_t n, int err, size_t len)
+/* process_vm_writev (@write) or process_vm_readv of @len bytes between @buf and @addr. */
+static ssize_t gup_xfer(bool write, void *buf, void *addr, size_t len)
 {
-	if (n < 0)
-		return injected(w, err, INJ_IOCTL);
-	if (!fi_on || (size_t)n >= len)
-		return false;
-	STAT_ADD(w, inj_short, 1);
-	log_more(w, " -> %zd of %zu bytes (injected)", n, len);
-	return true;
+	struct iovec local = { buf, len }, remote = { addr, len };
+
+	return write ? process_vm_writev(getpid(), &local, 1, &remote, 1, 0) :
+		       process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+}
+
+/*
+ * gup_xfer() of bytes that must all be accessible.  An error an injected
+ * failure explains (ENOMEM, EFAULT) or a short count is not taken on trust:
+ * the same call, of the same bytes (the caller's page lock still held), is
+ * redone with injection off and must move all @len bytes, and only then is
+ * the failure counted; what the caller sees is the redone call, so the model
+ * takes all or nothing.  A module fault handler that fails a valid page, or
+ * a copy that under-reports, fails the redo too.  Returns the count (errno
+ * set when negative).
+ */
+static ssize_t gup_xfer_all(struct worker *w, bool write, void *buf, void *addr, size_t len)
+{
+	ssize_t n = gup_xfer(write, buf, addr, len), redo;
+	int err = n < 0 ? errno : 0, rerr;
+	bool was;
+
+	if (n == (ssize_t)len || !fi_on || (n < 0 && err != ENOMEM && err != EFAULT)) {
+		errno = err;
+		return n;
+	}
+	was = fi_pause();
+	redo = gup_xfer(write, buf, addr, len);
+	rerr = redo < 0 ? errno : 0;
+	fi_resume(was);
+	if (redo != (ssize_t)len) {
+		log_more(w, " -> %zd (%s), redone without injection: %zd (%s)", n,
+			 n < 0 ? strerror(err) : "short", redo, redo < 0 ? strerror(rerr) : "short");
+		errno = rerr;
+		return redo;
+	}
+	if (n < 0) {
+		injected(w, err, INJ_ENOMEM | INJ_EFAULT);
+	} else {
+		STAT_ADD(w, inj_short, 1);
+		log_more(w, " -> %zd of %zu bytes (injected)", n, len);
+	}
+	log_more(w, ", redone");
+	return redo;
 }
 
 /* /proc/self/pagemap, read with injection off: a check must not fail. */
@@ -1528,61 +1588,6 @@ static void model_write(struct worker *w, struct target *t, const uint8_t *src, 
 }
 
 /*
- * After a process_vm_writev that an injected failure cut short after @done
- * bytes (maybe 0) to private page @i of @m, which had no COW copy: 1 when
- * pagemap shows one now (the pin breaks COW before the copy can fail), 0
- * when there is none and @done is 0, -1 (after fail()) otherwise.
- */
-static int gup_cow_made(struct worker *w, const struct mapping *m, size_t i, size_t done)
-{
-	struct toymap_pte pte;
-	int err = pagemap_entry(m->addr + i * psz, &pte);
-
-	if (err) {
-		fail(w, "reading /proc/self/pagemap: %s", strerror(-err));
-		return -1;
-	}
-	if (pte.present && !pte.file)
-		return 1;
-	if (!done)
-		return 0;
-	fail(w, "process_vm_writev wrote %zu bytes to private page %zu of map%u, but pagemap "
-	     "shows no COW copy", done, i, map_id(w, m));
-	return -1;
-}
-
-/*
- * An injected failure cut a process_vm_writev of @t short after @done
- * bytes (maybe 0): the model takes those.  A private page may have been
- * copied (the pin breaks COW before the copy fails) even with nothing
- * written: pagemap says.  @shadow: the page's copy as it was, or NULL;
- * taken.  Called with the page's lock held.
- */
-static int gup_write_failed(struct worker *w, struct target *t, size_t done, uint8_t *shadow)
-{
-	struct mapping *m = t->m;
-	struct page_state *ps = &m->ps[t->page];
-	int made;
-
-	if (m->shared || ps->cow) {
-		memcpy((m->shared ? model_page(m->obj, t->mi) : ps->shadow) + t->off, w->buf, done);
-		free(shadow);
-		return 0;
-	}
-	made = gup_cow_made(w, m, t->page, done);
-	if (made <= 0) {
-		free(shadow);
-		return made;
-	}
-	ps->shadow = shadow;
-	ps->cow = true;
-	STAT_ADD(w, cows, 1);
-	log_more(w, " (cow)");
-	memcpy(ps->shadow + t->off, w->buf, done);
-	return 0;
-}
-
-/*
  * Write @t, through the mapping or (@gup) with process_vm_writev, and
  * update the model; on a modelled page both happen under the page's lock.
  */
@@ -1608,19 +1613,13 @@ static int do_write(struct worker *w, struct target *t, bool gup)
 		}
 	}
 	if (gup) {
-		struct iovec local = { w->buf, t->len }, remote = { t->addr, t->len };
-		ssize_t n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
-
+		ssize_t n = want ? gup_xfer(true, w->buf, t->addr, t->len) :
+				   gup_xfer_all(w, true, w->buf, t->addr, t->len);
 		int err = n < 0 ? errno : 0;
 
 		STAT_ADD(w, checks, 1);
 		if (want && n < 0 && err != EFAULT && injected(w, err, INJ_ENOMEM))
 			goto out;
-		if (!want && n != (ssize_t)t->len && injected_gup(w, n, err, t->len)) {
-			ret = gup_write_failed(w, t, n > 0 ? (size_t)n : 0, shadow);
-			shadow = NULL;
-			goto out;
-		}
 		if (want ? !(n < 0 && err == EFAULT) : n != (ssize_t)t->len) {
 			fail(w, "process_vm_writev of %zu bytes at %p: %zd (%s), expected %s",
 			     t->len, (void *)t->addr, n, n < 0 ? strerror(err) : "bytes",
@@ -1676,20 +1675,16 @@ static int gup_read(struct worker *w, struct target *t)
 	struct mapping *m = t->m;
 	bool locked = needs_lock(m, t->page, t->mi);
 	bool want_fault = expected_signal(m, t->page, false) != 0;
-	struct iovec local = { w->buf, t->len }, remote = { t->addr, t->len };
 	ssize_t n;
 	int ret = 0;
 
 	if (locked && page_lock(w, m->obj, t->mi, false))
 		return -1;
-	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	n = want_fault ? gup_xfer(false, w->buf, t->addr, t->len) :
+			 gup_xfer_all(w, false, w->buf, t->addr, t->len);
 	STAT_ADD(w, checks, 1);
-	if (n != (ssize_t)t->len && (want_fault ? n < 0 && errno != EFAULT &&
-				      injected(w, errno, INJ_ENOMEM) :
-				      injected_gup(w, n, errno, t->len))) {
-		/* What did arrive must be right. */
-		if (!want_fault && n > 0)
-			ret = compare(w, m, t->page, t->mi, t->off, w->buf, n, "process_vm_readv");
+	if (want_fault && n < 0 && errno != EFAULT && injected(w, errno, INJ_ENOMEM)) {
+		/* Nothing to check. */
 	} else if (want_fault && n < 0 && errno == EFAULT) {
 		STAT_ADD(w, errnos, 1);
 		log_more(w, " -> EFAULT as expected");
@@ -1739,7 +1734,7 @@ struct racer {
 	unsigned int inj_efault;
 };
 
-/* The racer's injected_gup(): an ioctl's -errno @err an injected failure explains. */
+/* The racer's injected(): an EVICT's -errno @err an injected failure explains. */
 static bool racer_injected(struct racer *r, int err)
 {
 	if (!fi_on || (err != -ENOMEM && err != -EFAULT))
@@ -1800,12 +1795,8 @@ static void *racer_main(void *arg)
 	if (r->evict) {
 		r->err = racer_evict(r);
 	} else {
+		/* DISCARD allocates nothing: any error fails the race, as in op_discard(). */
 		r->err = toymap_discard(r->obj->fd, r->pgoff * psz, psz);
-		/* The race needs the DISCARD: one that never started is redone. */
-		if (r->err && racer_injected(r, r->err)) {
-			fi_pause();
-			r->err = toymap_discard(r->obj->fd, r->pgoff * psz, psz);
-		}
 	}
 	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
 	fi_stop();
@@ -2013,19 +2004,9 @@ static int race_evict_write(struct worker *w, uint8_t *page, size_t len, bool gu
 	if (!gup)
 		return guarded_copy_paced(page, w->buf, len, &never, &seen);
 	for (k = 0; k < len; k += n) {
-		struct iovec local, remote;
-
 		n = len - k < RACE_CHUNK ? len - k : RACE_CHUNK;
-		local = (struct iovec) { w->buf + k, n };
-		remote = (struct iovec) { page + k, n };
-		done = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
-		/* Injected: redo the chunk without injection, the race needs every byte. */
-		if (done != (ssize_t)n && injected_gup(w, done, errno, n)) {
-			bool was = fi_pause();
-
-			done = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
-			fi_resume(was);
-		}
+		/* Injected: the chunk is redone without injection, the race needs every byte. */
+		done = gup_xfer_all(w, true, w->buf + k, page + k, n);
 		if (done != (ssize_t)n) {
 			fail(w, "race: process_vm_writev of %zu bytes at %p: %zd (%s)", n,
 			     (void *)(page + k), done, done < 0 ? strerror(errno) : "short");
@@ -2323,6 +2304,7 @@ static int op_mmap(struct worker *w)
 	long lock_first = -1, lock_n = 0;
 	size_t pages, i;
 	uint64_t pgoff;
+	int ret = -1;
 	void *p;
 
 	if (shared && !rnd(w, 25))
@@ -2350,21 +2332,18 @@ static int op_mmap(struct worker *w)
 	if (populate && !shared && (prot & PROT_WRITE)) {
 		modelled_span(o, pgoff, pages, &lock_first, &lock_n);
 		if (lock_n && range_lock(w, o, lock_first, lock_n, false))
-			goto err_close;
+			goto out_close;
 	}
 	p = mmap(NULL, pages * psz, prot, flags, fd, (off_t)(pgoff * psz));
 	STAT_ADD(w, checks, 1);
 	if (p == MAP_FAILED && injected(w, errno, INJ_ENOMEM)) {
-		if (lock_n)
-			range_unlock(o, lock_first, lock_n);
-		if (fresh)
-			close(fd);
-		return 0;
+		ret = 0;
+		goto out_unlock;
 	}
 	if (p == MAP_FAILED) {
 		fail(w, "mmap of %zu pages at page offset %" PRIu64 " of toymap%u: %s", pages,
 		     pgoff, o->index, strerror(errno));
-		goto err_unlock;
+		goto out_unlock;
 	}
 	*m = (struct mapping) {
 		.used = true, .addr = p, .obj = o, .pgoff = pgoff, .pages = pages,
@@ -2373,26 +2352,21 @@ static int op_mmap(struct worker *w)
 	m->ps = xcalloc(pages, sizeof(*m->ps));
 	if (!m->ps) {
 		fail(w, "out of memory");
-		goto err_unlock;
+		goto out_unlock;
 	}
 	for (i = 0; i < pages; i++)
 		m->ps[i].prot = (uint8_t)prot;
 	log_more(w, " at %p", p);
 	if (lock_n && note_populated_cows(w, m))
-		goto err_unlock;
+		goto out_unlock;
+	ret = 0;
+out_unlock:
 	if (lock_n)
 		range_unlock(o, lock_first, lock_n);
+out_close:
 	if (fresh)
 		close(fd);
-	return 0;
-
-err_unlock:
-	if (lock_n)
-		range_unlock(o, lock_first, lock_n);
-err_close:
-	if (fresh)
-		close(fd);
-	return -1;
+	return ret;
 }
 
 /* Unmap all, a head, a tail, or a middle of a mapping (the last splits the record). */
@@ -2680,48 +2654,6 @@ static int op_mremap(struct worker *w, struct mapping *m)
 	return mremap_shrink(w, m);
 }
 
-/*
- * After an operation that may or may not have dropped (or made) the COW
- * copies of pages [@first, @first + @n) of private @m failed: a page with a
- * present anonymous page has its copy, any other none.  @made: a page
- * without one may have got one (its content: the object's page now).
- */
-static int resync_pages(struct worker *w, struct mapping *m, size_t first, size_t n, bool made)
-{
-	struct toymap_pte pte;
-	size_t i;
-	bool copy;
-	long mi;
-	int err;
-
-	for (i = first; i < first + n; i++) {
-		err = pagemap_entry(m->addr + i * psz, &pte);
-		if (err) {
-			fail(w, "reading /proc/self/pagemap: %s", strerror(-err));
-			return -1;
-		}
-		copy = (pte.present && !pte.file) || pte.swapped;
-		mi = model_index(m->obj, m->pgoff + i);
-		if (m->ps[i].cow && !copy) {
-			drop_shadow(&m->ps[i]);
-			log_more(w, ", page %zu: copy dropped", i);
-		} else if (made && !m->ps[i].cow && copy && mi >= 0) {
-			m->ps[i].shadow = new_shadow(w, m, mi);
-			if (!m->ps[i].shadow)
-				return -1;
-			m->ps[i].cow = true;
-			STAT_ADD(w, cows, 1);
-			log_more(w, ", page %zu: copied", i);
-		}
-	}
-	return 0;
-}
-
-static int resync_cows(struct worker *w, struct mapping *m, size_t first, size_t n)
-{
-	return resync_pages(w, m, first, n, false);
-}
-
 static int op_madvise(struct worker *w, struct mapping *m)
 {
 	static const struct { int advice; const char *name; } advices[] = {
@@ -2740,12 +2672,16 @@ static int op_madvise(struct worker *w, struct mapping *m)
 	       advices[a].name);
 	STAT_ADD(w, checks, 1);
 	err = madvise(m->addr + first * psz, n * psz, advices[a].advice) ? errno : 0;
+	/*
+	 * A failed DONTNEED may have dropped some COW copies and not others:
+	 * redo it with injection off, which must then do what was asked.
+	 */
 	if (err && injected(w, err, INJ_ENOMEM)) {
-		/* Which COW copies a failed DONTNEED dropped: pagemap says. */
-		if (advices[a].advice == MADV_DONTNEED && !m->shared &&
-		    resync_cows(w, m, first, n))
-			return -1;
-		return check_map_pages(w, m, first, n);
+		bool was = fi_pause();
+
+		err = madvise(m->addr + first * psz, n * psz, advices[a].advice) ? errno : 0;
+		fi_resume(was);
+		log_more(w, ", redone: %s", err ? strerror(err) : "done");
 	}
 	if (err) {
 		fail(w, "madvise(MADV_%s) of pages %zu+%zu of map%u: %s", advices[a].name, first,
@@ -2778,8 +2714,16 @@ static int op_msync(struct worker *w, struct mapping *m)
 	       modes[k].name);
 	err = msync(m->addr + first * psz, n * psz, modes[k].flags) ? errno : 0;
 	STAT_ADD(w, checks, 1);
+	/* An injected failure is redone with injection off, which must succeed. */
+	if (err && injected(w, err, INJ_ENOMEM)) {
+		bool was = fi_pause();
+
+		err = msync(m->addr + first * psz, n * psz, modes[k].flags) ? errno : 0;
+		fi_resume(was);
+		log_more(w, ", redone: %s", err ? strerror(err) : "done");
+	}
 	/* MS_SYNC of a shared mapping calls toymap's .fsync: 0 (nothing to write). */
-	if (err && !injected(w, err, INJ_ENOMEM)) {
+	if (err) {
 		fail(w, "msync(MS_%s) of pages %zu+%zu of map%u: %s, expected success", modes[k].name,
 		     first, n, map_id(w, m), strerror(err));
 		return -1;
@@ -3148,7 +3092,15 @@ static int op_fsync(struct worker *w)
 	       ro ? " through an O_RDONLY fd" : "");
 	err = (data ? fdatasync(fd) : fsync(fd)) ? errno : 0;
 	STAT_ADD(w, checks, 1);
-	if (err && !injected(w, err, INJ_ENOMEM)) {
+	/* An injected failure is redone with injection off, which must succeed. */
+	if (err && injected(w, err, INJ_ENOMEM)) {
+		bool was = fi_pause();
+
+		err = (data ? fdatasync(fd) : fsync(fd)) ? errno : 0;
+		fi_resume(was);
+		log_more(w, ", redone: %s", err ? strerror(err) : "done");
+	}
+	if (err) {
 		fail(w, "%s of /dev/toymap%u: %s, expected success", data ? "fdatasync" : "fsync",
 		     o->index, strerror(err));
 		return -1;
@@ -3976,9 +3928,6 @@ static void __attribute__((noreturn)) proc_main(unsigned int proc, double deadli
  * @resident:	may be in memory; false only when it surely is not (dropped
  *		by ATTACH, EVICT or DISCARD, and not touched since)
  * @info:	INFO after the last operation that checked the counters
- * @redone:	the current operation failed by an injected failure and was
- *		redone without injection: its counts are not predicted (the
- *		state after it is, exactly)
  */
 struct fcycle {
 	int fd;
@@ -3994,7 +3943,6 @@ struct fcycle {
 	bool swapped[FILE_PAGES];
 	bool resident[FILE_PAGES];
 	struct toymap_info info;
-	bool redone;
 };
 
 static struct fcycle fc = { .fd = -1, .file_fd = -1, .swap_fd = -1 };
@@ -4269,21 +4217,22 @@ static int fc_get_info(struct worker *w, struct toymap_info *info, bool attached
 	return -1;
 }
 
-/* A counter of INFO grew by @want since fc.info: check, then remember @info. */
+/*
+ * A counter of INFO grew by @want from @before to @after.  @redone: the
+ * operation failed by an injected failure and was redone without injection,
+ * so the counter adds up two attempts: it grew by @want at least.
+ */
 static int fc_check_delta(struct worker *w, const char *name, uint64_t before, uint64_t after,
-			  uint64_t want, const char *op)
+			  uint64_t want, const char *op, bool redone)
 {
 	char sect[128];
 
-	if (fc.redone) {
-		/* Redone after an injected failure: the counts add up two attempts. */
-		return 0;
-	}
 	STAT_ADD(w, checks, 1);
-	if (after - before == want)
+	if (redone ? after >= before && after - before >= want : after - before == want)
 		return 0;
-	fail(w, "after %s INFO.%s grew by %" PRIu64 ", the model expects %" PRIu64 " (%s)", op,
-	     name, after - before, want, fc_desc(sect, sizeof(sect)));
+	fail(w, "after %s%s INFO.%s grew by %" PRIu64 ", the model expects %s%" PRIu64 " (%s)", op,
+	     redone ? " (redone after an injected failure)" : "", name, after - before,
+	     redone ? "at least " : "", want, fc_desc(sect, sizeof(sect)));
 	return -1;
 }
 
@@ -4496,49 +4445,6 @@ static int fc_read(struct worker *w, struct mapping *m)
 	return rnd(w, 4) ? 0 : fc_check_pte(w, m, i);
 }
 
-/* The shadow prepared for a first private write that did not happen. */
-static void fc_forget_shadow(struct page_state *ps)
-{
-	if (!ps->cow)
-		drop_shadow(ps);
-}
-
-/*
- * An injected failure cut a process_vm_writev to page @i of @m short after
- * @done bytes (maybe 0), from w->buf at @off.  The pin may have dirtied a
- * shared page (the pin's write fault, unpin_user_pages_dirty_lock()) or
- * copied a private one with nothing written.  Shared: store the page's
- * first byte again (the same value): the page is dirty for sure, and the
- * model says so.  Private: pagemap says whether there is a copy now.
- */
-static int fc_gup_failed(struct worker *w, struct mapping *m, size_t i, size_t off, size_t done)
-{
-	struct page_state *ps = &m->ps[i];
-	uint64_t pg = m->pgoff + i;
-	int made, sig;
-
-	if (m->shared) {
-		memcpy(fc_page(pg) + off, w->buf, done);
-		sig = guarded_copy(m->addr + i * psz, fc_page(pg), 1);
-		if (check_signal(w, m, i, m->addr + i * psz, sig, 0, "write (to dirty the page)"))
-			return -1;
-		fc.dirty[pg] = true;
-		return 0;
-	}
-	if (!ps->cow) {
-		made = gup_cow_made(w, m, i, done);
-		if (made <= 0) {
-			drop_shadow(ps);
-			return made;
-		}
-		ps->cow = true;
-		STAT_ADD(w, cows, 1);
-		log_more(w, " (cow)");
-	}
-	memcpy(ps->shadow + off, w->buf, done);
-	return 0;
-}
-
 /*
  * Write through the mapping or (@gup) process_vm_writev: a shared write
  * makes the object's page dirty, a private one goes to its COW copy; a
@@ -4570,17 +4476,14 @@ static int fc_write(struct worker *w, struct mapping *m, bool gup)
 	}
 	fc.resident[pg] = true;
 	if (gup) {
-		struct iovec local = { w->buf, len }, remote = { addr, len };
-		ssize_t n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+		ssize_t n = want ? gup_xfer(true, w->buf, addr, len) :
+				   gup_xfer_all(w, true, w->buf, addr, len);
 		int err = n < 0 ? errno : 0;
 
 		STAT_ADD(w, checks, 1);
-		if (want && n < 0 && err != EFAULT && injected(w, err, INJ_ENOMEM)) {
-			fc_forget_shadow(ps);
+		/* No shadow was prepared: the write was to fail. */
+		if (want && n < 0 && err != EFAULT && injected(w, err, INJ_ENOMEM))
 			return 0;
-		}
-		if (!want && n != (ssize_t)len && injected_gup(w, n, err, len))
-			return fc_gup_failed(w, m, i, off, n > 0 ? (size_t)n : 0);
 		if (want ? !(n < 0 && err == EFAULT) : n != (ssize_t)len) {
 			fail(w, "process_vm_writev of %zu bytes at %p: %zd (%s), expected %s", len,
 			     (void *)addr, n, n < 0 ? strerror(err) : "bytes",
@@ -4628,6 +4531,7 @@ static int fc_msync(struct worker *w, struct mapping *m)
 	struct toymap_info after;
 	size_t first, n;
 	char desc[128];
+	bool redone = false;
 	uint64_t wb = 0;
 	int err;
 
@@ -4644,7 +4548,7 @@ static int fc_msync(struct worker *w, struct mapping *m)
 
 		err = msync(m->addr + first * psz, n * psz, modes[k].flags) ? errno : 0;
 		fi_resume(was);
-		fc.redone = true;
+		redone = true;
 	}
 	if (err) {
 		fail(w, "msync(MS_%s) of pages %zu+%zu of map%u: %s, expected success",
@@ -4655,7 +4559,8 @@ static int fc_msync(struct worker *w, struct mapping *m)
 		wb = fc_sync_model(m->pgoff + first, n);
 	log_more(w, " -> %" PRIu64 " written back", wb);
 	if (fc_get_info(w, &after, true) ||
-	    fc_check_delta(w, "write_backs", fc.info.write_backs, after.write_backs, wb, "msync"))
+	    fc_check_delta(w, "write_backs", fc.info.write_backs, after.write_backs, wb, "msync",
+			   redone))
 		return -1;
 	fc.info = after;
 	return fc_verify_file(w, "msync");
@@ -4667,6 +4572,7 @@ static int fc_fsync(struct worker *w)
 	bool data = rnd(w, 2), ro = !rnd(w, 3);
 	struct toymap_info after;
 	int fd = fc.fd, err;
+	bool redone = false;
 	uint64_t wb;
 
 	log_op(w, "%s toymap%u%s", data ? "fdatasync" : "fsync", fobj->index,
@@ -4689,7 +4595,7 @@ static int fc_fsync(struct worker *w)
 
 		err = (data ? fdatasync(fd) : fsync(fd)) ? errno : 0;
 		fi_resume(was);
-		fc.redone = true;
+		redone = true;
 	}
 	if (ro)
 		close(fd);
@@ -4702,7 +4608,8 @@ static int fc_fsync(struct worker *w)
 	wb = fc_sync_model(0, FILE_PAGES);
 	log_more(w, " -> %" PRIu64 " written back", wb);
 	if (fc_get_info(w, &after, true) ||
-	    fc_check_delta(w, "write_backs", fc.info.write_backs, after.write_backs, wb, "fsync"))
+	    fc_check_delta(w, "write_backs", fc.info.write_backs, after.write_backs, wb, "fsync",
+			   redone))
 		return -1;
 	fc.info = after;
 	return fc_verify_file(w, "fsync");
@@ -4730,6 +4637,7 @@ static int fc_evict(struct worker *w)
 	struct fc_evict_counts e;
 	struct toymap_info after;
 	struct toymap_evict ev;
+	bool redone = false;
 	uint64_t first, n;
 	char sect[128];
 	int err;
@@ -4752,7 +4660,7 @@ static int fc_evict(struct worker *w)
 
 		err = toymap_evict(fc.fd, first * psz, n * psz, &ev);
 		fi_resume(was);
-		fc.redone = true;
+		redone = true;
 	}
 	if (err) {
 		fail(w, "TOYMAP_IOC_EVICT of pages %" PRIu64 "+%" PRIu64 " of toymap%u: %s", first,
@@ -4764,7 +4672,7 @@ static int fc_evict(struct worker *w)
 		 " kept %" PRIu64, U64(ev.dropped), U64(ev.written_back), U64(ev.swapped_out),
 		 U64(ev.kept));
 	STAT_ADD(w, checks, 1);
-	if (!fc.redone &&
+	if (!redone &&
 	    (ev.written_back != e.written_back || ev.swapped_out != e.swapped_out ||
 	     ev.kept != e.kept || ev.dropped < e.cleaned || ev.dropped + ev.kept > n)) {
 		fail(w, "TOYMAP_IOC_EVICT of pages %" PRIu64 "+%" PRIu64 " returned dropped %" PRIu64
@@ -4777,13 +4685,13 @@ static int fc_evict(struct worker *w)
 	}
 	if (fc_get_info(w, &after, true) ||
 	    fc_check_delta(w, "evictions", fc.info.evictions, after.evictions, ev.dropped,
-			   "EVICT") ||
+			   "EVICT", redone) ||
 	    fc_check_delta(w, "swap_outs", fc.info.swap_outs, after.swap_outs, e.swapped_out,
-			   "EVICT") ||
+			   "EVICT", redone) ||
 	    fc_check_delta(w, "write_backs", fc.info.write_backs, after.write_backs,
-			   e.written_back, "EVICT") ||
+			   e.written_back, "EVICT", redone) ||
 	    fc_check_delta(w, "resident_pages (down)", after.resident_pages,
-			   fc.info.resident_pages, ev.dropped, "EVICT"))
+			   fc.info.resident_pages, ev.dropped, "EVICT", redone))
 		return -1;
 	fc.info = after;
 	if (check_evicted_ptes(w, fobj, first, n))
@@ -5043,7 +4951,6 @@ static int fc_run_op(struct worker *w, enum fop_kind kind)
 		kind = FOP_MUNMAP;
 	if (fop_table[kind].needs_map)
 		m = pick_map(w);
-	fc.redone = false;
 	switch (kind) {
 	case FOP_MMAP:
 		ret = fc_mmap(w);
@@ -5221,61 +5128,6 @@ static int fc_unmap_all(struct worker *w)
 	return 0;
 }
 
-/*
- * DETACH: every dirty page's file bytes are written back, every page and
- * swap copy goes; the file must be exactly the model, and the object,
- * anonymous again, reads zero.
- */
-static int fc_detach_zero(struct worker *w);
-
-static int fc_detach(struct worker *w)
-{
-	struct toymap_info after;
-	int err, ret;
-	uint64_t wb;
-	bool was;
-
-	log_op(w, "detach toymap%u", fobj->index);
-	fc_count(w, FOP_DETACH);
-	fc.redone = false;
-	if (fc_get_info(w, &fc.info, true))
-		return -1;
-	wb = fc_sync_model(0, FILE_PAGES);
-	if (file_state_lock(w))
-		return -1;
-	err = toymap_detach(fc.fd);
-	if (err && injected(w, -err, INJ_IOCTL)) {
-		/*
-		 * A failed write-back leaves the file attached, some pages
-		 * written: redo it without injection; the file must then be
-		 * exactly the model, only write_backs adds up two attempts.
-		 */
-		was = fi_pause();
-		err = toymap_detach(fc.fd);
-		fi_resume(was);
-		fc.redone = true;
-	}
-	if (!err)
-		sh->file.attached = 0;
-	file_state_unlock();
-	log_more(w, " -> %s, %" PRIu64 " to write back", err ? strerror(-err) : "done", wb);
-	if (fc_expect(w, err, 0, "TOYMAP_IOC_DETACH"))
-		return -1;
-	memset(fc.swapped, 0, sizeof(fc.swapped));
-	if (fc_get_info(w, &after, false) ||
-	    fc_check_delta(w, "write_backs", fc.info.write_backs, after.write_backs, wb,
-			   "DETACH") ||
-	    fc_check_delta(w, "resident_pages", 0, after.resident_pages, 0, "DETACH") ||
-	    fc_verify_file(w, "DETACH"))
-		return -1;
-	/* Anonymous again: demand-zero, nothing of the file or the old pages (a check: off). */
-	was = fi_pause();
-	ret = fc_detach_zero(w);
-	fi_resume(was);
-	fc.redone = false;
-	return ret;
-}
-
 /* After DETACH: every page reads zero through a new mapping. */
 static int fc_detach_zero(struct worker *w)
 {
@@ -5310,6 +5162,57 @@ static int fc_detach_zero(struct worker *w)
 		return -1;
 	}
 	return fc_expect(w, toymap_detach(fc.fd), EINVAL, "TOYMAP_IOC_DETACH, nothing attached");
+}
+
+/*
+ * DETACH: every dirty page's file bytes are written back, every page and
+ * swap copy goes; the file must be exactly the model, and the object,
+ * anonymous again, reads zero.
+ */
+static int fc_detach(struct worker *w)
+{
+	struct toymap_info after;
+	bool was, redone = false;
+	int err, ret;
+	uint64_t wb;
+
+	log_op(w, "detach toymap%u", fobj->index);
+	fc_count(w, FOP_DETACH);
+	if (fc_get_info(w, &fc.info, true))
+		return -1;
+	wb = fc_sync_model(0, FILE_PAGES);
+	if (file_state_lock(w))
+		return -1;
+	err = toymap_detach(fc.fd);
+	if (err && injected(w, -err, INJ_IOCTL)) {
+		/*
+		 * A failed write-back leaves the file attached, some pages
+		 * written: redo it without injection; the file must then be
+		 * exactly the model, only write_backs adds up two attempts.
+		 */
+		was = fi_pause();
+		err = toymap_detach(fc.fd);
+		fi_resume(was);
+		redone = true;
+	}
+	if (!err)
+		sh->file.attached = 0;
+	file_state_unlock();
+	log_more(w, " -> %s, %" PRIu64 " to write back", err ? strerror(-err) : "done", wb);
+	if (fc_expect(w, err, 0, "TOYMAP_IOC_DETACH"))
+		return -1;
+	memset(fc.swapped, 0, sizeof(fc.swapped));
+	if (fc_get_info(w, &after, false) ||
+	    fc_check_delta(w, "write_backs", fc.info.write_backs, after.write_backs, wb,
+			   "DETACH", redone) ||
+	    fc_check_delta(w, "resident_pages", 0, after.resident_pages, 0, "DETACH", false) ||
+	    fc_verify_file(w, "DETACH"))
+		return -1;
+	/* Anonymous again: demand-zero, nothing of the file or the old pages (a check: off). */
+	was = fi_pause();
+	ret = fc_detach_zero(w);
+	fi_resume(was);
+	return ret;
 }
 
 /* The end of a cycle, also after a failure: nothing mapped, attached or set. */
@@ -5479,11 +5382,20 @@ static bool parse_uint(const char *s, unsigned long long max, unsigned long long
 	return !errno && end != s && !*end && *v <= max && s[0] != '-';
 }
 
-static int parse_ops(char *list)
+/*
+ * The lists are cut up in a copy: argv must stay whole for the re-execution
+ * of --fail-alloc (fi_no_rseq()).
+ */
+static int parse_ops(const char *arg)
 {
-	char *tok, *save = NULL;
+	char *list = strdup(arg), *tok, *save = NULL;
 	unsigned int k;
+	int ret = 0;
 
+	if (!list) {
+		fprintf(stderr, "toymap-stress: out of memory\n");
+		return -1;
+	}
 	memset(cfg.ops, 0, sizeof(cfg.ops));
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		for (k = 0; k < NR_OPS; k++)
@@ -5491,27 +5403,36 @@ static int parse_ops(char *list)
 				break;
 		if (k == NR_OPS) {
 			fprintf(stderr, "toymap-stress: unknown operation '%s'\n", tok);
-			return -1;
+			ret = -1;
+			break;
 		}
 		cfg.ops[k] = true;
 	}
-	return 0;
+	free(list);
+	return ret;
 }
 
-static int parse_devices(char *list)
+static int parse_devices(const char *arg)
 {
-	char *tok, *save = NULL;
+	char *list = strdup(arg), *tok, *save = NULL;
 	unsigned long long v;
+	int ret = 0;
 
+	if (!list) {
+		fprintf(stderr, "toymap-stress: out of memory\n");
+		return -1;
+	}
 	cfg.ndevices = 0;
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!parse_uint(tok, MAX_DEVICES - 1, &v) || cfg.ndevices == MAX_DEVICES) {
 			fprintf(stderr, "toymap-stress: bad device number '%s'\n", tok);
-			return -1;
+			ret = -1;
+			break;
 		}
 		cfg.devices[cfg.ndevices++] = (unsigned int)v;
 	}
-	return cfg.ndevices ? 0 : -1;
+	free(list);
+	return ret || !cfg.ndevices ? -1 : 0;
 }
 
 static int parse_args(int argc, char **argv)
@@ -5614,7 +5535,7 @@ bad:
 /* The replay command: the same options with the seed made explicit. */
 static void format_cmdline(void)
 {
-	char ops[256] = "", devs[256] = "", attach[16] = "none";
+	char ops[256] = "", devs[256] = "", attach[16] = "none", fail[32] = "";
 	unsigned int k;
 	size_t n;
 
@@ -5630,11 +5551,12 @@ static void format_cmdline(void)
 	}
 	if (fobj)
 		snprintf(attach, sizeof(attach), "%u", fobj->index);
+	if (cfg.fail_alloc)
+		snprintf(fail, sizeof(fail), " --fail-alloc %u", cfg.fail_alloc);
 	snprintf(cfg.cmdline, sizeof(cfg.cmdline),
 		 "toymap-stress --seed %" PRIu64 " --seconds %u --procs %u --threads %u "
-		 "--pages %u --ops %s --devices %s --attach-device %s --fail-alloc %u", cfg.seed,
-		 cfg.seconds, cfg.procs, cfg.threads, cfg.pages, ops, devs, attach,
-		 cfg.fail_alloc);
+		 "--pages %u --ops %s --devices %s --attach-device %s%s", cfg.seed,
+		 cfg.seconds, cfg.procs, cfg.threads, cfg.pages, ops, devs, attach, fail);
 }
 
 static void *map_shared(size_t len)
