@@ -132,6 +132,8 @@
 
 #include "libtoymap.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define MAX_DEVICES	64
 #define MAX_PROCS	64
 #define MAX_THREADS	64
@@ -569,7 +571,7 @@ static const struct {
 	{ "probability", NULL, false },
 };
 
-#define FI_MAX_SAVED	(2 * sizeof(fi_knobs) / sizeof(fi_knobs[0]))
+#define FI_MAX_SAVED	(2 * ARRAY_SIZE(fi_knobs))
 
 /* The values found before, restored in reverse order at exit (probability first). */
 static struct {
@@ -708,7 +710,7 @@ static int fi_setup(void)
 	}
 	/* Save everything first: a failure half-way restores what was saved. */
 	for (a = 0; a < 2; a++) {
-		for (k = 0; k < sizeof(fi_knobs) / sizeof(fi_knobs[0]); k++) {
+		for (k = 0; k < ARRAY_SIZE(fi_knobs); k++) {
 			if (a && fi_knobs[k].page_alloc_only)
 				continue;
 			snprintf(path, sizeof(path), DEBUGFS "/%s/%s", fi_attrs[a], fi_knobs[k].knob);
@@ -2662,7 +2664,7 @@ static int op_madvise(struct worker *w, struct mapping *m)
 		{ MADV_PAGEOUT, "PAGEOUT" }, { MADV_PAGEOUT, "PAGEOUT" },
 		{ MADV_WILLNEED, "WILLNEED" },
 	};
-	unsigned int a = (unsigned int)rnd(w, sizeof(advices) / sizeof(advices[0]));
+	unsigned int a = (unsigned int)rnd(w, ARRAY_SIZE(advices));
 	size_t first, n;
 	char desc[128];
 	int err;
@@ -2704,7 +2706,7 @@ static int op_msync(struct worker *w, struct mapping *m)
 		{ MS_ASYNC | MS_INVALIDATE, "ASYNC|INVALIDATE" },
 		{ MS_SYNC | MS_INVALIDATE, "SYNC|INVALIDATE" },
 	};
-	unsigned int k = (unsigned int)rnd(w, sizeof(modes) / sizeof(modes[0]));
+	unsigned int k = (unsigned int)rnd(w, ARRAY_SIZE(modes));
 	size_t first, n;
 	char desc[128];
 	int err;
@@ -2760,10 +2762,12 @@ static int expect_ioctl_error(struct worker *w, int fd, unsigned long cmd, void 
 
 /*
  * The common bad sizes of an ioctl argument of @size bytes in @arg (room
- * for 8 more): @k 0 a size field below the first layout, 1 a larger struct
- * with a non-zero tail, 2 a size above a page, 3 a bad pointer (EFAULT).
- * Sets *@ptr, *@want and returns what was done.
+ * for 8 more): @k (below NR_BAD_SIZES) 0 a size field 0, 1 one below the
+ * first layout, 2 a larger struct with a non-zero tail, 3 a size above a
+ * page, 4 a bad pointer (EFAULT).  Sets *@ptr, *@want and returns what was
+ * done.
  */
+#define NR_BAD_SIZES	5
 static const char *bad_size(unsigned int k, void *arg, size_t size, void **ptr, int *want)
 {
 	uint32_t *size_field = arg;
@@ -2773,13 +2777,16 @@ static const char *bad_size(unsigned int k, void *arg, size_t size, void **ptr, 
 	*want = EINVAL;
 	switch (k) {
 	case 0:
+		*size_field = 0;
+		return "size field 0";
+	case 1:
 		*size_field = 4;
 		return "short size field";
-	case 1:
+	case 2:
 		*size_field = (uint32_t)(size + sizeof(one));
 		memcpy((uint8_t *)arg + size, &one, sizeof(one));
 		return "larger struct with a non-zero tail";
-	case 2:
+	case 3:
 		*size_field = (uint32_t)psz + 8;
 		return "size field above a page";
 	default:
@@ -2787,6 +2794,45 @@ static const char *bad_size(unsigned int k, void *arg, size_t size, void **ptr, 
 		*want = EFAULT;
 		return "bad pointer";
 	}
+}
+
+/*
+ * The descriptors ATTACH and SET_SWAP must refuse, with the errno of each;
+ * 0: not a bad descriptor for that ioctl (SET_SWAP's -1 drops the swap
+ * file; ATTACH only reads its file).  @fd NULL: the object's own device.
+ */
+static const int fd_minus_1 = -1, fd_minus_2 = -2, fd_int_max = INT_MAX;
+static const struct {
+	const int *fd;
+	int attach;
+	int swap;
+	const char *what;
+} bad_fds[] = {
+	{ &fd_minus_1,		EBADF,	0,	"fd -1" },
+	{ &fd_minus_2,		EBADF,	EBADF,	"fd -2" },
+	{ &fd_int_max,		EBADF,	EBADF,	"an fd not open" },
+	{ &probe.dir,		EINVAL,	EINVAL,	"a directory" },
+	{ NULL,			EINVAL,	EINVAL,	"the device itself (not a regular file)" },
+	{ &probe.rdonly,	0,	EBADF,	"a file open O_RDONLY" },
+	{ &probe.wronly,	EBADF,	EBADF,	"a file open O_WRONLY" },
+	{ &probe.append,	EINVAL,	EINVAL,	"a file open O_APPEND" },
+};
+
+/*
+ * Pick a descriptor of bad_fds that ATTACH or (@swap) SET_SWAP on @o must
+ * refuse: sets *@fd and *@want, returns what it is.
+ */
+static const char *bad_fd(struct worker *w, bool swap, const struct object *o, int *fd,
+			  int *want)
+{
+	unsigned int k;
+
+	do
+		k = (unsigned int)rnd(w, ARRAY_SIZE(bad_fds));
+	while (!(swap ? bad_fds[k].swap : bad_fds[k].attach));
+	*fd = bad_fds[k].fd ? *bad_fds[k].fd : o->fd;
+	*want = swap ? bad_fds[k].swap : bad_fds[k].attach;
+	return bad_fds[k].what;
 }
 
 /*
@@ -2798,7 +2844,7 @@ static int range_bad(struct worker *w, struct object *o, bool evict)
 	struct { struct toymap_evict e; uint64_t tail; } arg;
 	size_t size = evict ? sizeof(struct toymap_evict) : sizeof(struct toymap_range);
 	const char *name = evict ? "TOYMAP_IOC_EVICT" : "TOYMAP_IOC_DISCARD", *what;
-	unsigned int k = (unsigned int)rnd(w, 11);
+	unsigned int k = (unsigned int)rnd(w, 7 + NR_BAD_SIZES);
 	void *ptr = &arg;
 	int want = EINVAL;
 
@@ -3112,7 +3158,7 @@ static int op_fsync(struct worker *w)
 static int swap_bad(struct worker *w, struct object *o)
 {
 	struct { struct toymap_swap s; uint64_t tail; } arg;
-	unsigned int k = (unsigned int)rnd(w, 14);
+	unsigned int k = (unsigned int)rnd(w, 3 + NR_BAD_SIZES);
 	void *ptr = &arg;
 	int want = EINVAL;
 	const char *what;
@@ -3129,43 +3175,10 @@ static int swap_bad(struct worker *w, struct object *o)
 		what = "non-zero reserved";
 		break;
 	case 2:
-		arg.s.fd = -2;
-		want = EBADF;
-		what = "fd -2";
-		break;
-	case 3:
-		arg.s.fd = INT_MAX;
-		want = EBADF;
-		what = "an fd not open";
-		break;
-	case 4:
-		arg.s.fd = probe.dir;
-		what = "a directory";
-		break;
-	case 5:
-		arg.s.fd = o->fd;
-		what = "the device itself (not a regular file)";
-		break;
-	case 6:
-		arg.s.fd = probe.rdonly;
-		want = EBADF;
-		what = "a file open O_RDONLY";
-		break;
-	case 7:
-		arg.s.fd = probe.wronly;
-		want = EBADF;
-		what = "a file open O_WRONLY";
-		break;
-	case 8:
-		arg.s.fd = probe.append;
-		what = "a file open O_APPEND";
-		break;
-	case 9:
-		arg.s.size = 0;
-		what = "size field 0";
+		what = bad_fd(w, true, o, &arg.s.fd, &want);
 		break;
 	default:
-		what = bad_size(k - 10, &arg, sizeof(arg.s), &ptr, &want);
+		what = bad_size(k - 3, &arg, sizeof(arg.s), &ptr, &want);
 		break;
 	}
 	log_op(w, "swap toymap%u bad: %s", o->index, what);
@@ -3306,7 +3319,7 @@ static struct object *lock_mapped_fobj(struct worker *w, bool *attached)
 static int attach_bad(struct worker *w)
 {
 	struct { struct toymap_attach a; uint64_t tail; } arg;
-	unsigned int k = (unsigned int)rnd(w, 16);
+	unsigned int k = (unsigned int)rnd(w, 6 + NR_BAD_SIZES);
 	bool attached = false;
 	struct object *busy = lock_mapped_fobj(w, &attached);
 	struct object *o = busy ? busy : &objs[rnd(w, ngeneral)];
@@ -3341,38 +3354,10 @@ static int attach_bad(struct worker *w)
 		what = "offset + length above LLONG_MAX";
 		break;
 	case 5:
-		arg.a.fd = -1;
-		want = EBADF;
-		what = "fd -1";
-		break;
-	case 6:
-		arg.a.fd = INT_MAX;
-		want = EBADF;
-		what = "an fd not open";
-		break;
-	case 7:
-		arg.a.fd = probe.dir;
-		what = "a directory";
-		break;
-	case 8:
-		arg.a.fd = o->fd;
-		what = "the device itself (not a regular file)";
-		break;
-	case 9:
-		arg.a.fd = probe.wronly;
-		want = EBADF;
-		what = "a file open O_WRONLY (not readable)";
-		break;
-	case 10:
-		arg.a.fd = probe.append;
-		what = "a file open O_APPEND";
-		break;
-	case 11:
-		arg.a.size = 0;
-		what = "size field 0";
+		what = bad_fd(w, false, o, &arg.a.fd, &want);
 		break;
 	default:
-		what = bad_size(k - 12, &arg, sizeof(arg.a), &ptr, &want);
+		what = bad_size(k - 6, &arg, sizeof(arg.a), &ptr, &want);
 		break;
 	}
 	log_op(w, "attach toymap%u bad: %s%s", o->index, what,
@@ -3387,7 +3372,7 @@ static int attach_bad(struct worker *w)
 static int detach_bad(struct worker *w)
 {
 	struct { struct toymap_detach d; uint64_t tail; } arg;
-	unsigned int k = (unsigned int)rnd(w, 6);
+	unsigned int k = (unsigned int)rnd(w, 1 + NR_BAD_SIZES);
 	bool attached = false;
 	struct object *busy = lock_mapped_fobj(w, &attached);
 	struct object *o = busy ? busy : &objs[rnd(w, ngeneral)];
@@ -3400,11 +3385,8 @@ static int detach_bad(struct worker *w)
 	if (k == 0) {
 		arg.d.flags = 1 + (uint32_t)rnd(w, UINT32_MAX);
 		what = "non-zero flags";
-	} else if (k == 1) {
-		arg.d.size = 0;
-		what = "size field 0";
 	} else {
-		what = bad_size(k - 2, &arg, sizeof(arg.d), &ptr, &want);
+		what = bad_size(k - 1, &arg, sizeof(arg.d), &ptr, &want);
 	}
 	log_op(w, "detach toymap%u bad: %s%s", o->index, what,
 	       busy ? " (mapped by the attach cycle)" : "");
@@ -4527,7 +4509,7 @@ static int fc_msync(struct worker *w, struct mapping *m)
 		{ MS_SYNC, "SYNC" }, { MS_SYNC, "SYNC" }, { MS_SYNC, "SYNC" },
 		{ MS_ASYNC, "ASYNC" }, { MS_SYNC | MS_INVALIDATE, "SYNC|INVALIDATE" },
 	};
-	unsigned int k = (unsigned int)rnd(w, sizeof(modes) / sizeof(modes[0]));
+	unsigned int k = (unsigned int)rnd(w, ARRAY_SIZE(modes));
 	struct toymap_info after;
 	size_t first, n;
 	char desc[128];
