@@ -62,30 +62,39 @@ void sync_close(struct sync_pipes *sp)
 	close_fd(&sp->to_child[1]);
 }
 
-/* read() or write() until @len bytes went through: 0, or -1 on error or EOF. */
-static int transfer_full(int fd, char *buf, size_t len, bool out)
+/*
+ * read()/write(), or at @offset pread()/pwrite() (@offset < 0: at the file
+ * position), until @len bytes went through: 0, or -1 on error or EOF.
+ */
+static int transfer(int fd, char *buf, size_t len, off_t offset, bool out)
 {
 	while (len) {
-		ssize_t n = out ? write(fd, buf, len) : read(fd, buf, len);
+		ssize_t n;
 
+		if (offset < 0)
+			n = out ? write(fd, buf, len) : read(fd, buf, len);
+		else
+			n = out ? pwrite(fd, buf, len, offset) : pread(fd, buf, len, offset);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return -1;
 		buf += n;
 		len -= n;
+		if (offset >= 0)
+			offset += n;
 	}
 	return 0;
 }
 
 int read_full(int fd, void *buf, size_t len)
 {
-	return transfer_full(fd, buf, len, false);
+	return transfer(fd, buf, len, -1, false);
 }
 
 int write_full(int fd, const void *buf, size_t len)
 {
-	return transfer_full(fd, (char *)buf, len, true);	/* only read from */
+	return transfer(fd, (char *)buf, len, -1, true);	/* only read from */
 }
 
 int sync_send(struct sync_pipes *sp, const void *msg, size_t len)
@@ -272,31 +281,14 @@ int reopen_fd(int fd, int flags)
 	return new_fd < 0 ? -errno : new_fd;
 }
 
-/* pread() or pwrite() until @len bytes went through: 0, or -1 on error or EOF. */
-static int transfer_at(int fd, char *buf, size_t len, off_t offset, bool out)
-{
-	while (len) {
-		ssize_t n = out ? pwrite(fd, buf, len, offset) : pread(fd, buf, len, offset);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= n;
-		offset += n;
-	}
-	return 0;
-}
-
 int pread_full(int fd, void *buf, size_t len, off_t offset)
 {
-	return transfer_at(fd, buf, len, offset, false);
+	return transfer(fd, buf, len, offset, false);
 }
 
 int pwrite_full(int fd, const void *buf, size_t len, off_t offset)
 {
-	return transfer_at(fd, (char *)buf, len, offset, true);	/* only read from */
+	return transfer(fd, (char *)buf, len, offset, true);	/* only read from */
 }
 
 void fill_pattern(void *buf, size_t len, uint64_t start, unsigned int seed)
