@@ -160,7 +160,13 @@ configure() {
 
 # Print the number of make steps of the last build in the cache, or nothing.
 previous_steps() {
-	cat "$CACHE"/debug-*/build.info 2>/dev/null | awk '$1 == "steps:" { n = $2 } END { if (n) print n }'
+	local infos=()
+
+	shopt -s nullglob
+	infos=("$CACHE"/debug-*/build.info)
+	shopt -u nullglob
+	[[ ${#infos[@]} -gt 0 ]] || return 0
+	awk '$1 == "steps:" { n = $2 } END { if (n) print n }' "${infos[@]}"
 }
 
 # Print the number of make steps in LOG: the kbuild lines ("  CC  file").
