@@ -106,6 +106,9 @@ int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, pgoff_t in
 		pos = (loff_t)index << PAGE_SHIFT;
 		len = PAGE_SIZE;
 		*outcome = TOYMAP_SWAP_IN;
+		/* Truncated behind our back: the copy is lost, say so (SIGBUS). */
+		if (pos + PAGE_SIZE > i_size_read(file_inode(file)))
+			return -EIO;
 	} else {
 		len = toymap_section_bytes(obj, index);
 		*outcome = len ? TOYMAP_FILE_READ : TOYMAP_ZERO_FILL;
