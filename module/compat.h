@@ -73,19 +73,6 @@ static inline struct page *toymap_read_cache_page(struct file *file, pgoff_t ind
 	return folio_file_page(folio, index);
 }
 
-/*
- * folio_mapcount() is an out-of-line function, not exported, before 6.9:
- * the object's folios are order 0, where page_mapcount() says the same.
- */
-static inline int toymap_folio_mapcount(struct folio *folio)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
-	return folio_mapcount(folio);
-#else
-	return page_mapcount(folio_page(folio, 0));
-#endif
-}
-
 /* struct class's devnode() takes a const struct device since 6.2. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 #define TOYMAP_DEVNODE_CONST const

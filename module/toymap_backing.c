@@ -48,7 +48,9 @@ static size_t toymap_section_bytes(struct toymap_object *obj, pgoff_t index)
  * would (filemap_fault() under the file's invalidate_lock), never through
  * ->read_iter: XFS, NFS and every O_DIRECT read take the file's i_rwsem,
  * which write(2) holds while it faults on a mapping of this object.  Bytes
- * at or past the end of the file are left as they are (zero).
+ * at or past the end of the file are left as they are (zero), also when a
+ * truncation that does not take the invalidate_lock (tmpfs, 9p) races the
+ * read: a page the file no longer has reads as zeros, as past the end.
  *
  * Return: 0, or the -errno of reading a page of the file.
  */
@@ -68,7 +70,8 @@ static int toymap_read_file(struct file *file, loff_t pos, void *dst, size_t len
 		n = min_t(size_t, len, PAGE_SIZE - offset);
 		page = toymap_read_cache_page(file, pos >> PAGE_SHIFT);
 		if (IS_ERR(page)) {
-			err = PTR_ERR(page);
+			if (pos < i_size_read(file_inode(file)))
+				err = PTR_ERR(page);
 			break;
 		}
 		memcpy_from_page(dst, page, offset, n);
@@ -163,10 +166,11 @@ static size_t toymap_file_bytes(struct toymap_object *obj, pgoff_t index)
 
 /*
  * Write @len bytes of @buf, a copy of a page, to the backing file at @pos,
- * but none past its end: the size is sampled again under the file's lock
- * just before the write, so a truncation since toymap_file_bytes() keeps
- * the file short.  (kernel_write() takes that lock itself: a truncation
- * between the two is not seen; no VFS call writes without extending.)
+ * but none past its end: the size is sampled again right before the write,
+ * so a truncation since toymap_file_bytes() (while the page was copied)
+ * keeps the file short.  A truncation between this sample and the write
+ * itself is not seen: kernel_write() takes the file's i_rwsem on its own,
+ * and no VFS call writes without extending, so the window only narrows.
  *
  * Return: 0 when all @len bytes were written, -ENOSPC when the file became
  * shorter (the caller keeps the page dirty), or the write's -errno.
@@ -178,9 +182,7 @@ static int toymap_write_backing(struct file *file, loff_t pos, const void *buf, 
 	loff_t in_file;
 	ssize_t ret;
 
-	inode_lock_shared(inode);
 	in_file = i_size_read(inode) - pos;
-	inode_unlock_shared(inode);
 	if (in_file <= 0)
 		return -ENOSPC;
 	len = min_t(loff_t, len, in_file);
@@ -356,37 +358,52 @@ static int toymap_writeback_range(struct toymap_object *obj, pgoff_t first, pgof
 	return err;
 }
 
-/* True when a resident page of the object is dirty. */
-static bool toymap_has_dirty(struct toymap_object *obj)
+/* True when @test holds for a resident page of the object. */
+static bool toymap_any_folio(struct toymap_object *obj, bool (*test)(struct folio *folio))
 {
 	struct folio_batch fbatch;
 	pgoff_t index = 0;
-	bool dirty = false;
+	bool found = false;
 	unsigned int i;
 
 	folio_batch_init(&fbatch);
-	while (!dirty && filemap_get_folios(obj->inode->i_mapping, &index, ULONG_MAX, &fbatch)) {
+	while (!found && filemap_get_folios(obj->inode->i_mapping, &index, ULONG_MAX, &fbatch)) {
 		for (i = 0; i < folio_batch_count(&fbatch); i++)
-			dirty |= folio_test_dirty(fbatch.folios[i]);
+			found |= test(fbatch.folios[i]);
 		folio_batch_release(&fbatch);
 	}
-	return dirty;
+	return found;
+}
+
+/* Pinned by GUP: the pin may still write to the page (O_DIRECT, RDMA). */
+static bool toymap_folio_pinned(struct folio *folio)
+{
+	return folio_maybe_dma_pinned(folio);
 }
 
 /*
- * True when someone besides the page cache, the caller's lookup and the
- * page tables holds @folio: a GUP reference (FOLL_PIN, or FOLL_GET as
+ * Dirty, or pinned: a pin taken before the last munmap may still write to
+ * the page and dirty it when released, so dropping the page could lose it.
+ */
+static bool toymap_folio_busy(struct folio *folio)
+{
+	return folio_test_dirty(folio) || toymap_folio_pinned(folio);
+}
+
+/*
+ * True when someone besides the page cache and the caller's lookup holds
+ * @folio, which is unmapped: a GUP reference (FOLL_PIN, or FOLL_GET as
  * O_DIRECT on 6.1, /proc/PID/mem and ptrace take), a pipe (vmsplice).
- * Reclaim keeps such a page (mapping_evict_folio()); so does eviction.  A
- * folio waiting in a per-CPU LRU batch (PG_lru clear) carries that batch's
- * reference, which is nobody's use of it.  A mapping made by fault-around
- * since the range was unmapped is no use either:
- * invalidate_inode_pages2_range() unmaps it again.
+ * Reclaim keeps such a page (mapping_evict_folio()); so does eviction.
+ * A folio waiting in the per-CPU batch of new pages (PG_lru still clear)
+ * carries that batch's reference, which is nobody's use of it; modules
+ * cannot drain the batches (lru_add_drain_all() is not exported).  Other
+ * batches (6.1's activation) keep PG_lru set: such a page is taken as held
+ * and stays, clean, which loses nothing.
  */
 static bool toymap_folio_held(struct folio *folio)
 {
-	long expected = folio_nr_pages(folio) + 1 + !folio_test_lru(folio) +
-			toymap_folio_mapcount(folio);
+	long expected = folio_nr_pages(folio) + 1 + !folio_test_lru(folio);
 
 	return folio_maybe_dma_pinned(folio) || folio_ref_count(folio) > expected;
 }
@@ -395,9 +412,10 @@ static bool toymap_folio_held(struct folio *folio)
  * Drop the clean pages of [@first, @last] that nobody else holds (a held
  * one stays, saved or not: evict's "dropped" leaves it out); return how
  * many were held.  Called with the range unmapped and the invalidate_lock
- * held exclusive: no fault maps a page meanwhile.
- * invalidate_inode_pages2_range() drops a page whatever its references,
- * so each page is checked first.
+ * held exclusive: neither a fault nor fault-around (toymap_map_pages())
+ * maps a page meanwhile, so no new reference can be taken through a
+ * mapping between the check and the drop.  invalidate_inode_pages2_range()
+ * drops a page whatever its references, so each page is checked first.
  */
 static unsigned long toymap_drop_clean(struct address_space *mapping, pgoff_t first,
 				       pgoff_t last)
@@ -499,10 +517,16 @@ void toymap_forget_swapped(struct toymap_object *obj, pgoff_t first, pgoff_t las
  * written at explicit positions (no O_APPEND), read through its page cache
  * (toymap_read_file(): no O_DIRECT, a file system with ->read_folio or
  * tmpfs).  -EBADF or -EINVAL.
+ *
+ * The object keeps a file of its own, opened on the same path with the
+ * same access and the caller's credentials: the caller's descriptor may
+ * change its flags at any time (fcntl(F_SETFL, O_APPEND | O_DIRECT)), which
+ * would make write-back append or fail.
  */
 static struct file *toymap_get_file(int fd, fmode_t fmode)
 {
-	struct file *file = fget(fd);
+	struct file *file = fget(fd), *own;
+	int flags;
 
 	if (!file)
 		return ERR_PTR(-EBADF);
@@ -515,7 +539,10 @@ static struct file *toymap_get_file(int fd, fmode_t fmode)
 		fput(file);
 		return ERR_PTR(-EBADF);
 	}
-	return file;
+	flags = (file->f_mode & FMODE_WRITE ? O_RDWR : O_RDONLY) | O_LARGEFILE;
+	own = dentry_open(&file->f_path, flags, file->f_cred);
+	fput(file);
+	return own;
 }
 
 static bool toymap_same_file(struct file *a, struct file *b)
@@ -523,23 +550,33 @@ static bool toymap_same_file(struct file *a, struct file *b)
 	return a && b && file_inode(a) == file_inode(b);
 }
 
-/*
- * May whoever opened @swap read @backing?  Swap-outs copy whole pages, the
- * file's bytes included, into the swap file: its owner must not get what
- * they could not read from the backing file (ATTACH under someone else's
- * swap file, SET_SWAP on someone else's file-backed object).  -EACCES.
- */
-static int toymap_swap_may_read(struct file *swap, struct file *backing)
+/* May @cred read @backing, and write it if it is attached for writing? */
+static int toymap_cred_may_access(const struct cred *cred, struct file *backing)
 {
+	int mask = MAY_READ | (backing->f_mode & FMODE_WRITE ? MAY_WRITE : 0);
 	const struct cred *old;
 	int err;
 
-	if (!swap || !backing)
-		return 0;
-	old = override_creds(swap->f_cred);
-	err = file_permission(backing, MAY_READ);
+	old = override_creds(cred);
+	err = file_permission(backing, mask);
 	revert_creds(old);
 	return err ? -EACCES : 0;
+}
+
+/*
+ * A swap file sees whole pages, file bytes included, and what it holds
+ * comes back as the object's page, to be written back to the file: whoever
+ * holds it must be allowed to read @backing, and to write it if it is
+ * attached for writing.  Checked for the swap file's opener and for the
+ * caller (a descriptor passed over a socket keeps its opener's
+ * credentials).  -EACCES.
+ */
+static int toymap_swap_trusted(struct file *swap, struct file *backing)
+{
+	if (!swap || !backing)
+		return 0;
+	return toymap_cred_may_access(swap->f_cred, backing) ?:
+	       toymap_cred_may_access(current_cred(), backing);
 }
 
 /*
@@ -613,8 +650,9 @@ static bool toymap_mapped(struct toymap_object *obj, unsigned long *mmaps)
  * @arg:	the request, copied in
  *
  * Refused with -EBUSY while the object is mapped, holds dirty or swapped
- * pages (they would be lost), or has a file already; -EACCES when the
- * owner of the object's swap file may not read the file.  The object's clean
+ * pages (they would be lost) or pinned ones, or has a file already;
+ * -EACCES when the owner of the object's swap file may not read the file
+ * (or write it, attached for writing).  The object's clean
  * pages (zeros) are dropped: the next touch reads the file.
  *
  * Return: 0 or -errno.
@@ -644,7 +682,7 @@ int toymap_attach(struct toymap_object *obj, const struct toymap_attach *arg)
 		err = -EINVAL;
 		goto unlock;
 	}
-	err = toymap_swap_may_read(obj->swap, file);
+	err = toymap_swap_trusted(obj->swap, file);
 	if (err)
 		goto unlock;
 	/*
@@ -653,7 +691,7 @@ int toymap_attach(struct toymap_object *obj, const struct toymap_attach *arg)
 	 * unmapped cannot get a dirty page before the file is in place.
 	 */
 	filemap_invalidate_lock(mapping);
-	if (toymap_mapped(obj, NULL) || toymap_has_dirty(obj) ||
+	if (toymap_mapped(obj, NULL) || toymap_any_folio(obj, toymap_folio_busy) ||
 	    atomic_long_read(&obj->nr_swapped)) {
 		err = -EBUSY;
 	} else {
@@ -687,7 +725,8 @@ put:
  * toymap_detach - write back, drop every page: the object is anonymous again
  * @obj:	the object
  *
- * Return: 0; -EINVAL with no file attached; -EBUSY while mapped; or the
+ * Return: 0; -EINVAL with no file attached; -EBUSY while mapped (or a
+ * mapping came and went meanwhile) or while a page is pinned; or the
  * write-back's -errno (the file stays attached then).
  */
 int toymap_detach(struct toymap_object *obj)
@@ -719,7 +758,7 @@ int toymap_detach(struct toymap_object *obj)
 		err = vfs_fsync(file, 0);
 	if (!err) {
 		filemap_invalidate_lock(mapping);
-		if (toymap_mapped(obj, &mmaps)) {
+		if (toymap_mapped(obj, &mmaps) || toymap_any_folio(obj, toymap_folio_pinned)) {
 			err = -EBUSY;
 		} else {
 			mutex_lock(&toymap_files_lock);
@@ -748,8 +787,9 @@ int toymap_detach(struct toymap_object *obj)
  *
  * Return: 0; -EBUSY while pages live in the current swap file, or when the
  * file is another object's swap or backing file; -EACCES when the caller
- * may not read the backing file; -EBADF, -EINVAL for a bad fd or the
- * object's own backing file.
+ * or the file's opener may not read the backing file (or write it, if it
+ * is attached for writing); -EBADF, -EINVAL for a bad fd or the object's
+ * own backing file.
  */
 int toymap_set_swap(struct toymap_object *obj, const struct toymap_swap *arg)
 {
@@ -772,7 +812,7 @@ int toymap_set_swap(struct toymap_object *obj, const struct toymap_swap *arg)
 		err = -EBUSY;
 	} else if (toymap_same_file(file, obj->backing)) {
 		err = -EINVAL;
-	} else if (toymap_swap_may_read(file, obj->backing)) {
+	} else if (toymap_swap_trusted(file, obj->backing)) {
 		err = -EACCES;
 	} else {
 		filemap_invalidate_lock(mapping);

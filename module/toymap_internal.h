@@ -78,32 +78,35 @@ enum toymap_outcome {
  * Locks, outermost first.  Folio locks are invisible to lockdep: this order
  * is kept by reading, so keep it true.
  *
- *   the backing file's i_rwsem      write(2) to it holds it while it faults
- *                                   in its buffer, which may map this object
- *     mmap_lock (or the VMA lock)   every fault; mmap() holds it for writing
- *       @lock                       ioctls, fsync, the last close; write-back
- *                                   does its file I/O under it (and only it):
- *                                   kernel_write() and vfs_fsync() take the
- *                                   backing or swap file's sb_writers and
- *                                   i_rwsem inside it
- *         the invalidate_lock       of the object's mapping: shared by faults
- *                                   and mmap(), exclusive by attach, detach,
- *                                   set-swap, discard and evict's drop phase
+ *   @lock                           ioctls, fsync, the last close
+ *     sb_writers, i_rwsem           of the backing or swap file: write-back's
+ *                                   kernel_write() and vfs_fsync(), under
+ *                                   @lock and nothing else of ours
+ *       mmap_lock (or a VMA lock)   every fault: write(2) to the backing file
+ *                                   holds its i_rwsem while it faults in its
+ *                                   buffer, which may map this object; mmap()
+ *                                   holds it for writing
+ *         the invalidate_lock       of the object's mapping: shared by faults,
+ *                                   fault-around (a trylock) and mmap();
+ *                                   exclusive by attach, detach, set-swap,
+ *                                   discard and evict's drop phase
  *           toymap_files_lock       (toymap_backing.c) every object's
  *                                   @backing and @swap pointers
- *           the object's folio lock fault (VM_FAULT_LOCKED), page_mkwrite,
+ *           the backing or swap     toymap_read_file() in the fault: their
+ *           file's invalidate_lock, page cache, never their i_rwsem
+ *           then its folio locks
+ *           the object's folio lock the fault (VM_FAULT_LOCKED), page_mkwrite,
  *                                   write-back's copy, truncation
- *           the backing or swap     toymap_read_file() in the fault, under
- *           file's invalidate_lock  the object's invalidate_lock: its folio
- *             and folio locks       locks, never its i_rwsem
- *           @map_lock               innermost, a spinlock
+ *             i_mmap_rwsem, PTL     folio_mkclean(), unmap_mapping_range()
+ *           @map_lock               a spinlock, innermost
  *
- * Hence: no file I/O that may take i_rwsem under the object's
+ * Hence: no file I/O that may take an i_rwsem under the object's
  * invalidate_lock or folio lock (write-back copies the page and unlocks it
- * first; faults read through the page cache); @lock is never taken under
- * mmap_lock (mmap() takes the invalidate_lock instead).
- * Faults read @backing, @swap and their settings under the invalidate_lock
- * shared; changes to those take it exclusive (and @lock).
+ * first; faults read through the page cache), and @lock is never taken
+ * under mmap_lock or an i_rwsem (msync() drops mmap_lock before fsync; the
+ * last close runs from task work).  Faults read @backing, @swap and their
+ * settings under the invalidate_lock shared; changes to those take it
+ * exclusive (and @lock).
  */
 struct toymap_object {
 	struct device dev;

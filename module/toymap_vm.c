@@ -232,19 +232,24 @@ out:
  *
  * Runs under RCU on 6.12: must not sleep.  filemap_map_pages() maps what is
  * already in the page cache and up to date; if it mapped the faulting address
- * it returns VM_FAULT_NOPAGE and .fault is not called.
+ * it returns VM_FAULT_NOPAGE and .fault is not called.  Not while someone
+ * holds the invalidate_lock exclusive (evict's drop phase, discard, attach):
+ * then .fault waits for them, as it does for a page not yet there.
  */
 static vm_fault_t toymap_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 				   pgoff_t end_pgoff)
 {
 	struct toymap_object *obj = vmf->vma->vm_private_data;
+	struct address_space *mapping = obj->inode->i_mapping;
 	vm_fault_t ret;
 	bool hit;
 
 	if (!READ_ONCE(toymap_fault_around))
 		return 0;
-
+	if (!filemap_invalidate_trylock_shared(mapping))
+		return 0;
 	ret = filemap_map_pages(vmf, start_pgoff, end_pgoff);
+	filemap_invalidate_unlock_shared(mapping);
 	hit = ret & VM_FAULT_NOPAGE;
 	toymap_count(obj, TOYMAP_STAT_FAULT_AROUND_CALLS);
 	if (hit)
