@@ -105,6 +105,27 @@ struct object {
 	__mem;									\
 })
 
+/* The TOYMAP_BACKING_* bits of an INFO() snapshot. */
+#define BACKING(info)		((int)(info).backing_flags)
+
+/* EVICT @count pages from page @first of @obj; the test fails when the ioctl does. */
+#define EVICT(obj, first, count) ({						\
+	struct toymap_evict __ev;						\
+	int __ret = toymap_evict((obj)->fd, (uint64_t)(first) * pagesize,	\
+				 (uint64_t)(count) * pagesize, &__ev);		\
+	ASSERT_EQ(0, __ret) TH_LOG("EVICT of pages %zu+%zu: %s", (size_t)(first),	\
+				   (size_t)(count), strerror(-__ret));		\
+	__ev;									\
+})
+
+/* What EVICT reported, against what the test expects. */
+#define EXPECT_EVICTED(ev, drop, wb, swp, keep) do {				\
+	EXPECT_EQ(drop, (long long)(ev).dropped) TH_LOG("EVICT: pages dropped");	\
+	EXPECT_EQ(wb, (long long)(ev).written_back) TH_LOG("EVICT: pages written back"); \
+	EXPECT_EQ(swp, (long long)(ev).swapped_out) TH_LOG("EVICT: pages swapped out"); \
+	EXPECT_EQ(keep, (long long)(ev).kept) TH_LOG("EVICT: dirty pages kept");	\
+} while (0)
+
 /*
  * Two present PTEs map the same frame (or, with @same false, different
  * frames).  Without PFNs the comparison is left out and remembered, and the
@@ -207,6 +228,21 @@ static inline void clean_object(struct __test_metadata *_metadata, struct object
 	ASSERT_EQ(0, NOW(info, resident_pages)) TH_LOG("toymap%u: pages left after discarding all",
 						       index);
 	ASSERT_EQ(0U, info.backing_flags) TH_LOG("toymap%u is not anonymous", index);
+}
+
+/* Open /dev/toymap@index read-write as @dev, emptied as clean_object() does. */
+static inline void open_device(struct __test_metadata *_metadata, unsigned int index,
+			       struct object *dev)
+{
+	struct toymap_info info;
+
+	dev->fd = toymap_open(index, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev->fd) TH_LOG("open /dev/toymap%u: %s", index, strerror(-dev->fd));
+	info = INFO(dev);
+	ASSERT_EQ(index, info.index);
+	dev->size = info.object_size;
+	ASSERT_LE(MIN_OBJECT_PAGES * pagesize, dev->size) TH_LOG("toymap%u is too small", index);
+	clean_object(_metadata, dev, index);
 }
 
 /*

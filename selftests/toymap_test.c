@@ -474,21 +474,6 @@ static unsigned int count_devices(struct __test_metadata *_metadata)
 	return devices;
 }
 
-/* Open /dev/toymap@index read-write as @dev, emptied as clean_object() does. */
-static void open_device(struct __test_metadata *_metadata, unsigned int index,
-			struct object *dev)
-{
-	struct toymap_info info;
-
-	dev->fd = toymap_open(index, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, dev->fd) TH_LOG("open /dev/toymap%u: %s", index, strerror(-dev->fd));
-	info = INFO(dev);
-	ASSERT_EQ(index, info.index);
-	dev->size = info.object_size;
-	ASSERT_LE(MIN_OBJECT_PAGES * pagesize, dev->size) TH_LOG("toymap%u is too small", index);
-	clean_object(_metadata, dev, index);
-}
-
 /* How a row of bad_ioctl_inputs fills the struct's size field. */
 enum arg_size {
 	SIZE_EXACT,		/* sizeof the struct */
