@@ -66,6 +66,10 @@ readonly -A BACKING_FS_MKFS_ARGS=([ext4]="-q -F" [xfs]="-q -f")
 readonly BACKING_FS_SIZE=320M
 
 readonly KSFT_SKIP=4
+# A skip is not a pass: as root, a program's skip is a failure unless its
+# reason is one of these, which no privilege can change (a frame-identity,
+# /dev/kmsg or memory-cgroup check that cannot run fails).
+readonly ROOT_SKIP_ALLOWED_RE='needs two CPUs|has no O_DIRECT'
 readonly MODULE=toymap
 readonly SYSFS_MODULE=/sys/module/$MODULE
 # The unload line of module/toymap_dev.c; what matters is "0 pages held".
@@ -227,9 +231,10 @@ run_fail_stress() {
 # run_program PROG [LABEL]: run one kselftest program and pass its KTAP
 # through, line by line, its results numbered on after those before it and
 # their names prefixed with LABEL; its version line is left out (run.sh
-# printed one) and its plan becomes a comment.  A program that exits non-zero
-# without a failed result, or whose results do not add up to its plan, is a
-# failure of its own.  The loop runs in this shell (lastpipe), so that it
+# printed one) and its plan becomes a comment.  A skip whose reason is not
+# allowed by ROOT_SKIP_ALLOWED_RE becomes a failure.  A program that exits
+# non-zero without a failed result, or whose results do not add up to its
+# plan, is a failure of its own.  The loop runs in this shell (lastpipe), so that it
 # counts for main.
 run_program() {
 	local prog=$1 label=${2:-} name=${1##*/} line status not rest fails=0 plan="" results=0
@@ -240,9 +245,14 @@ run_program() {
 		if [[ "$line" =~ $result_re ]]; then
 			not=${BASH_REMATCH[1]} rest=${BASH_REMATCH[2]}
 			test_num=$((test_num + 1)) results=$((results + 1))
+			if [[ -z "$not" && "$rest" == *"# SKIP"* && ! "$rest" =~ $ROOT_SKIP_ALLOWED_RE ]]; then
+				echo "# a skip as root, for a reason not in run.sh's ROOT_SKIP_ALLOWED_RE:"
+				not="not " rest="${rest/"# SKIP"/"(skipped as root:"})"
+			fi
+			line="${not}ok $test_num $label$rest"
 			count_result "$line"
 			[[ -z "$not" ]] || fails=$((fails + 1))
-			echo "${not}ok $test_num $label$rest"
+			echo "$line"
 		elif [[ "$line" =~ $plan_re ]]; then
 			plan=${BASH_REMATCH[1]}
 			echo "# $label$name: $plan tests, numbered from $((test_num + 1))"

@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/userfaultfd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -40,7 +41,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -344,74 +347,145 @@ TEST_F(review, evict_keeps_a_page_a_pipe_references)
 /* ------------------------------------------------------------------------ */
 /* Defect 8: write-back never makes a truncated backing file grow back.      */
 
-#define REGROW_PAGES	32
+#define REGROW_PAGES	2
+#define STATE_TRIES	1000	/* 10 ms each: how long a thread may take to block */
 
-struct truncator {
-	pthread_barrier_t start;
+/* A thread of writeback_never_regrows_a_truncated_file, and what it did. */
+struct blocker {
+	pthread_t thread;
+	atomic_int tid;		/* set when it starts */
+	atomic_bool done;	/* set when its call returned */
+	int err;		/* the call's errno, 0 */
 	int fd;
-	off_t size;
-	long delay;	/* iterations of a busy loop before the truncate */
+	off_t size;		/* ftruncate's */
+	void *buf;		/* pwrite's source */
 };
 
-static void *truncate_after_start(void *arg)
+static void *pwrite_page(void *arg)
 {
-	struct truncator *t = arg;
+	struct blocker *b = arg;
 
-	pthread_barrier_wait(&t->start);
-	for (volatile long i = 0; i < t->delay; i++)
-		;
-	return (void *)(intptr_t)(ftruncate(t->fd, t->size) ? errno : 0);
+	atomic_store(&b->tid, gettid());
+	b->err = pwrite_full(b->fd, b->buf, pagesize, 0) ? errno : 0;
+	atomic_store(&b->done, true);
+	return NULL;
+}
+
+static void *truncate_file(void *arg)
+{
+	struct blocker *b = arg;
+
+	atomic_store(&b->tid, gettid());
+	b->err = ftruncate(b->fd, b->size) ? errno : 0;
+	atomic_store(&b->done, true);
+	return NULL;
+}
+
+static void *fsync_object(void *arg)
+{
+	struct blocker *b = arg;
+
+	atomic_store(&b->tid, gettid());
+	b->err = fsync(b->fd) ? errno : 0;
+	atomic_store(&b->done, true);
+	return NULL;
+}
+
+/* Start @fn in a thread; wait until it sleeps in the kernel ('D') or returned. */
+static int start_blocked(struct blocker *b, void *(*fn)(void *))
+{
+	int ret = pthread_create(&b->thread, NULL, fn, b);
+
+	for (int i = 0; !ret && i < STATE_TRIES; i++) {
+		int tid = atomic_load(&b->tid);
+
+		if (atomic_load(&b->done) || (tid && proc_state(tid) == 'D'))
+			return 0;
+		usleep(10 * 1000);
+	}
+	return ret ? -ret : -ETIMEDOUT;
+}
+
+/* A page of anonymous memory whose first touch waits on a userfaultfd. */
+static int uffd_page(void **page)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+
+	if (uffd < 0)
+		return -errno;
+	*page = mmap(NULL, pagesize, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg.range = (struct uffdio_range){ .start = (uintptr_t)*page, .len = pagesize };
+	if (*page == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) ||
+	    ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		int err = -errno;
+
+		close(uffd);
+		return err;
+	}
+	return uffd;
 }
 
 /*
- * A section of REGROW_PAGES pages, all dirty; the file is truncated to one
- * page while fsync writes them back.  Whatever the order, the file ends one
- * page long: write-back must not write past the end of the file as it is
- * when it writes (issue 9 defect 8).  First without the race: truncated,
- * then fsync.
+ * Write-back of a page must not write past the end of the backing file as
+ * it is when it writes: a truncation between write-back's look at the size
+ * and its write made the old module grow the file back (issue 9 defect 8).
+ *
+ * First without a race: page 1 of a 2-page section dirty, the file
+ * truncated to a page, fsync: the file stays a page.  Then the order is
+ * forced: a pwrite() into the file holds its inode lock while it waits on a
+ * userfaultfd; a truncation to one page queues for that lock, then fsync of
+ * the device (page 1 dirty again, the file 2 pages again) queues behind it;
+ * the pwrite is let go.  The truncation runs first: fsync must see one page
+ * and leave the file at that.
  */
 TEST_F_TIMEOUT(review, writeback_never_regrows_a_truncated_file, LONG_TIMEOUT)
 {
 	struct object *obj = &self->obj;
-	struct truncator t = { .size = 0 };
-	time_t end;
-	pthread_t thread;
-	int rounds = 0, ret;
-	void *status;
+	struct blocker writer = { .err = 0 }, truncator = { .err = 0 }, syncer = { .err = 0 };
+	struct uffdio_zeropage zero = { .mode = 0 };
+	struct uffd_msg msg;
 	char *mem;
+	int uffd, ret;
 
 	self->file = PATTERN_FILE(REGROW_PAGES * pagesize, FILE_SEED);
 	ret = toymap_attach(obj->fd, self->file, 0, REGROW_PAGES * pagesize);
 	ASSERT_EQ(0, ret) TH_LOG("ATTACH: %s", strerror(-ret));
 	mem = MAP_OBJECT(obj, REGROW_PAGES, 0, RW, MAP_SHARED);
-
 	write_byte(page_of(mem, 1), 'x');
 	ASSERT_EQ(0, ftruncate(self->file, pagesize));
 	ASSERT_EQ(0, fsync(obj->fd));
-	ASSERT_EQ((off_t)pagesize, file_size(self->file)) TH_LOG("fsync after the truncate");
+	ASSERT_EQ((off_t)pagesize, file_size(self->file)) TH_LOG("fsync after the truncation");
 
-	t.fd = self->file;
-	t.size = pagesize;
-	end = time(NULL) + RACE_SECONDS;
-	do {
-		ASSERT_EQ(0, ftruncate(self->file, REGROW_PAGES * pagesize));
-		for (size_t i = 0; i < REGROW_PAGES; i++)
-			write_byte(page_of(mem, i), 'a' + rounds % 26);
-		ASSERT_EQ(0, pthread_barrier_init(&t.start, NULL, 2));
-		t.delay = (rounds % 64) * 200;
-		ASSERT_EQ(0, pthread_create(&thread, NULL, truncate_after_start, &t));
-		pthread_barrier_wait(&t.start);
-		ret = fsync(obj->fd) ? errno : 0;
-		ASSERT_EQ(0, pthread_join(thread, &status));
-		pthread_barrier_destroy(&t.start);
-		ASSERT_EQ(0, ret) TH_LOG("fsync: %s", strerror(ret));
-		ASSERT_EQ(0, (intptr_t)status) TH_LOG("ftruncate: %s", strerror((intptr_t)status));
-		ASSERT_EQ((off_t)pagesize, file_size(self->file))
-			TH_LOG("round %d: the file grew back to %lld bytes after its truncation",
-			       rounds, (long long)file_size(self->file));
-		rounds++;
-	} while (time(NULL) < end);
-	TH_LOG("%d rounds of fsync racing a truncation", rounds);
+	uffd = uffd_page(&writer.buf);
+	if (uffd < 0)
+		SKIP_TEST("userfaultfd, to hold the file's inode lock: %s", strerror(-uffd));
+	ASSERT_EQ(0, ftruncate(self->file, REGROW_PAGES * pagesize));
+	write_byte(page_of(mem, 1), 'y');
+	writer.fd = self->file;
+	ASSERT_EQ(0, pthread_create(&writer.thread, NULL, pwrite_page, &writer));
+	ASSERT_EQ((ssize_t)sizeof(msg), read(uffd, &msg, sizeof(msg)))
+		TH_LOG("no userfault from the pwrite: %s", strerror(errno));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+	truncator = (struct blocker){ .fd = self->file, .size = pagesize };
+	ASSERT_EQ(0, start_blocked(&truncator, truncate_file));
+	EXPECT_FALSE(atomic_load(&truncator.done)) TH_LOG("ftruncate did not wait for the pwrite");
+	syncer = (struct blocker){ .fd = obj->fd };
+	ASSERT_EQ(0, start_blocked(&syncer, fsync_object));
+
+	zero.range = (struct uffdio_range){ .start = (uintptr_t)writer.buf, .len = pagesize };
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero)) TH_LOG("%s", strerror(errno));
+	pthread_join(writer.thread, NULL);
+	pthread_join(truncator.thread, NULL);
+	pthread_join(syncer.thread, NULL);
+	close(uffd);
+	EXPECT_EQ(0, writer.err) TH_LOG("pwrite: %s", strerror(writer.err));
+	EXPECT_EQ(0, truncator.err) TH_LOG("ftruncate: %s", strerror(truncator.err));
+	EXPECT_EQ(0, syncer.err) TH_LOG("fsync: %s", strerror(syncer.err));
+	EXPECT_EQ((off_t)pagesize, file_size(self->file))
+		TH_LOG("the file grew back to %lld bytes: fsync wrote past the truncation",
+		       (long long)file_size(self->file));
 }
 
 /* ------------------------------------------------------------------------ */
