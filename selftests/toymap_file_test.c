@@ -1182,18 +1182,11 @@ TEST_F(file_object, swap_file_is_not_the_backing_file)
 {
 	struct backed *b = &self->b;
 	struct object *obj = &b->obj;
-	int again, ret;
+	int ret;
 
 	backed_file(_metadata, b, pagesize);
 	backed_attach(_metadata, b, 0, pagesize, 1);
-	ret = toymap_set_swap(obj->fd, b->file);
-	EXPECT_EQ(-EINVAL, ret) TH_LOG("SET_SWAP of the backing file: %s", errno_name(-ret));
-	again = reopen_fd(b->file, O_RDWR);
-	ASSERT_LE(0, again);
-	ret = toymap_set_swap(obj->fd, again);
-	EXPECT_EQ(-EINVAL, ret) TH_LOG("SET_SWAP of the backing file opened again: %s",
-				       errno_name(-ret));
-	close(again);
+	expect_swap_refused(_metadata, obj, b->file, EINVAL, "the backing file");
 	EXPECT_EQ(TOYMAP_BACKING_FILE, BACKING(INFO(obj)));
 
 	ASSERT_EQ(0, toymap_detach(obj->fd));

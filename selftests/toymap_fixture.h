@@ -290,4 +290,23 @@ static inline const char *errno_name(int err)
 	return err ? strerrorname_np(err) ?: "unknown errno" : "success";
 }
 
+/*
+ * SET_SWAP of @file, and of the same file opened again, fails with -@err
+ * (@what names the file in the messages).
+ */
+static inline void expect_swap_refused(struct __test_metadata *_metadata,
+				       const struct object *obj, int file, int err,
+				       const char *what)
+{
+	int again, ret;
+
+	ret = toymap_set_swap(obj->fd, file);
+	EXPECT_EQ(-err, ret) TH_LOG("SET_SWAP of %s: %s", what, errno_name(-ret));
+	again = reopen_fd(file, O_RDWR);
+	ASSERT_LE(0, again) TH_LOG("reopening %s: %s", what, strerror(-again));
+	ret = toymap_set_swap(obj->fd, again);
+	EXPECT_EQ(-err, ret) TH_LOG("SET_SWAP of %s opened again: %s", what, errno_name(-ret));
+	close(again);
+}
+
 #endif /* TOYMAP_FIXTURE_H */

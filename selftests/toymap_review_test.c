@@ -499,7 +499,7 @@ TEST_F_TIMEOUT(review, writeback_never_regrows_a_truncated_file, LONG_TIMEOUT)
 TEST_F(review, one_swap_file_per_object)
 {
 	struct object *obj = &self->obj, *second = &self->second;
-	int again, other, ret;
+	int other, ret;
 
 	OPEN_SECOND();
 	self->swap = temp_file();
@@ -509,16 +509,8 @@ TEST_F(review, one_swap_file_per_object)
 	ret = toymap_attach(obj->fd, self->file, 0, pagesize);
 	ASSERT_EQ(0, ret) TH_LOG("ATTACH: %s", strerror(-ret));
 
-	ret = toymap_set_swap(second->fd, self->swap);
-	EXPECT_EQ(-EBUSY, ret) TH_LOG("SET_SWAP of toymap0's swap file: %s", errno_name(-ret));
-	again = reopen_fd(self->swap, O_RDWR);
-	ASSERT_LE(0, again);
-	ret = toymap_set_swap(second->fd, again);
-	EXPECT_EQ(-EBUSY, ret) TH_LOG("SET_SWAP of toymap0's swap file opened again: %s",
-				      errno_name(-ret));
-	close(again);
-	ret = toymap_set_swap(second->fd, self->file);
-	EXPECT_EQ(-EBUSY, ret) TH_LOG("SET_SWAP of toymap0's backing file: %s", errno_name(-ret));
+	expect_swap_refused(_metadata, second, self->swap, EBUSY, "toymap0's swap file");
+	expect_swap_refused(_metadata, second, self->file, EBUSY, "toymap0's backing file");
 	EXPECT_EQ(0, BACKING(INFO(second))) TH_LOG("a refused SET_SWAP set a swap file");
 
 	ret = toymap_attach(second->fd, self->swap, 0, pagesize);
