@@ -280,12 +280,18 @@ run_on_backing_fs() {
 		result_skip "$fs backing files" "mkfs.$fs not found: apt-get install ${BACKING_FS_PACKAGE[$fs]}"
 		return
 	fi
+	# Modules where they are modules; built in, modprobe may find no modules.* at all.
+	modprobe -a -q -d "${TOYMAP_MODULES_ROOT:-/}" loop "$fs" 2>&1 | sed 's/^/# /' || true
+	if ! grep -qw "$fs" /proc/filesystems || [[ ! -e /dev/loop-control ]]; then
+		result_fail "$fs backing files" \
+			"this kernel has no $fs or no loop device (modprobe -d ${TOYMAP_MODULES_ROOT:-/} loop $fs)"
+		return
+	fi
 	read -ra mkfs_args <<<"${BACKING_FS_MKFS_ARGS[$fs]}"
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/toymap-$fs.XXXXXX")
 	img="$dir.img"
 	{
-		modprobe -a -d "${TOYMAP_MODULES_ROOT:-/}" loop "$fs" &&
-			truncate -s "$BACKING_FS_SIZE" "$img" &&
+		truncate -s "$BACKING_FS_SIZE" "$img" &&
 			"mkfs.$fs" "${mkfs_args[@]}" "$img" &&
 			mount -o loop "$img" "$dir"
 	} 2>&1 | sed 's/^/# /' || status=$?
