@@ -3906,7 +3906,8 @@ static void __attribute__((noreturn)) proc_main(unsigned int proc, double deadli
  * @file:	the backing file's expected bytes
  * @obj:	FILE_PAGES pages: what a shared mapping must show of the object
  * @dirty:	written through a shared mapping since it was last cleaned
- * @swapped:	has a copy in the swap file, which wins over the file
+ * @swapped:	has a copy in the swap file, which wins over the file; only
+ *		while not resident: a swap-in frees the slot (fc_touch())
  * @resident:	may be in memory; false only when it surely is not (dropped
  *		by ATTACH, EVICT or DISCARD, and not touched since)
  * @info:	INFO after the last operation that checked the counters
@@ -3964,6 +3965,35 @@ static void fc_fill(uint64_t k)
 	memset(fc_page(k), 0, psz);
 	if (n)
 		memcpy(fc_page(k), fc.file + fc.off + k * psz, n);
+}
+
+/*
+ * Page @i of @m is touched: the object's page is in memory now, unless the
+ * touch reaches @m's private COW copy instead.  A swap copy is read back
+ * and leaves the swap file (the module frees the slot, as shmem does), and
+ * the page, its only copy now, is dirty.
+ */
+static void fc_touch(const struct mapping *m, size_t i)
+{
+	uint64_t k = m->pgoff + i;
+
+	fc.resident[k] = true;
+	if (!m->shared && m->ps[i].cow)
+		return;
+	if (fc.swapped[k]) {
+		fc.swapped[k] = false;
+		fc.dirty[k] = true;
+	}
+}
+
+static bool fc_any_swapped(uint64_t first, uint64_t n)
+{
+	uint64_t k;
+
+	for (k = first; k < first + n; k++)
+		if (fc.swapped[k])
+			return true;
+	return false;
 }
 
 static unsigned int fc_swapped_count(void)
@@ -4297,7 +4327,13 @@ static int fc_mmap(struct worker *w)
 	size_t pages = 1 + rnd(w, min_u64(FILE_MAP_PAGES, FILE_PAGES - pgoff)), i;
 	bool shared = rnd(w, 2), fresh = !rnd(w, 5);
 	int prot = rnd(w, 4) ? PROT_READ | PROT_WRITE : PROT_READ;
-	bool populate = !rnd(w, 6) && (shared || !(prot & PROT_WRITE));
+	/*
+	 * Not over a swapped page: MAP_POPULATE ignores a failed fault (an
+	 * injected allocation failure), and the model could not tell whether
+	 * the page was swapped in.
+	 */
+	bool populate = !rnd(w, 6) && (shared || !(prot & PROT_WRITE)) &&
+			!fc_any_swapped(pgoff, pages);
 	bool refused = shared && (prot & PROT_WRITE) && fc.readonly;
 	int fd = fc.fd, flags = (shared ? MAP_SHARED : MAP_PRIVATE) | (populate ? MAP_POPULATE : 0);
 	void *p;
@@ -4401,7 +4437,7 @@ static int fc_check_page(struct worker *w, struct mapping *m, size_t i, const ch
 {
 	int sig;
 
-	fc.resident[m->pgoff + i] = true;
+	fc_touch(m, i);
 	sig = guarded_copy(w->buf2, m->addr + i * psz, psz);
 	if (check_signal(w, m, i, m->addr + i * psz, sig, 0, what))
 		return -1;
@@ -4419,7 +4455,7 @@ static int fc_read(struct worker *w, struct mapping *m)
 	addr = m->addr + i * psz + off;
 	log_op(w, "read %s page %zu +%zu len %zu", map_desc(w, m, desc, sizeof(desc)), i, off,
 	       len);
-	fc.resident[m->pgoff + i] = true;
+	fc_touch(m, i);
 	sig = guarded_copy(w->buf, addr, len);
 	if (check_signal(w, m, i, addr, sig, 0, "read") ||
 	    fc_compare(w, m, i, off, w->buf, len, "read"))
@@ -4456,7 +4492,11 @@ static int fc_write(struct worker *w, struct mapping *m, bool gup)
 		}
 		memcpy(ps->shadow, fc_page(pg), psz);
 	}
-	fc.resident[pg] = true;
+	/* A write a read-only mapping refuses faults nothing in. */
+	if (!want)
+		fc_touch(m, i);
+	else
+		fc.resident[pg] = true;
 	if (gup) {
 		ssize_t n = want ? gup_xfer(true, w->buf, addr, len) :
 				   gup_xfer_all(w, true, w->buf, addr, len);
