@@ -1368,8 +1368,9 @@ FIXTURE_TEARDOWN(reclaim)
 /*
  * The layout: a file of 8 pages, all of it the section; 16 pages of the
  * object.  Clean: 0-1 read from the file, 2-3 written and msync'ed, 6-7
- * read, 8-9 read as zero (.bss), 12-13 written, evicted to the swap file
- * and swapped in.  Dirty: 4-5 (file) and 10-11 (.bss).  14-15 untouched.
+ * read, 8-9 read as zero (.bss).  Dirty: 4-5 (file), 10-11 (.bss), and
+ * 12-13, written, evicted to the swap file and swapped in (a swap-in frees
+ * the slot: the page is the only copy).  14-15 untouched.
  */
 #define RECLAIM_PAGES		16
 #define RECLAIM_FILE_PAGES	8
