@@ -302,8 +302,11 @@ run_on_backing_fs() {
 	fi
 	echo "# run.sh: ${BACKING_PROG##*/} with TMPDIR=$dir ($fs on a loop device)"
 	TMPDIR=$dir run_program "$BACKING_PROG" "$fs: "
-	umount "$dir" || result_fail "$fs backing files" "cannot unmount $dir"
-	rm -rf "$dir" "$img"
+	if umount "$dir" 2>&1 | sed 's/^/# /'; then
+		rm -rf "$dir" "$img"
+	else
+		result_fail "$fs backing files" "cannot unmount $dir: a file of it is still in use"
+	fi
 }
 
 check_unload() {

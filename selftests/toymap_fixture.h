@@ -276,10 +276,25 @@ static inline void open_clean_object(struct __test_metadata *_metadata, struct o
 		save_param(writable_params[i], obj->saved_params[i], sizeof(obj->saved_params[i]));
 }
 
+/*
+ * Best effort, for a teardown: @obj empty and anonymous again, its backing
+ * and swap files released (so that nothing keeps their file system busy
+ * once the program ends).
+ */
+static inline void release_object(struct object *obj)
+{
+	if (obj->fd < 0)
+		return;
+	toymap_discard(obj->fd, 0, obj->size);
+	toymap_detach(obj->fd);
+	toymap_set_swap(obj->fd, -1);
+}
+
 static inline void close_object(struct object *obj)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(writable_params); i++)
 		restore_param(writable_params[i], obj->saved_params[i]);
+	release_object(obj);
 	if (obj->fd >= 0)
 		close(obj->fd);
 	obj->fd = -1;
