@@ -270,6 +270,19 @@ run_program() {
 	fi
 }
 
+# release_objects: detach every object's backing file and drop its swap
+# file: a program leaves its objects as its last test did, and a file held
+# keeps its file system busy.
+release_objects() {
+	local dev
+
+	for dev in /dev/"$MODULE"[0-9]*; do
+		[[ -e "$dev" ]] || continue
+		"$TOYMAPCTL" detach "$dev" > /dev/null 2>&1 || true
+		"$TOYMAPCTL" swap "$dev" none > /dev/null 2>&1 || true
+	done
+}
+
 # run_on_backing_fs FS: BACKING_PROG with $TMPDIR on a file system FS made
 # for it: an image on a loop device, unmounted and removed after.
 run_on_backing_fs() {
@@ -302,6 +315,7 @@ run_on_backing_fs() {
 	fi
 	echo "# run.sh: ${BACKING_PROG##*/} with TMPDIR=$dir ($fs on a loop device)"
 	TMPDIR=$dir run_program "$BACKING_PROG" "$fs: "
+	release_objects
 	if umount "$dir" 2>&1 | sed 's/^/# /'; then
 		rm -rf "$dir" "$img"
 	else

@@ -278,8 +278,8 @@ static inline void open_clean_object(struct __test_metadata *_metadata, struct o
 
 /*
  * Best effort, for a teardown: @obj empty and anonymous again, its backing
- * and swap files released (so that nothing keeps their file system busy
- * once the program ends).
+ * and swap files released, unless a mapping the test left makes DETACH
+ * refuse (run.sh detaches every object after a program).
  */
 static inline void release_object(struct object *obj)
 {
