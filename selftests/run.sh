@@ -8,8 +8,10 @@
 # build/bin/toymap_test, toymap_file_test and toymap_review_test, and passes
 # their results through as one KTAP stream: one version line, the results of
 # all numbered on from 1 (each program's own plan becomes a comment, and a
-# program whose results do not add up to its plan is a failure), then
-# result lines of its own, then the plan "1..N" last.  Its own checks:
+# program whose results do not add up to its plan is a failure, as is a
+# skip for a reason ROOT_SKIP_ALLOWED_RE does not allow: run.sh runs as
+# root), then result lines of its own, then the plan "1..N" last.  Its own
+# checks:
 #   - toymap_review_test again with its backing and swap files on an ext4
 #     and on an XFS file system (an image on a loop device, made with
 #     mkfs.ext4 / mkfs.xfs and mounted under $TMPDIR; the modules loop, ext4
