@@ -56,7 +56,7 @@
 #define FILE_SEED	1	/* what a backing file starts with */
 #define WRITE_SEED	2	/* what a test writes through a mapping */
 #define STUCK_SECONDS	60	/* a child still running after this is deadlocked */
-#define RACE_SECONDS	3	/* how long a race is tried */
+#define RACE_SECONDS	2	/* how long a race is tried (the old module lost each at once) */
 
 FIXTURE(review)
 {
