@@ -5,10 +5,18 @@
 # a machine whose kernel loads modules (make check-host).
 #
 # Loads toymap if it is not loaded, runs the kselftest programs
-# build/bin/toymap_test and build/bin/toymap_file_test, and passes their
-# results through as one KTAP stream: one version line, the results of both
-# numbered on from 1 (each program's own plan becomes a comment), then
-# result lines of its own, then the plan "1..N" last.  Its own checks:
+# build/bin/toymap_test, toymap_file_test and toymap_review_test, and passes
+# their results through as one KTAP stream: one version line, the results of
+# all numbered on from 1 (each program's own plan becomes a comment, and a
+# program whose results do not add up to its plan is a failure, as is a
+# skip for a reason ROOT_SKIP_ALLOWED_RE does not allow: run.sh runs as
+# root), then result lines of its own, then the plan "1..N" last.  Its own
+# checks:
+#   - toymap_review_test again with its backing and swap files on an ext4
+#     and on an XFS file system (an image on a loop device, made with
+#     mkfs.ext4 / mkfs.xfs and mounted under $TMPDIR; the modules loop, ext4
+#     and xfs from $TOYMAP_MODULES_ROOT, as scripts/vmrun.sh sets it), its
+#     results named "ext4: ..." and "xfs: ...";
 #   - build/bin/toymap-stress, twice, one result line each:
 #       ok N stress: seed S, random, T s   (a fresh seed, printed at the start)
 #       ok N stress: seed 1, fixed, 20 s
@@ -40,9 +48,11 @@ set -euo pipefail
 
 SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 BUILD=${TOYMAP_BUILD:-$(dirname "$SELFTESTS")/build}
-TEST_PROGS=("$BUILD/bin/toymap_test" "$BUILD/bin/toymap_file_test")
+TEST_PROGS=("$BUILD/bin/toymap_test" "$BUILD/bin/toymap_file_test" "$BUILD/bin/toymap_review_test")
+# The program run again with its files on each file system of BACKING_FS.
+BACKING_PROG="$BUILD/bin/toymap_review_test"
 STRESS="$BUILD/bin/toymap-stress"
-readonly SELFTESTS BUILD TEST_PROGS STRESS
+readonly SELFTESTS BUILD TEST_PROGS BACKING_PROG STRESS
 # The stress: P processes x N threads, plus the attach cycle's process.
 readonly STRESS_ARGS=(--procs 3 --threads 2)
 readonly STRESS_FIXED_SEED=1 STRESS_FIXED_SECONDS=20
@@ -50,7 +60,18 @@ readonly STRESS_FIXED_SEED=1 STRESS_FIXED_SECONDS=20
 readonly FAIL_PERCENT=2
 readonly FAIL_ATTRS=(/sys/kernel/debug/fail_page_alloc /sys/kernel/debug/failslab)
 
+# Backing files on real disk file systems: each an image of this size (XFS
+# needs 300 MiB at least; the image is sparse) and the package of its mkfs.
+readonly BACKING_FS=(ext4 xfs)
+readonly -A BACKING_FS_PACKAGE=([ext4]=e2fsprogs [xfs]=xfsprogs)
+readonly -A BACKING_FS_MKFS_ARGS=([ext4]="-q -F" [xfs]="-q -f")
+readonly BACKING_FS_SIZE=320M
+
 readonly KSFT_SKIP=4
+# A skip is not a pass: as root, a program's skip is a failure unless its
+# reason is one of these, which no privilege can change (a frame-identity,
+# /dev/kmsg or memory-cgroup check that cannot run fails).
+readonly ROOT_SKIP_ALLOWED_RE='needs two CPUs|has no O_DIRECT'
 readonly MODULE=toymap
 readonly SYSFS_MODULE=/sys/module/$MODULE
 # The unload line of module/toymap_dev.c; what matters is "0 pages held".
@@ -209,24 +230,34 @@ run_fail_stress() {
 		--fail-alloc "$FAIL_PERCENT"
 }
 
-# run_program PROG: run one kselftest program and pass its KTAP through,
-# line by line, its results numbered on after those before it; its version
-# line is left out (run.sh printed one) and its plan becomes a comment.
-# The loop runs in this shell (lastpipe), so that it counts for main.
+# run_program PROG [LABEL]: run one kselftest program and pass its KTAP
+# through, line by line, its results numbered on after those before it and
+# their names prefixed with LABEL; its version line is left out (run.sh
+# printed one) and its plan becomes a comment.  A skip whose reason is not
+# allowed by ROOT_SKIP_ALLOWED_RE becomes a failure.  A program that exits
+# non-zero without a failed result, or whose results do not add up to its
+# plan, is a failure of its own.  The loop runs in this shell (lastpipe), so that it
+# counts for main.
 run_program() {
-	local prog=$1 name=${1##*/} line status not rest fails=0
+	local prog=$1 label=${2:-} name=${1##*/} line status not rest fails=0 plan="" results=0
 	local result_re='^(not )?ok [0-9]+ (.*)$' plan_re='^1\.\.([0-9]+)'
 
 	set +e
 	"$prog" 2>&1 | while IFS= read -r line; do
 		if [[ "$line" =~ $result_re ]]; then
 			not=${BASH_REMATCH[1]} rest=${BASH_REMATCH[2]}
-			test_num=$((test_num + 1))
+			test_num=$((test_num + 1)) results=$((results + 1))
+			if [[ -z "$not" && "$rest" == *"# SKIP"* && ! "$rest" =~ $ROOT_SKIP_ALLOWED_RE ]]; then
+				echo "# a skip as root, for a reason not in run.sh's ROOT_SKIP_ALLOWED_RE:"
+				not="not " rest="${rest/"# SKIP"/"(skipped as root:"})"
+			fi
+			line="${not}ok $test_num $label$rest"
 			count_result "$line"
 			[[ -z "$not" ]] || fails=$((fails + 1))
-			echo "${not}ok $test_num $rest"
+			echo "$line"
 		elif [[ "$line" =~ $plan_re ]]; then
-			echo "# $name: ${BASH_REMATCH[1]} tests, numbered from $((test_num + 1))"
+			plan=${BASH_REMATCH[1]}
+			echo "# $label$name: $plan tests, numbered from $((test_num + 1))"
 		elif [[ "$line" != "TAP version "* ]]; then
 			echo "$line"
 		fi
@@ -234,7 +265,63 @@ run_program() {
 	status=${PIPESTATUS[0]}
 	set -e
 	if [[ "$status" -ne 0 && "$fails" -eq 0 ]]; then
-		result_fail "$name exit status" "exited $status without a failed test line"
+		result_fail "$label$name exit status" "exited $status without a failed test line"
+	fi
+	if [[ "$plan" != "$results" ]]; then
+		result_fail "$label$name plan" "planned ${plan:-no tests (no plan line)}, printed $results results"
+	fi
+}
+
+# release_objects: detach every object's backing file and drop its swap
+# file: a program leaves its objects as its last test did, and a file held
+# keeps its file system busy.
+release_objects() {
+	local dev
+
+	for dev in /dev/"$MODULE"[0-9]*; do
+		[[ -e "$dev" ]] || continue
+		"$TOYMAPCTL" detach "$dev" > /dev/null 2>&1 || true
+		"$TOYMAPCTL" swap "$dev" none > /dev/null 2>&1 || true
+	done
+}
+
+# run_on_backing_fs FS: BACKING_PROG with $TMPDIR on a file system FS made
+# for it: an image on a loop device, unmounted and removed after.
+run_on_backing_fs() {
+	local fs=$1 dir img status=0
+	local -a mkfs_args
+
+	if ! command -v "mkfs.$fs" > /dev/null; then
+		result_skip "$fs backing files" "mkfs.$fs not found: apt-get install ${BACKING_FS_PACKAGE[$fs]}"
+		return
+	fi
+	# Modules where they are modules; built in, modprobe may find no modules.* at all.
+	modprobe -a -q -d "${TOYMAP_MODULES_ROOT:-/}" loop "$fs" 2>&1 | sed 's/^/# /' || true
+	if ! grep -qw "$fs" /proc/filesystems || [[ ! -e /dev/loop-control ]]; then
+		result_fail "$fs backing files" \
+			"this kernel has no $fs or no loop device (modprobe -d ${TOYMAP_MODULES_ROOT:-/} loop $fs)"
+		return
+	fi
+	read -ra mkfs_args <<<"${BACKING_FS_MKFS_ARGS[$fs]}"
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/toymap-$fs.XXXXXX")
+	img="$dir.img"
+	{
+		truncate -s "$BACKING_FS_SIZE" "$img" &&
+			"mkfs.$fs" "${mkfs_args[@]}" "$img" &&
+			mount -o loop "$img" "$dir"
+	} 2>&1 | sed 's/^/# /' || status=$?
+	if [[ "$status" -ne 0 ]]; then
+		result_fail "$fs backing files" "could not make and mount a $fs image on a loop device"
+		rm -rf "$dir" "$img"
+		return
+	fi
+	echo "# run.sh: ${BACKING_PROG##*/} with TMPDIR=$dir ($fs on a loop device)"
+	TMPDIR=$dir run_program "$BACKING_PROG" "$fs: "
+	release_objects
+	if umount "$dir" 2>&1 | sed 's/^/# /'; then
+		rm -rf "$dir" "$img"
+	else
+		result_fail "$fs backing files" "cannot unmount $dir: a file of it is still in use"
 	fi
 }
 
@@ -301,7 +388,7 @@ check_kernel_log() {
 }
 
 main() {
-	local param prog
+	local param prog fs
 
 	[[ $# -eq 0 ]] || usage
 	echo "TAP version 13"
@@ -321,6 +408,9 @@ main() {
 	if load_module; then
 		for prog in "${TEST_PROGS[@]}"; do
 			run_program "$prog"
+		done
+		for fs in "${BACKING_FS[@]}"; do
+			run_on_backing_fs "$fs"
 		done
 		echo "# run.sh: toymap-stress"
 		run_stress "$STRESS_SEED" random "$STRESS_SECONDS"

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "test_util.h"
 
@@ -119,6 +120,16 @@ int sync_wait(struct sync_pipes *sp)
 	return sync_recv(sp, &token, 1);
 }
 
+/* The status of a child that waitpid() returned, as child_wait() reports it. */
+static int child_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
 int child_wait(pid_t pid)
 {
 	int status;
@@ -127,11 +138,40 @@ int child_wait(pid_t pid)
 		if (errno != EINTR)
 			return -1;
 	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return -1;
+	return child_status(status);
+}
+
+int child_wait_timeout(pid_t pid, int seconds)
+{
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	long ticks = seconds * 100L;
+	int status;
+	pid_t ret;
+
+	while ((ret = waitpid(pid, &status, WNOHANG)) == 0 && ticks-- > 0)
+		nanosleep(&tick, NULL);
+	if (ret == 0)
+		return CHILD_STUCK;
+	return ret < 0 ? -1 : child_status(status);
+}
+
+char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *paren;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return '?';
+	buf[len] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' ? paren[2] : '?';
 }
 
 void child_no_core_dump(void)

@@ -53,6 +53,15 @@ int write_full(int fd, const void *buf, size_t len);
  * waitpid fails.
  */
 int child_wait(pid_t pid);
+/*
+ * child_wait() for at most @seconds: CHILD_STUCK when @pid is still running
+ * then (it is left running: a task stuck in the kernel cannot be killed, so
+ * never wait for it without a bound).
+ */
+#define CHILD_STUCK	(-2)
+int child_wait_timeout(pid_t pid, int seconds);
+/* The state letter of /proc/@pid/stat ('D': uninterruptible sleep), '?' if unknown. */
+char proc_state(pid_t pid);
 /* In a child that is meant to die of a signal: no core file. */
 void child_no_core_dump(void);
 

@@ -105,6 +105,27 @@ struct object {
 	__mem;									\
 })
 
+/* The TOYMAP_BACKING_* bits of an INFO() snapshot. */
+#define BACKING(info)		((int)(info).backing_flags)
+
+/* EVICT @count pages from page @first of @obj; the test fails when the ioctl does. */
+#define EVICT(obj, first, count) ({						\
+	struct toymap_evict __ev;						\
+	int __ret = toymap_evict((obj)->fd, (uint64_t)(first) * pagesize,	\
+				 (uint64_t)(count) * pagesize, &__ev);		\
+	ASSERT_EQ(0, __ret) TH_LOG("EVICT of pages %zu+%zu: %s", (size_t)(first),	\
+				   (size_t)(count), strerror(-__ret));		\
+	__ev;									\
+})
+
+/* What EVICT reported, against what the test expects. */
+#define EXPECT_EVICTED(ev, drop, wb, swp, keep) do {				\
+	EXPECT_EQ(drop, (long long)(ev).dropped) TH_LOG("EVICT: pages dropped");	\
+	EXPECT_EQ(wb, (long long)(ev).written_back) TH_LOG("EVICT: pages written back"); \
+	EXPECT_EQ(swp, (long long)(ev).swapped_out) TH_LOG("EVICT: pages swapped out"); \
+	EXPECT_EQ(keep, (long long)(ev).kept) TH_LOG("EVICT: dirty pages kept");	\
+} while (0)
+
 /*
  * Two present PTEs map the same frame (or, with @same false, different
  * frames).  Without PFNs the comparison is left out and remembered, and the
@@ -209,6 +230,21 @@ static inline void clean_object(struct __test_metadata *_metadata, struct object
 	ASSERT_EQ(0U, info.backing_flags) TH_LOG("toymap%u is not anonymous", index);
 }
 
+/* Open /dev/toymap@index read-write as @dev, emptied as clean_object() does. */
+static inline void open_device(struct __test_metadata *_metadata, unsigned int index,
+			       struct object *dev)
+{
+	struct toymap_info info;
+
+	dev->fd = toymap_open(index, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev->fd) TH_LOG("open /dev/toymap%u: %s", index, strerror(-dev->fd));
+	info = INFO(dev);
+	ASSERT_EQ(index, info.index);
+	dev->size = info.object_size;
+	ASSERT_LE(MIN_OBJECT_PAGES * pagesize, dev->size) TH_LOG("toymap%u is too small", index);
+	clean_object(_metadata, dev, index);
+}
+
 /*
  * Open the object, check it is big enough, and make it anonymous and empty:
  * discard all of it (dirty pages and swap copies a failed test left go
@@ -240,10 +276,25 @@ static inline void open_clean_object(struct __test_metadata *_metadata, struct o
 		save_param(writable_params[i], obj->saved_params[i], sizeof(obj->saved_params[i]));
 }
 
+/*
+ * Best effort, for a teardown: @obj empty and anonymous again, its backing
+ * and swap files released, unless a mapping the test left makes DETACH
+ * refuse (run.sh detaches every object after a program).
+ */
+static inline void release_object(struct object *obj)
+{
+	if (obj->fd < 0)
+		return;
+	toymap_discard(obj->fd, 0, obj->size);
+	toymap_detach(obj->fd);
+	toymap_set_swap(obj->fd, -1);
+}
+
 static inline void close_object(struct object *obj)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(writable_params); i++)
 		restore_param(writable_params[i], obj->saved_params[i]);
+	release_object(obj);
 	if (obj->fd >= 0)
 		close(obj->fd);
 	obj->fd = -1;
@@ -252,6 +303,25 @@ static inline void close_object(struct object *obj)
 static inline const char *errno_name(int err)
 {
 	return err ? strerrorname_np(err) ?: "unknown errno" : "success";
+}
+
+/*
+ * SET_SWAP of @file, and of the same file opened again, fails with -@err
+ * (@what names the file in the messages).
+ */
+static inline void expect_swap_refused(struct __test_metadata *_metadata,
+				       const struct object *obj, int file, int err,
+				       const char *what)
+{
+	int again, ret;
+
+	ret = toymap_set_swap(obj->fd, file);
+	EXPECT_EQ(-err, ret) TH_LOG("SET_SWAP of %s: %s", what, errno_name(-ret));
+	again = reopen_fd(file, O_RDWR);
+	ASSERT_LE(0, again) TH_LOG("reopening %s: %s", what, strerror(-again));
+	ret = toymap_set_swap(obj->fd, again);
+	EXPECT_EQ(-err, ret) TH_LOG("SET_SWAP of %s opened again: %s", what, errno_name(-ret));
+	close(again);
 }
 
 #endif /* TOYMAP_FIXTURE_H */
