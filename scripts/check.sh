@@ -40,10 +40,10 @@ count_ktap() {
 run_kernel() {
 	local name=$1
 	local out="$logs/check-$name.out" klog="$logs/check-$name.kernel.log"
-	local start status secs note="" timeout=300 command=("$top/selftests/run.sh")
+	local start status secs note="" timeout=600 command=("$top/selftests/run.sh")
 
 	if [ -n "$("$top/scripts/kernels.sh" build "$name")" ]; then
-		timeout=900
+		timeout=1500
 		command=(env TOYMAP_STRESS_SECONDS=30 "$top/scripts/debug-checks.sh" -- "${command[@]}")
 	fi
 	echo "=== $name: booting the guest and running ${command[*]}"
