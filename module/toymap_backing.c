@@ -167,10 +167,11 @@ static size_t toymap_file_bytes(struct toymap_object *obj, pgoff_t index)
 /*
  * Write @len bytes of @buf, a copy of a page, to the backing file at @pos,
  * but none past its end: the size is sampled again right before the write,
- * so a truncation since toymap_file_bytes() (while the page was copied)
- * keeps the file short.  A truncation between this sample and the write
- * itself is not seen: kernel_write() takes the file's i_rwsem on its own,
- * and no VFS call writes without extending, so the window only narrows.
+ * under the file's i_rwsem (shared), so a truncation that ran or was queued
+ * on that lock since toymap_file_bytes() keeps the file short.  One that
+ * starts between this sample and the write itself is not seen:
+ * kernel_write() takes the i_rwsem on its own, and no VFS call writes
+ * without extending, so the window only narrows.
  *
  * Return: 0 when all @len bytes were written, -ENOSPC when the file became
  * shorter (the caller keeps the page dirty), or the write's -errno.
@@ -182,7 +183,9 @@ static int toymap_write_backing(struct file *file, loff_t pos, const void *buf, 
 	loff_t in_file;
 	ssize_t ret;
 
+	inode_lock_shared(inode);
 	in_file = i_size_read(inode) - pos;
+	inode_unlock_shared(inode);
 	if (in_file <= 0)
 		return -ENOSPC;
 	len = min_t(loff_t, len, in_file);
