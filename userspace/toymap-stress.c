@@ -922,6 +922,45 @@ static void *xcalloc(size_t n, size_t size)
 
 /* --------------------------------------------------------- the op log */
 
+/*
+ * The watchdog's view of each slot (a worker thread with its fork children,
+ * the attach cycle): the operation it started last, and when.  A kernel
+ * deadlock leaves a thread in one operation for good: the watchdog thread of
+ * the first process reports it (which operation, the kernel stacks of the
+ * process's tasks) after WATCHDOG_SECONDS, kills the run, and ends it even
+ * when the stuck tasks cannot be killed (D state).
+ */
+#define WATCHDOG_SECONDS	90
+
+struct watch {
+	double started;		/* now() at the start of the operation; 0: idle */
+	int pid;
+	int tid;
+	char what[LOG_LEN];
+};
+
+static struct watch *watches;	/* shared: one per slot; NULL until the run starts */
+
+static void watch_note(const struct worker *w, const char *what)
+{
+	struct watch *x;
+
+	if (!watches || !w->slot)
+		return;
+	x = &watches[w->slot - sh->slots];
+	__atomic_store_n(&x->pid, (int)getpid(), __ATOMIC_RELAXED);
+	__atomic_store_n(&x->tid, (int)gettid(), __ATOMIC_RELAXED);
+	snprintf(x->what, sizeof(x->what), "%s", what);
+	x->started = now();
+}
+
+/* The thread is done: nothing to watch. */
+static void watch_idle(const struct worker *w)
+{
+	if (watches && w->slot)
+		watches[w->slot - sh->slots].started = 0;
+}
+
 static char *log_entry(struct worker *w)
 {
 	return w->log[(w->logged - 1) % LOG_ENTRIES];
@@ -943,6 +982,7 @@ static void __attribute__((format(printf, 2, 3))) log_op(struct worker *w, const
 	va_start(ap, fmt);
 	vsnprintf(e + n, LOG_LEN - n, fmt, ap);
 	va_end(ap);
+	watch_note(w, e);
 }
 
 /* Append to the current log entry (the outcome). */
@@ -3822,6 +3862,7 @@ static void *thread_main(void *arg)
 		w->opno++;
 		run_op(w, pick_op(w, true));
 	}
+	watch_idle(w);
 	fi_stop();
 	/* Unmap what is left: the vma_opens/vma_closes balance is checked after the run. */
 	for (i = 0; i < MAX_MAPS; i++) {
@@ -3975,6 +4016,28 @@ static unsigned int fc_swapped_count(void)
 	return n;
 }
 
+/*
+ * A fault reached object page @k (a touch through a mapping that shows the
+ * object's page, not a COW copy): it is resident now.  A swap copy is read
+ * back and its slot freed; the page is dirty then, its only copy being in
+ * memory (as shmem does on swap-in): a later EVICT swaps it out again.
+ */
+static void fc_touched(uint64_t k)
+{
+	fc.resident[k] = true;
+	if (fc.swapped[k]) {
+		fc.swapped[k] = false;
+		fc.dirty[k] = true;
+	}
+}
+
+/* A touch of page @i of @m: does it reach the object's page (not a COW copy)? */
+static void fc_touched_map(const struct mapping *m, size_t i)
+{
+	if (m->shared || !m->ps[i].cow)
+		fc_touched(m->pgoff + i);
+}
+
 /* Dirty page @k is written back: its file bytes reach the file.  True if any. */
 static bool fc_write_back(uint64_t k)
 {
@@ -4041,6 +4104,8 @@ static void fc_evict_model(uint64_t first, uint64_t n, struct fc_evict_counts *e
 		if (wb < psz) {
 			fc.swapped[k] = true;
 			e->swapped_out++;
+		} else {
+			fc.swapped[k] = false;	/* written wholly to its file: the slot goes */
 		}
 		fc.dirty[k] = false;
 		fc.resident[k] = false;
@@ -4284,6 +4349,8 @@ static int fc_munmap_locked(struct worker *w, void *addr, size_t len)
 	return ret;
 }
 
+static int fc_check_page(struct worker *w, struct mapping *m, size_t i, const char *what);
+
 /*
  * Map object pages of the model: shared or private, read-write or
  * read-only, sometimes through a new descriptor or populated.  Shared and
@@ -4346,10 +4413,15 @@ static int fc_mmap(struct worker *w)
 	}
 	for (i = 0; i < pages; i++) {
 		m->ps[i].prot = (uint8_t)prot;
-		if (populate)
+		if (populate && !fc.swapped[pgoff + i])
 			fc.resident[pgoff + i] = true;
 	}
 	log_more(w, " at %p", p);
+	/* A populate may leave pages out (--fail-alloc): swap-ins made certain by a read. */
+	for (i = 0; populate && i < pages; i++)
+		if (fc.swapped[pgoff + i] &&
+		    fc_check_page(w, m, i, "read after a populating mmap (swap-in)"))
+			return -1;
 	if (shared && fc.readonly && !rnd(w, 2)) {
 		int err = mprotect(p, pages * psz, PROT_READ | PROT_WRITE) ? errno : 0;
 
@@ -4401,7 +4473,7 @@ static int fc_check_page(struct worker *w, struct mapping *m, size_t i, const ch
 {
 	int sig;
 
-	fc.resident[m->pgoff + i] = true;
+	fc_touched_map(m, i);
 	sig = guarded_copy(w->buf2, m->addr + i * psz, psz);
 	if (check_signal(w, m, i, m->addr + i * psz, sig, 0, what))
 		return -1;
@@ -4419,7 +4491,7 @@ static int fc_read(struct worker *w, struct mapping *m)
 	addr = m->addr + i * psz + off;
 	log_op(w, "read %s page %zu +%zu len %zu", map_desc(w, m, desc, sizeof(desc)), i, off,
 	       len);
-	fc.resident[m->pgoff + i] = true;
+	fc_touched_map(m, i);
 	sig = guarded_copy(w->buf, addr, len);
 	if (check_signal(w, m, i, addr, sig, 0, "read") ||
 	    fc_compare(w, m, i, off, w->buf, len, "read"))
@@ -4456,7 +4528,8 @@ static int fc_write(struct worker *w, struct mapping *m, bool gup)
 		}
 		memcpy(ps->shadow, fc_page(pg), psz);
 	}
-	fc.resident[pg] = true;
+	if (!want)
+		fc_touched_map(m, i);	/* before the COW copy exists: the object's page */
 	if (gup) {
 		ssize_t n = want ? gup_xfer(true, w->buf, addr, len) :
 				   gup_xfer_all(w, true, w->buf, addr, len);
@@ -5311,6 +5384,7 @@ static void __attribute__((noreturn)) file_main(double deadline)
 		w->opno++;
 		fc_cycle(w);
 	}
+	watch_idle(w);
 	fi_stop();
 	fflush(NULL);
 	_exit(w->failed ? EXIT_FAIL : EXIT_PASS);
@@ -6065,13 +6139,141 @@ static void print_start(void)
 	fflush(stdout);
 }
 
+/* ------------------------------------------------------- the watchdog */
+
+struct watchdog {
+	pid_t *pids;		/* the worker processes and the attach cycle */
+	unsigned int n;
+	int done;		/* set by main once every worker was reaped */
+	uint64_t failures;	/* hung operations reported */
+};
+
+/* Print one line of /proc/@pid/task/@tid/@name (the whole file for "stack"). */
+static void watch_print_proc(int pid, int tid, const char *name)
+{
+	char path[96], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", pid, tid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n < 0) {
+		fprintf(stderr, "      %s: %s\n", name, strerror(errno));
+		return;
+	}
+	buf[n] = 0;
+	fprintf(stderr, "      %s: %s%s", name, strchr(buf, '\n') ? "\n" : "", buf);
+	if (!n || buf[n - 1] != '\n')
+		fprintf(stderr, "\n");
+}
+
+/* Every task of process @pid: its state, where it sleeps, its kernel stack (root). */
+static void watch_print_tasks(int pid)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir) {
+		fprintf(stderr, "    pid %d: %s\n", pid, strerror(errno));
+		return;
+	}
+	while ((d = readdir(dir))) {
+		int tid = atoi(d->d_name);
+
+		if (tid <= 0)
+			continue;
+		fprintf(stderr, "    task %d of pid %d:\n", tid, pid);
+		watch_print_proc(pid, tid, "stat");
+		watch_print_proc(pid, tid, "wchan");
+		watch_print_proc(pid, tid, "stack");
+	}
+	closedir(dir);
+}
+
+/* Slots whose operation has run WATCHDOG_SECONDS: reported; returns how many. */
+static unsigned int watch_scan(void)
+{
+	unsigned int s, nslots = cfg.procs * cfg.threads + 1, stuck = 0;
+	double t = now();
+
+	for (s = 0; s < nslots; s++) {
+		struct watch *x = &watches[s];
+		double started = x->started;
+		char what[LOG_LEN];
+
+		if (!started || t - started < WATCHDOG_SECONDS)
+			continue;
+		snprintf(what, sizeof(what), "%s", x->what);
+		print_lock();
+		if (s == cfg.procs * cfg.threads)
+			fprintf(stderr, "toymap-stress: FAILURE seed=%" PRIu64 " watchdog: the attach "
+				"cycle (pid %d, task %d)", cfg.seed, x->pid, x->tid);
+		else
+			fprintf(stderr, "toymap-stress: FAILURE seed=%" PRIu64 " watchdog: proc %u "
+				"thread %u (pid %d, task %d)", cfg.seed, s / cfg.threads,
+				s % cfg.threads, x->pid, x->tid);
+		fprintf(stderr, " has been in one operation for %.0f s, hung: %s\n", t - started,
+			what);
+		watch_print_tasks(x->pid);
+		fflush(stderr);
+		print_unlock();
+		stuck++;
+	}
+	return stuck;
+}
+
+/*
+ * The watchdog thread of the first process, started after the forks: a
+ * hung operation is reported, the run stopped and its processes killed; if
+ * they cannot die (a kernel deadlock: D state), the run ends here, FAIL.
+ */
+static void *watchdog_main(void *arg)
+{
+	struct watchdog *wd = arg;
+	unsigned int k;
+
+	for (;;) {
+		sleep(2);
+		if (__atomic_load_n(&wd->done, __ATOMIC_ACQUIRE))
+			return NULL;
+		if (!watch_scan())
+			continue;
+		__atomic_add_fetch(&wd->failures, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
+		fprintf(stderr, "toymap-stress: watchdog: killing %u process(es) of the run\n",
+			kill_children(wd->pids, wd->n));
+		for (k = 0; k < 30 && !__atomic_load_n(&wd->done, __ATOMIC_ACQUIRE); k++)
+			sleep(1);
+		if (__atomic_load_n(&wd->done, __ATOMIC_ACQUIRE))
+			return NULL;
+		fprintf(stderr, "toymap-stress: FAILURE: watchdog: processes of the run did not die "
+			"of SIGKILL in 30 s (stuck in the kernel: a deadlock); they are:\n");
+		for (k = 0; k < wd->n; k++)
+			if (wd->pids[k] > 0 && !kill(wd->pids[k], 0))
+				watch_print_tasks(wd->pids[k]);
+		printf("failures: 1 or more (the watchdog ended the run)\n");
+		printf("toymap-stress: FAIL seed=%" PRIu64 " ops=unknown (hung)\n", cfg.seed);
+		printf("toymap-stress: replay: %s\n", cfg.cmdline);
+		fflush(NULL);
+		_exit(EXIT_FAIL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t failures, checks, bytes;
 	pid_t pids[MAX_PROCS + 1] = { 0 };
 	unsigned int p, nprocs, running = 0;
 	bool worker_failed = false;
+	struct watchdog wd = { 0 };
 	struct totals totals;
+	pthread_t wd_thread;
 	double deadline;
 
 	psz = (size_t)toymap_page_size();
@@ -6084,6 +6286,11 @@ int main(int argc, char **argv)
 	format_cmdline();
 	print_start();
 	if (install_handlers() || prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		perror("toymap-stress: setup");
+		return EXIT_USAGE;
+	}
+	watches = map_shared(((size_t)cfg.procs * cfg.threads + 1) * sizeof(*watches));
+	if (!watches) {
 		perror("toymap-stress: setup");
 		return EXIT_USAGE;
 	}
@@ -6105,7 +6312,17 @@ int main(int argc, char **argv)
 			proc_main(p, deadline);
 		running++;
 	}
+	wd.pids = pids;
+	wd.n = nprocs;
+	if (pthread_create(&wd_thread, NULL, watchdog_main, &wd)) {
+		perror("toymap-stress: the watchdog thread");
+		__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
+		worker_failed = true;
+	}
 	failures = wait_workers(pids, nprocs, running, &worker_failed);
+	__atomic_store_n(&wd.done, 1, __ATOMIC_RELEASE);
+	pthread_join(wd_thread, NULL);
+	failures += wd.failures;
 	alarm(0);
 	failures += leftover_processes();
 
