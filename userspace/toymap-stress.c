@@ -5660,10 +5660,10 @@ static int fc_selfio(struct worker *w, struct mapping *m)
 	if (fc_check_page(w, m, i, "read before a file I/O with it") ||
 	    fc_get_info(w, &before, true))
 		goto out;
-	for (b = 0; sd.kind == SIDE_FAULT && b < FILE_PAGES; b++)
-		sd.skip[b] = b == s;
-	if (sd.kind == SIDE_FAULT && !in)
+	/* The faults beside leave alone the source page and the pages the write changes. */
+	if (!in)
 		fc_pages_of_bytes(pos, pos + len, sd.skip);
+	sd.skip[s] = true;
 	src = m->addr + i * psz;
 	if (fresh) {
 		src = fc_mmap_locked(w, psz, in ? PROT_READ | PROT_WRITE : PROT_READ,
@@ -5944,14 +5944,15 @@ static int fc_attach_other_swap(struct worker *w)
 	return ret;
 }
 
-#define ATTACH_RACE_PAGES	512	/* clean pages before the dirty one */
-#define ATTACH_RACE_TRIES	40
+#define ATTACH_RACE_PAGES	2048	/* clean pages before the dirty one */
+#define ATTACH_RACE_TRIES	150
 
 /* The thread that maps and unmaps the object while ATTACH runs. */
 struct attach_racer {
 	struct worker *w;
 	int stop;
 	uint64_t maps;
+	uint64_t rng;	/* the pause after each munmap: ATTACH starts unmapped, mmap lands in it */
 	int err;
 };
 
@@ -5968,6 +5969,9 @@ static void *attach_racer_main(void *arg)
 		}
 		r->maps++;
 		fc_munmap_locked(r->w, p, psz);
+		r->rng = mix64(r->rng);
+		for (volatile unsigned int spin = (unsigned int)(r->rng % 4096); spin; spin--)
+			;
 	}
 	return NULL;
 }
@@ -5984,7 +5988,7 @@ static int fc_attach_race(struct worker *w)
 {
 	uint64_t npages = min_u64(ATTACH_RACE_PAGES, fobj->pages - 1), k;
 	size_t len = (npages + 1) * psz;
-	struct attach_racer r = { .w = w };
+	struct attach_racer r = { .w = w, .rng = rnd64(w) };
 	struct toymap_info info;
 	unsigned int tries;
 	pthread_t tid;
