@@ -36,6 +36,25 @@
  * every write-back INFO reports.  Other processes try ATTACH and DETACH on
  * that object while it is mapped: EBUSY.
  *
+ * The mixes of issue 9 (each in its own functions, see "issue 9" below):
+ * workers use O_RDONLY descriptors (DISCARD, EVICT, ATTACH, DETACH and
+ * SET_SWAP with valid arguments: EBADF; INFO and PROT_READ mappings work),
+ * and become a second user (a child with uid 65534, the nodes 0666 for the
+ * run: it maps a general object and reads the model's bytes; mapping the
+ * attach cycle's object, backed by root's 0600 file, is EACCES); O_DIRECT
+ * files are bad descriptors for ATTACH and SET_SWAP (EINVAL).  The attach
+ * cycle races ATTACH against mmap (an object with a dirty page: every
+ * ATTACH EBUSY, and no file attached after it), writes from a mapping of
+ * its object into its own backing file (write, pwrite, writev, pwritev, and
+ * the reads the other way) beside an EVICT, an fsync or faults in a second
+ * thread, truncates the backing file up and down beside the same, holds a
+ * page in a pipe (vmsplice) across EVICT (kept), and offers swap and backing
+ * files across objects (EBUSY).  Its model frees a swap slot when a fault
+ * reads the page back (the page is dirty then) or write-back writes it
+ * wholly to its file.  A watchdog in the first process names an operation
+ * that has not ended in WATCHDOG_SECONDS (a deadlock) with the kernel
+ * stacks of its process, and ends the run even if that process cannot die.
+ *
  * The shadow model lives in MAP_SHARED memory created before the first fork,
  * so every process sees it: the expected bytes of the first K pages (the
  * "window") and of the last TAIL_PAGES pages of every general object, and one
@@ -7245,6 +7264,7 @@ static uint64_t wait_workers(pid_t *pids, unsigned int n, unsigned int running,
 static void print_start(void)
 {
 	unsigned int k;
+	int dfd;
 
 	printf("toymap-stress: seed=%" PRIu64 " seconds=%u procs=%u threads=%u pages=%u, "
 	       "objects of %" PRIu64 " pages\n  %s\n", cfg.seed, cfg.seconds, cfg.procs,
@@ -7255,6 +7275,12 @@ static void print_start(void)
 		       "general, swap file set");
 	if (cfg.ops[OP_FILE] && !fobj)
 		printf("  no attach cycle: it needs a second device (--attach-device)\n");
+	dfd = open_direct_probe();
+	printf("  O_DIRECT descriptors for ATTACH and SET_SWAP (EINVAL): %s; a second user: %s\n",
+	       dfd >= 0 ? "tried" : "none (no file system here has O_DIRECT)",
+	       geteuid() ? "none (not root)" : "uid 65534, the nodes 0666 for the run");
+	if (dfd >= 0)
+		close(dfd);
 	printf("  pagemap must %s PFNs; unloading must fail with EBUSY%s\n",
 	       cfg.pfn_visible ? "show" : "hide", cfg.can_unload ? "" :
 	       ", delete_module() with EPERM");
