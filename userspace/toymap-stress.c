@@ -5963,7 +5963,7 @@ static int fc_attach_other_swap(struct worker *w)
 	return ret;
 }
 
-#define ATTACH_RACE_PAGES	2048	/* clean pages before the dirty one */
+#define ATTACH_RACE_PAGES	8192	/* clean pages before the dirty one */
 #define ATTACH_RACE_TRIES	150
 
 /* The thread that maps and unmaps the object while ATTACH runs. */
@@ -5971,7 +5971,7 @@ struct attach_racer {
 	struct worker *w;
 	int stop;
 	uint64_t maps;
-	uint64_t rng;	/* the pause after each munmap: ATTACH starts unmapped, mmap lands in it */
+	uint64_t rng;	/* the pause after each munmap: ATTACH starts unmapped, mmap lands in its scan */
 	int err;
 };
 
@@ -5980,16 +5980,21 @@ static void *attach_racer_main(void *arg)
 	struct attach_racer *r = arg;
 	void *p;
 
+	/*
+	 * Not counted in the shared state (no lock to slow it down): other
+	 * processes then see the object unmapped and leave it alone.
+	 */
 	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
-		p = fc_mmap_locked(r->w, psz, PROT_READ, MAP_SHARED, fc.fd, 0);
+		p = mmap(NULL, psz, PROT_READ, MAP_SHARED, fc.fd, 0);
 		if (p == MAP_FAILED) {
 			r->err = errno;
 			break;
 		}
 		r->maps++;
-		fc_munmap_locked(r->w, p, psz);
+		munmap(p, psz);
+		/* munmap is slow (a TLB shootdown): stay unmapped as long, at random. */
 		r->rng = mix64(r->rng);
-		for (volatile unsigned int spin = (unsigned int)(r->rng % 4096); spin; spin--)
+		for (double until = now() + (double)(r->rng % 3000) / 1e6; now() < until;)
 			;
 	}
 	return NULL;
