@@ -9,6 +9,7 @@
 #include <linux/device.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/shmem_fs.h>
 #include <linux/version.h>
 
 /*
@@ -52,6 +53,37 @@ static inline struct folio *toymap_lock_folio(struct address_space *mapping, pgo
 		return NULL;
 #endif
 	return folio;
+}
+
+/*
+ * toymap_read_cache_page - the page at @index of @file's page cache, read
+ * in if absent, with a reference; or an ERR_PTR.  tmpfs has no ->read_folio
+ * and its own reader: shmem_read_mapping_page(), which every kernel since
+ * 6.1 exports (shmem_read_folio() only since 6.2).
+ */
+static inline struct page *toymap_read_cache_page(struct file *file, pgoff_t index)
+{
+	struct folio *folio;
+
+	if (shmem_file(file))
+		return shmem_read_mapping_page(file->f_mapping, index);
+	folio = read_mapping_folio(file->f_mapping, index, file);
+	if (IS_ERR(folio))
+		return ERR_CAST(folio);
+	return folio_file_page(folio, index);
+}
+
+/*
+ * folio_mapcount() is an out-of-line function, not exported, before 6.9:
+ * the object's folios are order 0, where page_mapcount() says the same.
+ */
+static inline int toymap_folio_mapcount(struct folio *folio)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+	return folio_mapcount(folio);
+#else
+	return page_mapcount(folio_page(folio, 0));
+#endif
 }
 
 /* struct class's devnode() takes a const struct device since 6.2. */

@@ -10,6 +10,10 @@
  * last close, and never a byte outside it.  Dirty pages with bytes outside the
  * section (anonymous bytes) go to the swap file, if one is set, on eviction.
  * A dirty page is dropped only once every byte of it has a copy somewhere.
+ *
+ * Both files are read through their page cache and written with
+ * kernel_write(), never with the object's folio lock held across the I/O:
+ * see the lock order in toymap_internal.h.
  */
 
 #include <linux/file.h>
@@ -18,6 +22,8 @@
 #include <linux/pagemap.h>
 #include <linux/rmap.h>
 #include <linux/sched.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
 
 #include "compat.h"
 #include "toymap.h"
@@ -34,6 +40,43 @@ static size_t toymap_section_bytes(struct toymap_object *obj, pgoff_t index)
 	return min_t(loff_t, PAGE_SIZE, obj->backing_length - start);
 }
 
+/*
+ * toymap_read_file - copy @len bytes at @pos of @file into @dst
+ *
+ * Through the file's page cache, as a fault of a mapping of the file itself
+ * would (filemap_fault() under the file's invalidate_lock), never through
+ * ->read_iter: XFS, NFS and every O_DIRECT read take the file's i_rwsem,
+ * which write(2) holds while it faults on a mapping of this object.  Bytes
+ * at or past the end of the file are left as they are (zero).
+ *
+ * Return: 0, or the -errno of reading a page of the file.
+ */
+static int toymap_read_file(struct file *file, loff_t pos, void *dst, size_t len)
+{
+	struct address_space *mapping = file->f_mapping;
+	struct page *page;
+	size_t offset, n;
+	loff_t in_file;
+	int err = 0;
+
+	filemap_invalidate_lock_shared(mapping);
+	in_file = i_size_read(file_inode(file)) - pos;
+	len = in_file > 0 ? min_t(loff_t, len, in_file) : 0;
+	for (; len; dst += n, pos += n, len -= n) {
+		offset = offset_in_page(pos);
+		n = min_t(size_t, len, PAGE_SIZE - offset);
+		page = toymap_read_cache_page(file, pos >> PAGE_SHIFT);
+		if (IS_ERR(page)) {
+			err = PTR_ERR(page);
+			break;
+		}
+		memcpy_from_page(dst, page, offset, n);
+		put_page(page);
+	}
+	filemap_invalidate_unlock_shared(mapping);
+	return err;
+}
+
 /**
  * toymap_fill_folio - fill a new page of the object before it is visible
  * @obj:	the object
@@ -42,8 +85,9 @@ static size_t toymap_section_bytes(struct toymap_object *obj, pgoff_t index)
  * @outcome:	set to TOYMAP_SWAP_IN, TOYMAP_FILE_READ or TOYMAP_ZERO_FILL
  *
  * Called by the fault path with the invalidate_lock held shared, so the
- * backing and swap settings are stable.  A swap copy wins over the file.
- * A short read (the section runs past the end of the file) leaves zeros.
+ * backing and swap settings are stable.  A swap copy wins over the file:
+ * it is never older than the page (toymap_swapped_in()).  The section's
+ * bytes past the end of the file stay zero.
  *
  * Return: 0, or the read's -errno.
  */
@@ -51,10 +95,10 @@ int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, pgoff_t in
 		      enum toymap_outcome *outcome)
 {
 	struct file *file;
-	ssize_t ret;
 	size_t len;
 	loff_t pos;
 	void *kaddr;
+	int err;
 
 	if (obj->swap && xa_load(&obj->swapped, index)) {
 		file = obj->swap;
@@ -68,17 +112,32 @@ int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, pgoff_t in
 			return 0;
 		file = obj->backing;
 		pos = obj->backing_offset + ((loff_t)index << PAGE_SHIFT);
+		/* A page of the section wholly past the end of the file is zeros. */
+		if (pos >= i_size_read(file_inode(file)))
+			*outcome = TOYMAP_ZERO_FILL;
 	}
 
 	kaddr = kmap_local_folio(folio, 0);
-	ret = kernel_read(file, kaddr, len, &pos);
+	err = toymap_read_file(file, pos, kaddr, len);
 	kunmap_local(kaddr);
-	if (ret < 0)
-		return ret;
-	/* A page of the section wholly past the end of the file is zeros. */
-	if (!ret && *outcome == TOYMAP_FILE_READ)
-		*outcome = TOYMAP_ZERO_FILL;
-	return 0;
+	return err;
+}
+
+/**
+ * toymap_swapped_in - a page read back from the swap file is in the object
+ * @obj:	the object
+ * @folio:	the page, locked, just inserted
+ *
+ * As shmem does on swap-in, free the slot: the page is now the only copy,
+ * so it is dirty (reclaim must not drop it; the next eviction saves it
+ * again).  Under the folio lock, which write-back takes before it looks at
+ * the page, so write-back never sees the page dirty with its slot still
+ * allocated.
+ */
+void toymap_swapped_in(struct toymap_object *obj, struct folio *folio)
+{
+	folio_mark_dirty(folio);
+	toymap_forget_swapped(obj, folio->index, folio->index);
 }
 
 /*
@@ -98,16 +157,46 @@ static size_t toymap_file_bytes(struct toymap_object *obj, pgoff_t index)
 	return min_t(loff_t, bytes, in_file);
 }
 
-/* Write @len bytes of @folio to @file at @pos; a short write is -EIO. */
-static int toymap_write_folio(struct file *file, loff_t pos, struct folio *folio, size_t len)
+/*
+ * Write @len bytes of @buf, a copy of a page, to the backing file at @pos,
+ * but none past its end: the size is sampled again under the file's lock
+ * just before the write, so a truncation since toymap_file_bytes() keeps
+ * the file short.  (kernel_write() takes that lock itself: a truncation
+ * between the two is not seen; no VFS call writes without extending.)
+ *
+ * Return: 0 when all @len bytes were written, -ENOSPC when the file became
+ * shorter (the caller keeps the page dirty), or the write's -errno.
+ */
+static int toymap_write_backing(struct file *file, loff_t pos, const void *buf, size_t len)
 {
-	void *kaddr = kmap_local_folio(folio, 0);
-	ssize_t ret = kernel_write(file, kaddr, len, &pos);
+	struct inode *inode = file_inode(file);
+	size_t want = len;
+	loff_t in_file;
+	ssize_t ret;
 
-	kunmap_local(kaddr);
+	inode_lock_shared(inode);
+	in_file = i_size_read(inode) - pos;
+	inode_unlock_shared(inode);
+	if (in_file <= 0)
+		return -ENOSPC;
+	len = min_t(loff_t, len, in_file);
+	ret = kernel_write(file, buf, len, &pos);
 	if (ret < 0)
 		return ret;
-	return ret == len ? 0 : -EIO;
+	if (ret != len)
+		return -EIO;
+	return len == want ? 0 : -ENOSPC;
+}
+
+/* Write the page copy @buf to its slot in the swap file. */
+static int toymap_write_swap(struct toymap_object *obj, pgoff_t index, const void *buf)
+{
+	loff_t pos = (loff_t)index << PAGE_SHIFT;
+	ssize_t ret = kernel_write(obj->swap, buf, PAGE_SIZE, &pos);
+
+	if (ret < 0)
+		return ret;
+	return ret == PAGE_SIZE ? 0 : -EIO;
 }
 
 /*
@@ -140,21 +229,40 @@ static void toymap_note_writeback(struct toymap_object *obj, pgoff_t index, size
 			to_swap ? "swap-out to the swap file" : "write-back to the file", bytes);
 }
 
+/* Write-back of one page failed or fell short: it is dirty again, if still ours. */
+static void toymap_redirty(struct toymap_object *obj, struct folio *folio)
+{
+	folio_lock(folio);
+	if (folio->mapping == obj->inode->i_mapping)
+		folio_mark_dirty(folio);
+	folio_unlock(folio);
+}
+
 /*
  * toymap_writeback_folio - save one dirty page
+ * @buf:	a page-sized buffer for the copy
  *
  * A page wholly inside the section and the file goes to the file and is
- * clean after.  A page with anonymous bytes (past the section or the end of
- * the file) is cleaned only when it can go to the swap file (@evict with a
- * swap file set); otherwise its file bytes, if any, are written and it stays
- * dirty: nothing else may hold its anonymous bytes.
+ * clean after (a swap copy it had is freed: the file is newer).  A page
+ * with anonymous bytes (past the section or the end of the file) is cleaned
+ * only when it can go to the swap file (@evict with a swap file set);
+ * otherwise its file bytes, if any, are written and it stays dirty: nothing
+ * else may hold its anonymous bytes.
+ *
+ * The page is copied and cleaned under its lock, which is dropped before
+ * the file I/O: write(2) into the backing file from a mapping of the object
+ * holds the file's i_rwsem while it faults on this very page.  The caller's
+ * reference keeps reclaim (and migration) off the clean page until its
+ * copy is saved; obj->lock keeps discard, attach and detach off it.  A
+ * write to the page meanwhile dirties it again through page_mkwrite.
  */
 static int toymap_writeback_folio(struct toymap_object *obj, struct folio *folio, bool evict,
-				  struct toymap_wb_counts *counts)
+				  struct toymap_wb_counts *counts, void *buf)
 {
 	pgoff_t index = folio->index;
 	size_t file_bytes;
 	loff_t file_pos;
+	bool to_swap;
 	int err = 0;
 
 	folio_lock(folio);
@@ -168,48 +276,52 @@ static int toymap_writeback_folio(struct toymap_object *obj, struct folio *folio
 
 	file_bytes = obj->backing ? toymap_file_bytes(obj, index) : 0;
 	file_pos = obj->backing_offset + ((loff_t)index << PAGE_SHIFT);
-	if (file_bytes == PAGE_SIZE || (evict && obj->swap)) {
-		if (!toymap_clean_folio(folio))
+	to_swap = file_bytes < PAGE_SIZE && evict && obj->swap;
+	if (file_bytes < PAGE_SIZE && !to_swap) {
+		/* Anonymous bytes with nowhere to go: the page stays dirty. */
+		if (evict)
+			counts->kept++;
+		if (!file_bytes)
 			goto unlock;
-		if (file_bytes) {
-			err = toymap_write_folio(obj->backing, file_pos, folio, file_bytes);
-			if (err)
-				goto redirty;
-			toymap_note_writeback(obj, index, file_bytes, false);
-			counts->written_back++;
-		}
-		if (file_bytes < PAGE_SIZE) {
-			err = toymap_write_folio(obj->swap, (loff_t)index << PAGE_SHIFT, folio,
-						 PAGE_SIZE);
-			if (err)
-				goto redirty;
-			if (!xa_load(&obj->swapped, index)) {
-				err = xa_err(xa_store(&obj->swapped, index, xa_mk_value(1),
-						      GFP_KERNEL));
-				if (err)
-					goto redirty;
-				atomic_long_inc(&obj->nr_swapped);
-			}
-			toymap_note_writeback(obj, index, PAGE_SIZE, true);
-			counts->swapped_out++;
-		}
+	} else if (!toymap_clean_folio(folio)) {
 		goto unlock;
 	}
+	memcpy_from_page(buf, folio_page(folio, 0), 0, PAGE_SIZE);
+	folio_unlock(folio);
 
-	/* Anonymous bytes with nowhere to go: the page stays dirty. */
 	if (file_bytes) {
-		err = toymap_write_folio(obj->backing, file_pos, folio, file_bytes);
-		if (err)
-			goto unlock;
-		toymap_note_writeback(obj, index, file_bytes, false);
-		counts->written_back++;
+		err = toymap_write_backing(obj->backing, file_pos, buf, file_bytes);
+		if (err && err != -ENOSPC)
+			goto redirty;
+		if (!err) {
+			toymap_note_writeback(obj, index, file_bytes, false);
+			counts->written_back++;
+		} else if (!to_swap) {
+			/* The file became shorter: the rest is anonymous now. */
+			err = 0;
+			goto redirty;
+		}
 	}
-	if (evict)
-		counts->kept++;
-	goto unlock;
+	if (to_swap) {
+		err = toymap_write_swap(obj, index, buf);
+		if (!err && !xa_load(&obj->swapped, index)) {
+			err = xa_err(xa_store(&obj->swapped, index, xa_mk_value(1), GFP_KERNEL));
+			if (!err)
+				atomic_long_inc(&obj->nr_swapped);
+		}
+		if (err)
+			goto redirty;
+		toymap_note_writeback(obj, index, PAGE_SIZE, true);
+		counts->swapped_out++;
+	} else if (file_bytes == PAGE_SIZE) {
+		/* Wholly in the file now: a swap copy would be older. */
+		toymap_forget_swapped(obj, index, index);
+	}
+	return 0;
 
 redirty:
-	folio_mark_dirty(folio);
+	toymap_redirty(obj, folio);
+	return err;
 unlock:
 	folio_unlock(folio);
 	return err;
@@ -224,14 +336,19 @@ static int toymap_writeback_range(struct toymap_object *obj, pgoff_t first, pgof
 	pgoff_t index = first;
 	unsigned int i;
 	int err = 0;
+	void *buf;
 
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
 	folio_batch_init(&fbatch);
 	while (!err && filemap_get_folios(mapping, &index, last, &fbatch)) {
 		for (i = 0; i < folio_batch_count(&fbatch) && !err; i++)
-			err = toymap_writeback_folio(obj, fbatch.folios[i], evict, counts);
+			err = toymap_writeback_folio(obj, fbatch.folios[i], evict, counts, buf);
 		folio_batch_release(&fbatch);
 		cond_resched();
 	}
+	kfree(buf);
 	return err;
 }
 
@@ -253,13 +370,35 @@ static bool toymap_has_dirty(struct toymap_object *obj)
 }
 
 /*
- * Mark dirty the folios of [@first, @last] that someone holds pinned (GUP):
- * they may be written through the pin right now, so the invalidation that
- * follows must keep them.  Called with the range unmapped and the
- * invalidate_lock held exclusive: no new pin can be taken meanwhile.
+ * True when someone besides the page cache, the caller's lookup and the
+ * page tables holds @folio: a GUP reference (FOLL_PIN, or FOLL_GET as
+ * O_DIRECT on 6.1, /proc/PID/mem and ptrace take), a pipe (vmsplice).
+ * Reclaim keeps such a page (mapping_evict_folio()); so does eviction.  A
+ * folio waiting in a per-CPU LRU batch (PG_lru clear) carries that batch's
+ * reference, which is nobody's use of it.  A mapping made by fault-around
+ * since the range was unmapped is no use either:
+ * invalidate_inode_pages2_range() unmaps it again.
  */
-static void toymap_keep_pinned(struct address_space *mapping, pgoff_t first, pgoff_t last)
+static bool toymap_folio_held(struct folio *folio)
 {
+	long expected = folio_nr_pages(folio) + 1 + !folio_test_lru(folio) +
+			toymap_folio_mapcount(folio);
+
+	return folio_maybe_dma_pinned(folio) || folio_ref_count(folio) > expected;
+}
+
+/*
+ * Drop the clean pages of [@first, @last] that nobody else holds (a held
+ * one stays, saved or not: evict's "dropped" leaves it out); return how
+ * many were held.  Called with the range unmapped and the invalidate_lock
+ * held exclusive: no fault maps a page meanwhile.
+ * invalidate_inode_pages2_range() drops a page whatever its references,
+ * so each page is checked first.
+ */
+static unsigned long toymap_drop_clean(struct address_space *mapping, pgoff_t first,
+				       pgoff_t last)
+{
+	unsigned long held = 0;
 	struct folio_batch fbatch;
 	pgoff_t index = first;
 	unsigned int i;
@@ -269,16 +408,19 @@ static void toymap_keep_pinned(struct address_space *mapping, pgoff_t first, pgo
 		for (i = 0; i < folio_batch_count(&fbatch); i++) {
 			struct folio *folio = fbatch.folios[i];
 
-			if (!folio_maybe_dma_pinned(folio))
+			/* Dirty since write-back: it stays (and was not saved). */
+			if (folio_test_dirty(folio))
 				continue;
-			folio_lock(folio);
-			if (folio->mapping == mapping)
-				folio_mark_dirty(folio);
-			folio_unlock(folio);
+			if (toymap_folio_held(folio)) {
+				held++;
+				continue;
+			}
+			invalidate_inode_pages2_range(mapping, folio->index, folio->index);
 		}
 		folio_batch_release(&fbatch);
 		cond_resched();
 	}
+	return held;
 }
 
 /*
@@ -350,7 +492,9 @@ void toymap_forget_swapped(struct toymap_object *obj, pgoff_t first, pgoff_t las
 
 /*
  * Fetch the file of @fd for the object: a regular file, open with @fmode,
- * written at explicit positions (no O_APPEND).  -EBADF or -EINVAL.
+ * written at explicit positions (no O_APPEND), read through its page cache
+ * (toymap_read_file(): no O_DIRECT, a file system with ->read_folio or
+ * tmpfs).  -EBADF or -EINVAL.
  */
 static struct file *toymap_get_file(int fd, fmode_t fmode)
 {
@@ -358,7 +502,8 @@ static struct file *toymap_get_file(int fd, fmode_t fmode)
 
 	if (!file)
 		return ERR_PTR(-EBADF);
-	if (!S_ISREG(file_inode(file)->i_mode) || (file->f_flags & O_APPEND)) {
+	if (!S_ISREG(file_inode(file)->i_mode) || (file->f_flags & (O_APPEND | O_DIRECT)) ||
+	    (!shmem_file(file) && !file->f_mapping->a_ops->read_folio)) {
 		fput(file);
 		return ERR_PTR(-EINVAL);
 	}
@@ -375,25 +520,68 @@ static bool toymap_same_file(struct file *a, struct file *b)
 }
 
 /*
- * Publish or withdraw a backing file unless the object is mapped; with
- * map_lock, so that toymap_mmap() sees either the old or the new setting,
- * and this either sees its mapping or none.
+ * Protects every object's @backing and @swap pointers for
+ * toymap_file_claimed(), which reads other objects' settings: taken inside
+ * their obj->lock and invalidate_lock, around each change of the pointers.
  */
-static bool toymap_set_backing_unmapped(struct toymap_object *obj, struct file *file,
-					loff_t offset, loff_t length)
+static DEFINE_MUTEX(toymap_files_lock);
+
+/*
+ * True when @file is another object's swap file, or, with @backing_too,
+ * another object's backing file.  Caller holds toymap_files_lock.  A swap
+ * file belongs to one object: two objects would overwrite each other's
+ * slots, and a backing file's bytes would be overwritten by swap-outs.
+ */
+static bool toymap_file_claimed(struct toymap_object *self, struct file *file, bool backing_too)
+{
+	struct toymap_object *obj;
+	unsigned int i;
+
+	lockdep_assert_held(&toymap_files_lock);
+	for (i = 0; (obj = toymap_nth_object(i)); i++) {
+		if (obj == self)
+			continue;
+		if (toymap_same_file(file, obj->swap) ||
+		    (backing_too && toymap_same_file(file, obj->backing)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Set the backing file (NULL: none).  Caller holds obj->lock, the
+ * invalidate_lock exclusive (faults read the settings under it shared,
+ * mmap() reads @readonly under it) and toymap_files_lock.
+ */
+static void toymap_set_backing(struct toymap_object *obj, struct file *file,
+			       loff_t offset, loff_t length)
+{
+	lockdep_assert_held(&toymap_files_lock);
+	spin_lock(&obj->map_lock);
+	obj->backing = file;
+	obj->backing_offset = offset;
+	obj->backing_length = length;
+	obj->readonly = file && !(file->f_mode & FMODE_WRITE);
+	spin_unlock(&obj->map_lock);
+}
+
+/*
+ * True while a mapping of the object exists; see toymap_mmap().  With
+ * @mmaps, also when mmap() was called since *@mmaps was sampled (and
+ * sample it for the next call).
+ */
+static bool toymap_mapped(struct toymap_object *obj, unsigned long *mmaps)
 {
 	bool mapped;
 
 	spin_lock(&obj->map_lock);
 	mapped = obj->live_vmas;
-	if (!mapped) {
-		obj->backing = file;
-		obj->backing_offset = offset;
-		obj->backing_length = length;
-		obj->readonly = file && !(file->f_mode & FMODE_WRITE);
+	if (mmaps) {
+		mapped |= obj->mmaps != *mmaps;
+		*mmaps = obj->mmaps;
 	}
 	spin_unlock(&obj->map_lock);
-	return !mapped;
+	return mapped;
 }
 
 /**
@@ -421,7 +609,9 @@ int toymap_attach(struct toymap_object *obj, const struct toymap_attach *arg)
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 
-	mutex_lock(&obj->lock);
+	err = mutex_lock_killable(&obj->lock);
+	if (err)
+		goto put;
 	if (obj->backing) {
 		err = -EBUSY;
 		goto unlock;
@@ -430,18 +620,30 @@ int toymap_attach(struct toymap_object *obj, const struct toymap_attach *arg)
 		err = -EINVAL;
 		goto unlock;
 	}
+	/*
+	 * Decide, then publish, all under the invalidate_lock, which mmap()
+	 * takes too: while it is held no mapping appears, so an object found
+	 * unmapped cannot get a dirty page before the file is in place.
+	 */
 	filemap_invalidate_lock(mapping);
-	if (!toymap_set_backing_unmapped(obj, file, arg->offset, arg->length)) {
-		err = -EBUSY;
-	} else if (toymap_has_dirty(obj) || atomic_long_read(&obj->nr_swapped)) {
-		toymap_set_backing_unmapped(obj, NULL, 0, 0);
+	if (toymap_mapped(obj, NULL) || toymap_has_dirty(obj) ||
+	    atomic_long_read(&obj->nr_swapped)) {
 		err = -EBUSY;
 	} else {
-		truncate_inode_pages(mapping, 0);
+		mutex_lock(&toymap_files_lock);
+		if (toymap_file_claimed(obj, file, false))
+			err = -EBUSY;
+		else
+			toymap_set_backing(obj, file, arg->offset, arg->length);
+		mutex_unlock(&toymap_files_lock);
+		/* The zero pages go: the next touch reads the file. */
+		if (!err)
+			truncate_inode_pages(mapping, 0);
 	}
 	filemap_invalidate_unlock(mapping);
 unlock:
 	mutex_unlock(&obj->lock);
+put:
 	if (err) {
 		fput(file);
 		return err;
@@ -450,7 +652,7 @@ unlock:
 		pr_info("toymap%u: pid %d (%s) attach: bytes %lld..%lld of the file%s\n",
 			obj->index, task_pid_nr(current), current->comm, arg->offset,
 			arg->offset + arg->length - 1,
-			obj->readonly ? ", read-only" : "");
+			file->f_mode & FMODE_WRITE ? "" : ", read-only");
 	return 0;
 }
 
@@ -465,25 +667,39 @@ int toymap_detach(struct toymap_object *obj)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
 	struct toymap_wb_counts counts = {};
+	unsigned long mmaps = 0;
 	struct file *file;
 	int err;
 
-	mutex_lock(&obj->lock);
+	err = mutex_lock_killable(&obj->lock);
+	if (err)
+		return err;
 	file = obj->backing;
-	err = file ? 0 : -EINVAL;
-	if (!err && READ_ONCE(obj->live_vmas))
+	if (!file)
+		err = -EINVAL;
+	else if (toymap_mapped(obj, NULL))
 		err = -EBUSY;
+	toymap_mapped(obj, &mmaps);
+	/*
+	 * Write back without the invalidate_lock (file I/O under it would
+	 * invert the lock order), then, under it, drop the pages unless a
+	 * mapping exists or came and went meanwhile: it may have dirtied a
+	 * page after write-back passed it.
+	 */
 	if (!err && !obj->readonly)
 		err = toymap_writeback_range(obj, 0, ULONG_MAX, false, &counts);
 	if (!err && counts.written_back)
 		err = vfs_fsync(file, 0);
 	if (!err) {
 		filemap_invalidate_lock(mapping);
-		if (toymap_set_backing_unmapped(obj, NULL, 0, 0)) {
+		if (toymap_mapped(obj, &mmaps)) {
+			err = -EBUSY;
+		} else {
+			mutex_lock(&toymap_files_lock);
+			toymap_set_backing(obj, NULL, 0, 0);
+			mutex_unlock(&toymap_files_lock);
 			truncate_inode_pages(mapping, 0);
 			toymap_forget_swapped(obj, 0, ULONG_MAX);
-		} else {
-			err = -EBUSY;
 		}
 		filemap_invalidate_unlock(mapping);
 	}
@@ -503,8 +719,9 @@ int toymap_detach(struct toymap_object *obj)
  * @obj:	the object
  * @arg:	the request: a regular file open read-write, or fd -1 to drop
  *
- * Return: 0; -EBUSY while pages live in the current swap file; -EBADF,
- * -EINVAL for a bad fd.
+ * Return: 0; -EBUSY while pages live in the current swap file, or when the
+ * file is another object's swap or backing file; -EBADF, -EINVAL for a bad
+ * fd or the object's own backing file.
  */
 int toymap_set_swap(struct toymap_object *obj, const struct toymap_swap *arg)
 {
@@ -520,19 +737,28 @@ int toymap_set_swap(struct toymap_object *obj, const struct toymap_swap *arg)
 			return PTR_ERR(file);
 	}
 
-	mutex_lock(&obj->lock);
+	err = mutex_lock_killable(&obj->lock);
+	if (err)
+		goto put;
 	if (atomic_long_read(&obj->nr_swapped)) {
 		err = -EBUSY;
 	} else if (toymap_same_file(file, obj->backing)) {
 		err = -EINVAL;
 	} else {
 		filemap_invalidate_lock(mapping);
-		old = obj->swap;
-		obj->swap = file;
-		file = old;
+		mutex_lock(&toymap_files_lock);
+		if (file && toymap_file_claimed(obj, file, true)) {
+			err = -EBUSY;
+		} else {
+			old = obj->swap;
+			obj->swap = file;
+			file = old;
+		}
+		mutex_unlock(&toymap_files_lock);
 		filemap_invalidate_unlock(mapping);
 	}
 	mutex_unlock(&obj->lock);
+put:
 	if (file)
 		fput(file);
 	return err;
@@ -557,26 +783,22 @@ int toymap_evict(struct toymap_object *obj, struct toymap_evict *arg)
 	pgoff_t first = arg->offset >> PAGE_SHIFT;
 	pgoff_t last = (arg->offset + arg->length - 1) >> PAGE_SHIFT;
 	struct toymap_wb_counts counts = {};
-	unsigned long before, dropped = 0;
+	unsigned long before, dropped = 0, held = 0;
 	int err;
 
-	mutex_lock(&obj->lock);
+	err = mutex_lock_killable(&obj->lock);
+	if (err)
+		return err;
 	unmap_mapping_range(mapping, arg->offset, arg->length, 0);
 	err = toymap_writeback_range(obj, first, last, true, &counts);
 	if (!err && counts.written_back)
 		err = vfs_fsync(obj->backing, 0);
 	if (!err) {
-		/*
-		 * Drop what is clean; a page written to since is dirty again and
-		 * stays.  invalidate_inode_pages2_range(), unlike
-		 * invalidate_mapping_pages(), also drops a page that another
-		 * CPU's LRU batch still holds a reference to.
-		 */
+		/* Drop what is clean; a page written to since is dirty again and stays. */
 		filemap_invalidate_lock(mapping);
 		before = toymap_count_range(mapping, first, last);
 		unmap_mapping_range(mapping, arg->offset, arg->length, 0);
-		toymap_keep_pinned(mapping, first, last);
-		invalidate_inode_pages2_range(mapping, first, last);
+		held = toymap_drop_clean(mapping, first, last);
 		dropped = before - toymap_count_range(mapping, first, last);
 		filemap_invalidate_unlock(mapping);
 	}
@@ -590,10 +812,10 @@ int toymap_evict(struct toymap_object *obj, struct toymap_evict *arg)
 	trace_toymap_evict(obj->index, first, last - first + 1, dropped, counts.written_back,
 			   counts.swapped_out, counts.kept);
 	if (READ_ONCE(toymap_trace))
-		pr_info("toymap%u: pid %d (%s) evict from pgoff %lu, %lu pages: %lu dropped, %llu written back, %llu swapped out, %llu dirty kept\n",
+		pr_info("toymap%u: pid %d (%s) evict from pgoff %lu, %lu pages: %lu dropped, %llu written back, %llu swapped out, %llu dirty kept, %lu held by others\n",
 			obj->index, task_pid_nr(current), current->comm, first,
 			last - first + 1, dropped, counts.written_back, counts.swapped_out,
-			counts.kept);
+			counts.kept, held);
 	return err;
 }
 

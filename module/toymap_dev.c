@@ -101,6 +101,12 @@ unsigned long toymap_page_limit(void)
 	return READ_ONCE(toymap_max_pages) ?: totalram_pages() / 4;
 }
 
+/* Object @i, or NULL past the last; every object lives as long as the module. */
+struct toymap_object *toymap_nth_object(unsigned int i)
+{
+	return i < toymap_devices ? toymap_objects[i] : NULL;
+}
+
 static int toymap_init_fs_context(struct fs_context *fc)
 {
 	return init_pseudo(fc, TOYMAP_FS_MAGIC) ? 0 : -ENOMEM;
@@ -195,7 +201,8 @@ static long toymap_ioc_info(struct toymap_object *obj, void __user *uarg)
 		return usize;
 
 	/* A snapshot of the settings; they change under obj->lock. */
-	mutex_lock(&obj->lock);
+	if (mutex_lock_killable(&obj->lock))
+		return -EINTR;
 	if (obj->backing)
 		backing_flags |= TOYMAP_BACKING_FILE;
 	if (obj->backing && obj->readonly)
@@ -263,8 +270,8 @@ static long toymap_ioc_discard(struct toymap_object *obj, void __user *uarg)
 	if (err)
 		return err;
 
-	toymap_discard(obj, range.offset, range.length);
-	return 0;
+	err = toymap_discard(obj, range.offset, range.length);
+	return err < 0 ? err : 0;
 }
 
 static long toymap_ioc_attach(struct toymap_object *obj, void __user *uarg)
@@ -318,27 +325,40 @@ static long toymap_ioc_evict(struct toymap_object *obj, void __user *uarg)
 /* The size bits of a command are ignored: the struct's size field is its version. */
 #define TOYMAP_IOC_BASE(cmd)	((cmd) & ~IOCSIZE_MASK)
 
+/*
+ * Every command but INFO changes or destroys the object: like fallocate(),
+ * it needs a descriptor open for writing (EBADF otherwise), whoever holds it.
+ */
 static long toymap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct toymap_object *obj = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	long (*ioc)(struct toymap_object *obj, void __user *uarg);
 
 	switch (TOYMAP_IOC_BASE(cmd)) {
 	case TOYMAP_IOC_BASE(TOYMAP_IOC_INFO):
 		return toymap_ioc_info(obj, uarg);
 	case TOYMAP_IOC_BASE(TOYMAP_IOC_DISCARD):
-		return toymap_ioc_discard(obj, uarg);
+		ioc = toymap_ioc_discard;
+		break;
 	case TOYMAP_IOC_BASE(TOYMAP_IOC_ATTACH):
-		return toymap_ioc_attach(obj, uarg);
+		ioc = toymap_ioc_attach;
+		break;
 	case TOYMAP_IOC_BASE(TOYMAP_IOC_DETACH):
-		return toymap_ioc_detach(obj, uarg);
+		ioc = toymap_ioc_detach;
+		break;
 	case TOYMAP_IOC_BASE(TOYMAP_IOC_SET_SWAP):
-		return toymap_ioc_set_swap(obj, uarg);
+		ioc = toymap_ioc_set_swap;
+		break;
 	case TOYMAP_IOC_BASE(TOYMAP_IOC_EVICT):
-		return toymap_ioc_evict(obj, uarg);
+		ioc = toymap_ioc_evict;
+		break;
 	default:
 		return -ENOTTY;
 	}
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	return ioc(obj, uarg);
 }
 
 static const struct file_operations toymap_fops = {

@@ -60,9 +60,12 @@ enum toymap_outcome {
  * @lock:	serialises attach, detach, set-swap, evict, discard and
  *		write-back, and protects changes of @backing, @swap and their
  *		settings
- * @map_lock:	protects @live_vmas and @readonly, so that attach and mmap
- *		agree on whether the object is mapped and may be written
+ * @map_lock:	protects @live_vmas, @mmaps and @readonly; mmap() counts a
+ *		new mapping under it while holding the invalidate_lock shared,
+ *		so an attach holding that lock exclusive sees every mapping
  * @live_vmas:	mappings of the object that exist now
+ * @mmaps:	mmap() calls so far: a detach that saw none mapped tells by
+ *		it whether a mapping came and went while it wrote back
  * @readonly:	the backing file was opened read-only: no shared writes
  * @backing:	the backing file, or NULL for an anonymous object
  * @backing_offset: byte offset of the section in @backing
@@ -72,11 +75,35 @@ enum toymap_outcome {
  * @nr_swapped:	entries in @swapped
  * @stats:	monotonic counters, indexed by enum toymap_stat
  *
- * Lock order: @lock, then the mapping's invalidate_lock, then @map_lock.
- * Faults take the invalidate_lock shared and read @backing, @swap and their
- * settings under it; changes to those take it exclusive (and @lock).
- * Write-back (kernel_write) runs under @lock only, never under the
- * invalidate_lock, since a fault holds that one inside mmap_lock.
+ * Locks, outermost first.  Folio locks are invisible to lockdep: this order
+ * is kept by reading, so keep it true.
+ *
+ *   the backing file's i_rwsem      write(2) to it holds it while it faults
+ *                                   in its buffer, which may map this object
+ *     mmap_lock (or the VMA lock)   every fault; mmap() holds it for writing
+ *       @lock                       ioctls, fsync, the last close; write-back
+ *                                   does its file I/O under it (and only it):
+ *                                   kernel_write() and vfs_fsync() take the
+ *                                   backing or swap file's sb_writers and
+ *                                   i_rwsem inside it
+ *         the invalidate_lock       of the object's mapping: shared by faults
+ *                                   and mmap(), exclusive by attach, detach,
+ *                                   set-swap, discard and evict's drop phase
+ *           toymap_files_lock       (toymap_backing.c) every object's
+ *                                   @backing and @swap pointers
+ *           the object's folio lock fault (VM_FAULT_LOCKED), page_mkwrite,
+ *                                   write-back's copy, truncation
+ *           the backing or swap     toymap_read_file() in the fault, under
+ *           file's invalidate_lock  the object's invalidate_lock: its folio
+ *             and folio locks       locks, never its i_rwsem
+ *           @map_lock               innermost, a spinlock
+ *
+ * Hence: no file I/O that may take i_rwsem under the object's
+ * invalidate_lock or folio lock (write-back copies the page and unlocks it
+ * first; faults read through the page cache); @lock is never taken under
+ * mmap_lock (mmap() takes the invalidate_lock instead).
+ * Faults read @backing, @swap and their settings under the invalidate_lock
+ * shared; changes to those take it exclusive (and @lock).
  */
 struct toymap_object {
 	struct device dev;
@@ -87,6 +114,7 @@ struct toymap_object {
 	struct mutex lock;		/* protects backing and swap settings */
 	spinlock_t map_lock;		/* protects live_vmas, readonly */
 	unsigned long live_vmas;
+	unsigned long mmaps;
 	bool readonly;
 	struct file *backing;
 	loff_t backing_offset;
@@ -123,11 +151,12 @@ static inline pgoff_t toymap_object_pages(struct toymap_object *obj)
 
 /* toymap_dev.c */
 unsigned long toymap_page_limit(void);
+struct toymap_object *toymap_nth_object(unsigned int i);
 
 /* toymap_vm.c */
 extern const struct address_space_operations toymap_aops;
 int toymap_mmap(struct file *file, struct vm_area_struct *vma);
-unsigned long toymap_discard(struct toymap_object *obj, loff_t start, loff_t len);
+long toymap_discard(struct toymap_object *obj, loff_t start, loff_t len);
 long toymap_pages_held(void);
 
 /* toymap_backing.c */
@@ -136,6 +165,7 @@ struct toymap_evict;
 struct toymap_swap;
 int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, pgoff_t index,
 		      enum toymap_outcome *outcome);
+void toymap_swapped_in(struct toymap_object *obj, struct folio *folio);
 int toymap_attach(struct toymap_object *obj, const struct toymap_attach *arg);
 int toymap_detach(struct toymap_object *obj);
 int toymap_set_swap(struct toymap_object *obj, const struct toymap_swap *arg);

@@ -167,6 +167,8 @@ static struct folio *toymap_get_folio(struct toymap_object *obj, pgoff_t index,
 
 		err = filemap_add_folio(mapping, folio, index, gfp);
 		if (!err) {
+			if (*outcome == TOYMAP_SWAP_IN)
+				toymap_swapped_in(obj, folio);
 			toymap_count(obj, toymap_fill_stat[*outcome]);
 			return folio;
 		}
@@ -213,7 +215,7 @@ static vm_fault_t toymap_fault(struct vm_fault *vmf)
 
 	if (IS_ERR(folio)) {
 		/* Over max_pages, or the file could not be read: as an I/O error. */
-		ret = PTR_ERR(folio) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+		ret = vmf_error(PTR_ERR(folio));
 		goto out;
 	}
 	vmf->page = folio_file_page(folio, vmf->pgoff);
@@ -314,31 +316,55 @@ static const struct vm_operations_struct toymap_vm_ops = {
 };
 
 /*
+ * May the caller map the object's backing file this way?  Checked against
+ * the mapper's own credentials, since the file was attached by someone else
+ * perhaps: reading needs read permission on the file; a shared mapping that
+ * may become writable needs write permission and a file attached for
+ * writing, else it is made without VM_MAYWRITE, or refused (EACCES) if it
+ * asks for PROT_WRITE, as the kernel does for a file opened read-only.
+ */
+static int toymap_check_backing_access(struct toymap_object *obj, struct vm_area_struct *vma)
+{
+	if (!obj->backing)
+		return 0;
+	if (file_permission(obj->backing, MAY_READ))
+		return -EACCES;
+	if (!(vma->vm_flags & VM_SHARED) ||
+	    (!obj->readonly && !file_permission(obj->backing, MAY_WRITE)))
+		return 0;
+	if (vma->vm_flags & VM_WRITE)
+		return -EACCES;
+	toymap_vm_flags_clear(vma, VM_MAYWRITE);
+	return 0;
+}
+
+/*
  * toymap_mmap - map the object, shared or private, at any page offset
  *
  * Nothing is mapped here: every page arrives by a fault.  Mapping past the
  * end is allowed, as for a file; touching it raises SIGBUS.  VM_DONTEXPAND
  * makes mremap() refuse to grow the mapping.  core mm has already refused an
- * offset + length that overflows.  An object backed through a read-only fd
- * refuses shared writable mappings, now and by mprotect() later (EACCES), as
- * the kernel does for a file opened read-only.
+ * offset + length that overflows.  The invalidate_lock (shared) keeps the
+ * backing settings stable and makes a new mapping wait for an attach or
+ * detach that is deciding on an unmapped object.
  */
 int toymap_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct toymap_object *obj = file->private_data;
-	bool shared = vma->vm_flags & VM_SHARED;
-	bool readonly;
+	struct address_space *mapping = obj->inode->i_mapping;
+	int err;
 
-	spin_lock(&obj->map_lock);
-	readonly = obj->readonly;
-	if (!(shared && readonly && (vma->vm_flags & VM_WRITE)))
+	filemap_invalidate_lock_shared(mapping);
+	err = toymap_check_backing_access(obj, vma);
+	if (!err) {
+		spin_lock(&obj->map_lock);
 		obj->live_vmas++;
-	spin_unlock(&obj->map_lock);
-	if (shared && readonly) {
-		if (vma->vm_flags & VM_WRITE)
-			return -EACCES;
-		toymap_vm_flags_clear(vma, VM_MAYWRITE);
+		obj->mmaps++;
+		spin_unlock(&obj->map_lock);
 	}
+	filemap_invalidate_unlock_shared(mapping);
+	if (err)
+		return err;
 
 	toymap_vm_flags_set(vma, VM_DONTEXPAND);
 	vma->vm_ops = &toymap_vm_ops;
@@ -358,19 +384,19 @@ int toymap_mmap(struct file *file, struct vm_area_struct *vma)
  * the next touch is demand-zero (or reads the backing file again).
  * The invalidate_lock keeps faults out until the pages are gone.
  *
- * Return: the number of pages freed.
+ * Return: the number of pages freed, or -EINTR.
  */
-unsigned long toymap_discard(struct toymap_object *obj, loff_t start, loff_t len)
+long toymap_discard(struct toymap_object *obj, loff_t start, loff_t len)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
 	pgoff_t first = start >> PAGE_SHIFT, last = (start + len - 1) >> PAGE_SHIFT;
 	unsigned long before, freed;
 
-	mutex_lock(&obj->lock);
+	if (mutex_lock_killable(&obj->lock))
+		return -EINTR;
 	filemap_invalidate_lock(mapping);
 	before = toymap_count_range(mapping, first, last);
-	unmap_mapping_range(mapping, start, len, 0);
-	truncate_inode_pages_range(mapping, start, start + len - 1);
+	truncate_pagecache_range(obj->inode, start, start + len - 1);
 	freed = before - toymap_count_range(mapping, first, last);
 	toymap_forget_swapped(obj, first, last);
 	filemap_invalidate_unlock(mapping);

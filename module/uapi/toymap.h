@@ -109,7 +109,8 @@ struct toymap_range {
  * @size:	in: sizeof(struct toymap_attach)
  * @flags:	in: must be 0
  * @fd:		in: a regular file, open for reading (and writing, for
- *		MAP_SHARED writes to reach it)
+ *		MAP_SHARED writes to reach it), without O_APPEND or
+ *		O_DIRECT, on a file system read through its page cache
  * @reserved:	in: must be 0
  * @offset:	in: byte offset of the section in the file, any alignment
  * @length:	in: bytes of the section, non-zero; it may run past the end
@@ -117,6 +118,10 @@ struct toymap_range {
  *
  * Page k of the object starts with file bytes offset + k * PAGE_SIZE while
  * they are inside the section and the file; every other byte is zero.
+ * Whoever maps the object afterwards is checked against the file: mmap()
+ * fails with EACCES unless the caller may read it, and a MAP_SHARED mapping
+ * is writable only for a caller who may write it (and a file attached open
+ * for writing).
  */
 struct toymap_attach {
 	__u32 size;
@@ -131,8 +136,9 @@ struct toymap_attach {
  * struct toymap_swap - set or drop the swap file of the object
  * @size:	in: sizeof(struct toymap_swap)
  * @flags:	in: must be 0
- * @fd:		in: a regular file open for reading and writing, or -1 to
- *		drop the swap file
+ * @fd:		in: a regular file open for reading and writing, without
+ *		O_APPEND or O_DIRECT, that no other object uses as its swap
+ *		or backing file; or -1 to drop the swap file
  * @reserved:	in: must be 0
  */
 struct toymap_swap {
@@ -159,10 +165,13 @@ struct toymap_detach {
  * @offset:		in: first byte, a multiple of the page size
  * @length:		in: bytes, a non-zero multiple of the page size, inside
  *			the object
- * @dropped:		out: pages dropped (clean, or cleaned below)
+ * @dropped:		out: pages dropped (clean, or cleaned below); a page
+ *			someone else holds (GUP, a pipe after vmsplice)
+ *			stays, as reclaim keeps it
  * @written_back:	out: dirty pages written back to the backing file
  * @swapped_out:	out: dirty pages written to the swap file
- * @kept:		out: dirty pages that stay: nowhere to write them
+ * @kept:		out: dirty pages that stay: nowhere to write them, or
+ *			being written through a pin
  */
 struct toymap_evict {
 	__u32 size;
@@ -175,6 +184,11 @@ struct toymap_evict {
 	__u64 kept;
 };
 
+/*
+ * Every command but INFO needs the device open for writing (EBADF);
+ * unknown commands are ENOTTY.
+ */
+
 /* Read the object's configuration and counters. */
 #define TOYMAP_IOC_INFO		_IOWR(TOYMAP_IOC_MAGIC, 0x00, struct toymap_info)
 /*
@@ -185,12 +199,18 @@ struct toymap_evict {
 #define TOYMAP_IOC_DISCARD	_IOW(TOYMAP_IOC_MAGIC, 0x01, struct toymap_range)
 /*
  * Attach a file section.  EBUSY while the object is mapped, holds dirty
- * pages or swapped pages, or has a file attached already.
+ * pages or swapped pages, has a file attached already, or when the file is
+ * another object's swap file.
  */
 #define TOYMAP_IOC_ATTACH	_IOW(TOYMAP_IOC_MAGIC, 0x02, struct toymap_attach)
 /* Write back what is dirty and drop every page: anonymous again. */
 #define TOYMAP_IOC_DETACH	_IOW(TOYMAP_IOC_MAGIC, 0x03, struct toymap_detach)
-/* Set (fd >= 0) or drop (fd == -1) the swap file for dirty anonymous pages. */
+/*
+ * Set (fd >= 0) or drop (fd == -1) the swap file for dirty anonymous pages.
+ * A page read back from it leaves it (its slot is freed, the page is dirty).
+ * EBUSY while pages live in the current one, or when the file is another
+ * object's swap or backing file.
+ */
 #define TOYMAP_IOC_SET_SWAP	_IOW(TOYMAP_IOC_MAGIC, 0x04, struct toymap_swap)
 /*
  * Unmap the range from every process, write dirty pages to the file or the
