@@ -5096,11 +5096,12 @@ static int fc_evict_range(struct worker *w, uint64_t first, uint64_t n, uint64_t
 	if (fc_get_info(w, &fc.info, true))
 		return -1;
 	fc_evict_model(first, n, &e);
-	/* A clean page someone holds a reference to is kept, resident (issue 9 (5)). */
-	if (held >= first && held - first < n) {
-		e.kept++;
+	/*
+	 * A clean page someone holds a reference to stays, resident, and is
+	 * not counted as dropped (nor as kept: that is for dirty pages) (issue 9 (5)).
+	 */
+	if (held >= first && held - first < n)
 		fc.resident[held] = true;
-	}
 	err = toymap_evict(fc.fd, first * psz, n * psz, &ev);
 	STAT_ADD(w, checks, 1);
 	if (err && injected(w, -err, INJ_IOCTL)) {
@@ -5836,8 +5837,8 @@ out:
 /*
  * Issue 9 (5): vmsplice() of a clean page of the object (through @m) into a
  * pipe holds a reference to it; EVICT of a range with it must keep it
- * (evict.kept counts it, it stays resident), and the pipe must give the
- * page's bytes.
+ * (resident, as mincore() says, and not counted as dropped), and the pipe
+ * must give the page's bytes.
  */
 static int fc_splice(struct worker *w, struct mapping *m)
 {
@@ -5846,6 +5847,7 @@ static int fc_splice(struct worker *w, struct mapping *m)
 	struct iovec iov;
 	char desc[128];
 	int pfd[2] = { -1, -1 }, ret = -1;
+	unsigned char vec = 0;
 	ssize_t done;
 	bool was;
 
@@ -5875,6 +5877,16 @@ static int fc_splice(struct worker *w, struct mapping *m)
 	}
 	if (fc_evict_range(w, first, n, s))
 		goto out;
+	STAT_ADD(w, checks, 1);
+	if (mincore(m->addr + i * psz, psz, &vec)) {
+		fail(w, "mincore: %s", strerror(errno));
+		goto out;
+	}
+	if (!(vec & 1)) {
+		fail(w, "object page %" PRIu64 ", which a pipe holds (vmsplice), is not resident "
+		     "after EVICT (mincore): EVICT dropped a page someone else holds", s);
+		goto out;
+	}
 	done = read(pfd[0], w->buf2, psz);
 	STAT_ADD(w, checks, 1);
 	STAT_ADD(w, bytes, psz);
