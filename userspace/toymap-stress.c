@@ -5436,11 +5436,28 @@ static void *fc_side_main(void *arg)
 	return NULL;
 }
 
-/* Pick the side step: @kind, its range; EVICT's range from fc_pick_range(). */
-static void fc_side_pick(struct worker *w, struct fc_side *sd, enum fc_side_kind kind)
+/* A side step, EVICT and fsync twice as often as the others. */
+static enum fc_side_kind fc_side_kind(struct worker *w)
+{
+	static const enum fc_side_kind kinds[] = {
+		SIDE_NONE, SIDE_EVICT, SIDE_EVICT, SIDE_FSYNC, SIDE_FSYNC, SIDE_FAULT,
+	};
+
+	return kinds[rnd(w, ARRAY_SIZE(kinds))];
+}
+
+/*
+ * Pick the side step: @kind, its range; EVICT's range from fc_pick_range(),
+ * or half the time a few pages around object page @near (if below FILE_PAGES).
+ */
+static void fc_side_pick(struct worker *w, struct fc_side *sd, enum fc_side_kind kind,
+			 uint64_t near)
 {
 	sd->kind = kind;
-	if (kind == SIDE_EVICT) {
+	if (kind == SIDE_EVICT && near < FILE_PAGES && rnd(w, 2)) {
+		sd->first = near - rnd(w, min_u64(near, 4) + 1);
+		sd->n = near - sd->first + 1 + rnd(w, min_u64(FILE_PAGES - near, 4));
+	} else if (kind == SIDE_EVICT) {
 		fc_pick_range(w, &sd->first, &sd->n);
 	} else if (kind == SIDE_FAULT) {
 		sd->first = rnd(w, FILE_PAGES);
@@ -5613,6 +5630,22 @@ static int fc_file_changed(struct worker *w, uint64_t lo, uint64_t hi, const cha
 	return 0;
 }
 
+/*
+ * A page of @m: half the time one whose object page is dirty (an EVICT or
+ * fsync beside writes it back while the file I/O faults on it), if any.
+ */
+static size_t fc_pick_dirty(struct worker *w, const struct mapping *m)
+{
+	size_t i = rnd(w, m->pages), j;
+	bool dirty = rnd(w, 2);
+
+	for (j = 0; dirty && j < m->pages; j++)
+		if (fc.dirty[m->pgoff + (i + j) % m->pages] &&
+		    (m->shared || !m->ps[(i + j) % m->pages].cow))
+			return (i + j) % m->pages;
+	return i;
+}
+
 /* write(2), pwrite(2), writev(2), pwritev(2) or (@in) their read counterparts. */
 static ssize_t fc_file_io(int fd, bool in, unsigned int how, void *buf, size_t len, off_t pos)
 {
@@ -5648,7 +5681,7 @@ static const char *const io_names[2][4] = {
  */
 static int fc_selfio(struct worker *w, struct mapping *m)
 {
-	size_t i = rnd(w, m->pages), off, len;
+	size_t i = fc_pick_dirty(w, m), off, len;
 	uint64_t s = m->pgoff + i, pos = 0, b, slack = 0, tries;
 	bool in = (m->ps[i].prot & PROT_WRITE) && !rnd(w, 2);
 	bool reaches = m->shared || !m->ps[i].cow, fresh = reaches && !rnd(w, 2), was;
@@ -5665,17 +5698,17 @@ static int fc_selfio(struct worker *w, struct mapping *m)
 		log_op(w, "selfio: the backing file has %" PRIu64 " bytes", fc.fsize);
 		return 0;
 	}
-	fc_side_pick(w, &sd, (enum fc_side_kind)rnd(w, NR_SIDES));
+	fc_side_pick(w, &sd, fc_side_kind(w), s);
 	/* The source page in EVICT's range: only a page EVICT leaves certain. */
 	if (sd.kind == SIDE_EVICT && reaches && s >= sd.first && s - sd.first < sd.n) {
 		if (in || (fc.dirty[s] && fc_writeback_bytes(s) < psz))
-			fc_side_pick(w, &sd, SIDE_FAULT);
+			fc_side_pick(w, &sd, SIDE_FAULT, UINT64_MAX);
 		else
 			slack = fresh ? 1 : min_u64(sd.first + sd.n, m->pgoff + m->pages) -
 					     (sd.first > m->pgoff ? sd.first : m->pgoff);
 	}
 	if (sd.kind == SIDE_FSYNC && in && m->shared)
-		fc_side_pick(w, &sd, SIDE_FAULT);
+		fc_side_pick(w, &sd, SIDE_FAULT, UINT64_MAX);
 	for (tries = 0; tries < 8; tries++) {
 		pos = rnd(w, fc.fsize - len + 1);
 		for (b = pos; b < pos + len; b++)
@@ -5791,11 +5824,11 @@ static int fc_truncate(struct worker *w)
 	}
 	lo = grow ? old : size;
 	hi = grow ? size : old;
-	fc_side_pick(w, &sd, (enum fc_side_kind)rnd(w, NR_SIDES));
+	fc_side_pick(w, &sd, fc_side_kind(w), UINT64_MAX);
 	fc_pages_of_bytes(lo, hi, moved);
 	for (k = 0; k < FILE_PAGES; k++)
 		if (moved[k] && fc_side_saves(&sd, k))
-			fc_side_pick(w, &sd, SIDE_FAULT);
+			fc_side_pick(w, &sd, SIDE_FAULT, UINT64_MAX);
 	log_op(w, "truncate the backing file from %" PRIu64 " to %" PRIu64 " bytes, beside %s",
 	       old, size, side_names[sd.kind]);
 	if (tries == 8) {
