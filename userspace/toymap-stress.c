@@ -48,7 +48,7 @@
  * its object into its own backing file (write, pwrite, writev, pwritev, and
  * the reads the other way) beside an EVICT, an fsync or faults in a second
  * thread, truncates the backing file up and down beside the same, holds a
- * page in a pipe (vmsplice) across EVICT (kept), and offers swap and backing
+ * page in a pipe (vmsplice) across EVICT (it stays), and offers swap and backing
  * files across objects (EBUSY).  Its model frees a swap slot when a fault
  * reads the page back (the page is dirty then) or write-back writes it
  * wholly to its file.  A watchdog in the first process names an operation
@@ -5407,6 +5407,7 @@ static const char *const side_names[NR_SIDES] = {
  * @e:		EVICT, fsync: what the model predicts
  * @ev:		EVICT: what it returned
  * @err:	the EVICT's or fsync's errno, or the signal a read got
+ * @finished:	set when the side step is done (the main step repeats until then)
  */
 struct fc_side {
 	enum fc_side_kind kind;
@@ -5418,6 +5419,7 @@ struct fc_side {
 	struct fc_evict_counts e;
 	struct toymap_evict ev;
 	int err;
+	int finished;
 	pthread_t tid;
 };
 
@@ -5433,6 +5435,7 @@ static void *fc_side_main(void *arg)
 	for (k = sd->first; sd->kind == SIDE_FAULT && k < sd->first + sd->n && !sd->err; k++)
 		if (!sd->skip[k])
 			sd->err = guarded_copy(sd->seen + k * psz, sd->map + k * psz, psz);
+	__atomic_store_n(&sd->finished, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -5663,6 +5666,8 @@ static ssize_t fc_file_io(int fd, bool in, unsigned int how, void *buf, size_t l
 	return in ? preadv(fd, iov, 2, pos) : pwritev(fd, iov, 2, pos);
 }
 
+#define SELFIO_ROUNDS	64	/* file I/Os through new mappings beside one side step, at most */
+
 static const char *const io_names[2][4] = {
 	{ "write", "pwrite", "writev", "pwritev" }, { "read", "pread", "readv", "preadv" },
 };
@@ -5688,9 +5693,10 @@ static int fc_selfio(struct worker *w, struct mapping *m)
 	unsigned int how = (unsigned int)rnd(w, 4);
 	struct toymap_info before;
 	struct fc_side sd = { 0 };
-	uint8_t *src = NULL;
+	unsigned int rounds;
+	uint8_t *src;
 	char desc[128];
-	ssize_t done;
+	ssize_t done = 0;
 	int ret = -1;
 
 	fc_pick_bytes(w, &off, &len);
@@ -5735,31 +5741,44 @@ static int fc_selfio(struct worker *w, struct mapping *m)
 	if (!in)
 		fc_pages_of_bytes(pos, pos + len, sd.skip);
 	sd.skip[s] = true;
-	src = m->addr + i * psz;
-	if (fresh) {
-		src = fc_mmap_locked(w, psz, in ? PROT_READ | PROT_WRITE : PROT_READ,
-				     m->shared ? MAP_SHARED : MAP_PRIVATE, fc.fd, (off_t)(s * psz));
-		if (src == MAP_FAILED) {
-			fail(w, "mmap of object page %" PRIu64 ": %s", s, strerror(errno));
-			goto out;
-		}
-	}
 	/* What must move: the page's bytes as the model has them, or the file's. */
 	memcpy(w->buf, in ? fc.file + pos : fc_expected(m, i) + off, len);
 	if (fc_side_start(w, &sd))
 		goto out;
-	done = fc_file_io(fc.file_fd, in, how, src + off, len, (off_t)pos);
-	if (done < 0)
-		done = -errno;
+	/*
+	 * Through @m once; through a new mapping again and again while the
+	 * side step runs (the same bytes each time), so that each I/O faults
+	 * on the page: a lock held across file I/O meets it.
+	 */
+	for (rounds = 0; rounds < SELFIO_ROUNDS; rounds++) {
+		src = m->addr + i * psz;
+		if (fresh)
+			src = fc_mmap_locked(w, psz, in ? PROT_READ | PROT_WRITE : PROT_READ,
+					     m->shared ? MAP_SHARED : MAP_PRIVATE, fc.fd,
+					     (off_t)(s * psz));
+		if (src == MAP_FAILED) {
+			done = -errno;
+			break;
+		}
+		done = fc_file_io(fc.file_fd, in, how, src + off, len, (off_t)pos);
+		if (done < 0)
+			done = -errno;
+		if (fresh && fc_munmap_locked(w, src, psz))
+			done = -errno;
+		if (done != (ssize_t)len || !fresh || sd.kind == SIDE_NONE ||
+		    __atomic_load_n(&sd.finished, __ATOMIC_ACQUIRE))
+			break;
+	}
 	if (fc_side_finish(w, &sd, slack))
 		goto out;
 	STAT_ADD(w, checks, 1);
 	if (done != (ssize_t)len) {
-		fail(w, "%s of %zu bytes %s object page %" PRIu64 " (%s): %zd (%s)", io_names[in][how],
-		     len, in ? "into" : "from", s, fresh ? "a new mapping" : desc, done,
-		     done < 0 ? strerror((int)-done) : "short");
+		fail(w, "%s of %zu bytes %s object page %" PRIu64 " (%s, round %u): %zd (%s)",
+		     io_names[in][how], len, in ? "into" : "from", s, fresh ? "a new mapping" : desc,
+		     rounds, done, done < 0 ? strerror((int)-done) : "short");
 		goto out;
 	}
+	log_more(w, "; %u rounds", rounds + 1);
 	if (in && m->shared) {
 		memcpy(fc_page(s) + off, w->buf, len);
 		fc.dirty[s] = true;
@@ -5789,10 +5808,6 @@ static int fc_selfio(struct worker *w, struct mapping *m)
 		goto out;
 	ret = 0;
 out:
-	if (fresh && src && src != MAP_FAILED && fc_munmap_locked(w, src, psz) && !ret) {
-		fail(w, "munmap: %s", strerror(errno));
-		ret = -1;
-	}
 	fi_resume(was);
 	return ret;
 }
