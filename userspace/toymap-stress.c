@@ -6088,7 +6088,8 @@ static void *attach_racer_main(void *arg)
  */
 static int fc_attach_race(struct worker *w)
 {
-	uint64_t npages = min_u64(ATTACH_RACE_PAGES, fobj->pages - 1), k;
+	uint64_t npages = min_u64(min_u64(ATTACH_RACE_PAGES, fobj->pages - 1),
+				  fobj->before.max_pages / 8), k;
 	size_t len = (npages + 1) * psz;
 	struct attach_racer r = { .w = w, .rng = rnd64(w) };
 	struct toymap_info info;
