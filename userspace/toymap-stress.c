@@ -7469,7 +7469,12 @@ static void *watchdog_main(void *arg)
 {
 	struct watchdog *wd = arg;
 	unsigned int k;
+	sigset_t set;
 
+	/* SIGALRM is the main thread's: it interrupts its waitpid() (the alarm guard). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	for (;;) {
 		sleep(2);
 		if (__atomic_load_n(&wd->done, __ATOMIC_ACQUIRE))
