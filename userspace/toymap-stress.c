@@ -7469,12 +7469,7 @@ static void *watchdog_main(void *arg)
 {
 	struct watchdog *wd = arg;
 	unsigned int k;
-	sigset_t set;
 
-	/* SIGALRM is the main thread's: it interrupts its waitpid() (the alarm guard). */
-	sigemptyset(&set);
-	sigaddset(&set, SIGALRM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	for (;;) {
 		sleep(2);
 		if (__atomic_load_n(&wd->done, __ATOMIC_ACQUIRE))
@@ -7511,6 +7506,7 @@ int main(int argc, char **argv)
 	struct watchdog wd = { 0 };
 	struct totals totals;
 	pthread_t wd_thread;
+	sigset_t alrm;
 	double deadline;
 
 	psz = (size_t)toymap_page_size();
@@ -7552,11 +7548,16 @@ int main(int argc, char **argv)
 	}
 	wd.pids = pids;
 	wd.n = nprocs;
+	/* SIGALRM stays the main thread's: it interrupts waitpid() (the alarm guard). */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, NULL);
 	if (pthread_create(&wd_thread, NULL, watchdog_main, &wd)) {
 		perror("toymap-stress: the watchdog thread");
 		__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
 		worker_failed = true;
 	}
+	pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
 	failures = wait_workers(pids, nprocs, running, &worker_failed);
 	__atomic_store_n(&wd.done, 1, __ATOMIC_RELEASE);
 	pthread_join(wd_thread, NULL);
