@@ -7506,6 +7506,7 @@ int main(int argc, char **argv)
 	struct watchdog wd = { 0 };
 	struct totals totals;
 	pthread_t wd_thread;
+	bool wd_started;
 	sigset_t alrm;
 	double deadline;
 
@@ -7552,7 +7553,8 @@ int main(int argc, char **argv)
 	sigemptyset(&alrm);
 	sigaddset(&alrm, SIGALRM);
 	pthread_sigmask(SIG_BLOCK, &alrm, NULL);
-	if (pthread_create(&wd_thread, NULL, watchdog_main, &wd)) {
+	wd_started = !pthread_create(&wd_thread, NULL, watchdog_main, &wd);
+	if (!wd_started) {
 		perror("toymap-stress: the watchdog thread");
 		__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
 		worker_failed = true;
@@ -7560,7 +7562,8 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
 	failures = wait_workers(pids, nprocs, running, &worker_failed);
 	__atomic_store_n(&wd.done, 1, __ATOMIC_RELEASE);
-	pthread_join(wd_thread, NULL);
+	if (wd_started)
+		pthread_join(wd_thread, NULL);
 	failures += wd.failures;
 	alarm(0);
 	failures += leftover_processes();
