@@ -16,6 +16,7 @@
  * see the lock order in toymap_internal.h.
  */
 
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
@@ -105,6 +106,9 @@ int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, pgoff_t in
 		pos = (loff_t)index << PAGE_SHIFT;
 		len = PAGE_SIZE;
 		*outcome = TOYMAP_SWAP_IN;
+		/* Truncated behind our back: the copy is lost, say so (SIGBUS). */
+		if (pos + PAGE_SIZE > i_size_read(file_inode(file)))
+			return -EIO;
 	} else {
 		len = toymap_section_bytes(obj, index);
 		*outcome = len ? TOYMAP_FILE_READ : TOYMAP_ZERO_FILL;
@@ -520,6 +524,25 @@ static bool toymap_same_file(struct file *a, struct file *b)
 }
 
 /*
+ * May whoever opened @swap read @backing?  Swap-outs copy whole pages, the
+ * file's bytes included, into the swap file: its owner must not get what
+ * they could not read from the backing file (ATTACH under someone else's
+ * swap file, SET_SWAP on someone else's file-backed object).  -EACCES.
+ */
+static int toymap_swap_may_read(struct file *swap, struct file *backing)
+{
+	const struct cred *old;
+	int err;
+
+	if (!swap || !backing)
+		return 0;
+	old = override_creds(swap->f_cred);
+	err = file_permission(backing, MAY_READ);
+	revert_creds(old);
+	return err ? -EACCES : 0;
+}
+
+/*
  * Protects every object's @backing and @swap pointers for
  * toymap_file_claimed(), which reads other objects' settings: taken inside
  * their obj->lock and invalidate_lock, around each change of the pointers.
@@ -590,7 +613,8 @@ static bool toymap_mapped(struct toymap_object *obj, unsigned long *mmaps)
  * @arg:	the request, copied in
  *
  * Refused with -EBUSY while the object is mapped, holds dirty or swapped
- * pages (they would be lost), or has a file already.  The object's clean
+ * pages (they would be lost), or has a file already; -EACCES when the
+ * owner of the object's swap file may not read the file.  The object's clean
  * pages (zeros) are dropped: the next touch reads the file.
  *
  * Return: 0 or -errno.
@@ -620,6 +644,9 @@ int toymap_attach(struct toymap_object *obj, const struct toymap_attach *arg)
 		err = -EINVAL;
 		goto unlock;
 	}
+	err = toymap_swap_may_read(obj->swap, file);
+	if (err)
+		goto unlock;
 	/*
 	 * Decide, then publish, all under the invalidate_lock, which mmap()
 	 * takes too: while it is held no mapping appears, so an object found
@@ -720,8 +747,9 @@ int toymap_detach(struct toymap_object *obj)
  * @arg:	the request: a regular file open read-write, or fd -1 to drop
  *
  * Return: 0; -EBUSY while pages live in the current swap file, or when the
- * file is another object's swap or backing file; -EBADF, -EINVAL for a bad
- * fd or the object's own backing file.
+ * file is another object's swap or backing file; -EACCES when the caller
+ * may not read the backing file; -EBADF, -EINVAL for a bad fd or the
+ * object's own backing file.
  */
 int toymap_set_swap(struct toymap_object *obj, const struct toymap_swap *arg)
 {
@@ -744,6 +772,8 @@ int toymap_set_swap(struct toymap_object *obj, const struct toymap_swap *arg)
 		err = -EBUSY;
 	} else if (toymap_same_file(file, obj->backing)) {
 		err = -EINVAL;
+	} else if (toymap_swap_may_read(file, obj->backing)) {
+		err = -EACCES;
 	} else {
 		filemap_invalidate_lock(mapping);
 		mutex_lock(&toymap_files_lock);
