@@ -36,6 +36,25 @@
  * every write-back INFO reports.  Other processes try ATTACH and DETACH on
  * that object while it is mapped: EBUSY.
  *
+ * The mixes of issue 9 (each in its own functions, see "issue 9" below):
+ * workers use O_RDONLY descriptors (DISCARD, EVICT, ATTACH, DETACH and
+ * SET_SWAP with valid arguments: EBADF; INFO and PROT_READ mappings work),
+ * and become a second user (a child with uid 65534, the nodes 0666 for the
+ * run: it maps a general object and reads the model's bytes; mapping the
+ * attach cycle's object, backed by root's 0600 file, is EACCES); O_DIRECT
+ * files are bad descriptors for ATTACH and SET_SWAP (EINVAL).  The attach
+ * cycle races ATTACH against mmap (an object with a dirty page: every
+ * ATTACH EBUSY, and no file attached after it), writes from a mapping of
+ * its object into its own backing file (write, pwrite, writev, pwritev, and
+ * the reads the other way) beside an EVICT, an fsync or faults in a second
+ * thread, truncates the backing file up and down beside the same, holds a
+ * page in a pipe (vmsplice) across EVICT (it stays), and offers swap and backing
+ * files across objects (EBUSY).  Its model frees a swap slot when a fault
+ * reads the page back (the page is dirty then) or write-back writes it
+ * wholly to its file.  A watchdog in the first process names an operation
+ * that has not ended in WATCHDOG_SECONDS (a deadlock) with the kernel
+ * stacks of its process, and ends the run even if that process cannot die.
+ *
  * The shadow model lives in MAP_SHARED memory created before the first fork,
  * so every process sees it: the expected bytes of the first K pages (the
  * "window") and of the last TAIL_PAGES pages of every general object, and one
@@ -129,6 +148,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <grp.h>
 
 #include "libtoymap.h"
 
@@ -165,7 +185,7 @@
 enum op_kind {
 	OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MREMAP, OP_MADVISE, OP_FORK,
 	OP_READ, OP_WRITE, OP_GUP, OP_RACE, OP_MSYNC, OP_FSYNC, OP_DISCARD, OP_EVICT,
-	OP_SWAP, OP_ATTACH, OP_INFO, OP_UNLOAD, OP_FILE,
+	OP_SWAP, OP_ATTACH, OP_INFO, OP_UNLOAD, OP_RDONLY, OP_USER, OP_FILE,
 	NR_OPS
 };
 
@@ -192,6 +212,9 @@ static const struct {
 	[OP_ATTACH]	= { "attach",	12, false },
 	[OP_INFO]	= { "info",	20, false },
 	[OP_UNLOAD]	= { "unload",	3, false },
+	/* Issue 9: an O_RDONLY opener, a second user (uid 65534). */
+	[OP_RDONLY]	= { "rdonly",	10, false },
+	[OP_USER]	= { "user",	3, false },
 	/* The attach cycle: its own process; counts its operations. */
 	[OP_FILE]	= { "file",	0, false },
 };
@@ -200,7 +223,7 @@ static const struct {
 enum fop_kind {
 	FOP_ATTACH, FOP_DETACH, FOP_MMAP, FOP_MUNMAP, FOP_READ, FOP_WRITE, FOP_GUP,
 	FOP_MSYNC, FOP_FSYNC, FOP_EVICT, FOP_DISCARD, FOP_PAGEOUT, FOP_POKE, FOP_SWAP,
-	FOP_VERIFY, FOP_INFO,
+	FOP_VERIFY, FOP_INFO, FOP_SELFIO, FOP_TRUNCATE, FOP_SPLICE, FOP_XSWAP, FOP_ATTACH_RACE,
 	NR_FOPS
 };
 
@@ -225,6 +248,12 @@ static const struct {
 	[FOP_SWAP]	= { "swap",	6, false },
 	[FOP_VERIFY]	= { "verify",	5, false },
 	[FOP_INFO]	= { "info",	8, false },
+	/* Issue 9 */
+	[FOP_SELFIO]	= { "selfio",	12, true },
+	[FOP_TRUNCATE]	= { "truncate",	8, false },
+	[FOP_SPLICE]	= { "vmsplice",	6, true },
+	[FOP_XSWAP]	= { "xswap",	4, false },
+	[FOP_ATTACH_RACE] = { "attach-race", 0, false },
 };
 
 /* -------------------------------------------------- state of the whole run */
@@ -347,6 +376,7 @@ struct object {
 	int fd;
 	int fd_ro;
 	struct toymap_info before;
+	char *swap_path;	/* shared: a general object's swap file, kept by name (issue 9 (7)) */
 };
 
 /* The general objects first, objs[0 .. ngeneral), then the attach cycle's. */
@@ -465,7 +495,8 @@ static struct probe_fds {
 	int wronly;	/* ... O_WRONLY: EBADF (not readable) */
 	int append;	/* ... O_RDWR | O_APPEND: EINVAL */
 	int rw;		/* ... O_RDWR: valid for ATTACH and SET_SWAP */
-} probe = { -1, -1, -1, -1, -1 };
+	int direct;	/* ... O_RDWR | O_DIRECT: EINVAL; -1 where no file system here has it */
+} probe = { -1, -1, -1, -1, -1, -1 };
 
 static const char *tmp_dir(void)
 {
@@ -499,6 +530,39 @@ static int temp_file_rw(const char *what)
 	return fd;
 }
 
+/*
+ * Issue 9 (3): a regular file open O_RDWR | O_DIRECT, which ATTACH and
+ * SET_SWAP refuse with EINVAL.  tmpfs has O_DIRECT from 6.6 only: on an
+ * older kernel, a file beside this program (the project tree: 9p in the
+ * guest).  -1 when neither has it.
+ */
+static int open_direct_probe(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	const char *dirs[2] = { tmp_dir(), dir };
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	unsigned int k;
+	int fd;
+
+	dir[n > 0 ? n : 0] = 0;
+	if (strrchr(dir, '/'))
+		*strrchr(dir, '/') = 0;
+	for (k = 0; k < ARRAY_SIZE(dirs); k++) {
+		if (!dirs[k][0])
+			continue;
+		snprintf(path, sizeof(path), "%s/toymap-stress-direct.XXXXXX", dirs[k]);
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		close(fd);
+		fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+		unlink(path);
+		if (fd >= 0)
+			return fd;
+	}
+	return -1;
+}
+
 /* The probe descriptors of this process; -1 on failure (errno set). */
 static int open_probe_fds(void)
 {
@@ -518,6 +582,7 @@ static int open_probe_fds(void)
 	unlink(path);
 	if (probe.rdonly < 0 || probe.wronly < 0 || probe.append < 0 || probe.dir < 0)
 		return -1;
+	probe.direct = open_direct_probe();
 	/* Some bytes: what a valid ATTACH of it would show. */
 	return pwrite(probe.rw, "toymap-stress probe file", 24, 0) == 24 ? 0 : -1;
 }
@@ -922,6 +987,45 @@ static void *xcalloc(size_t n, size_t size)
 
 /* --------------------------------------------------------- the op log */
 
+/*
+ * The watchdog's view of each slot (a worker thread with its fork children,
+ * the attach cycle): the operation it started last, and when.  A kernel
+ * deadlock leaves a thread in one operation for good: the watchdog thread of
+ * the first process reports it (which operation, the kernel stacks of the
+ * process's tasks) after WATCHDOG_SECONDS, kills the run, and ends it even
+ * when the stuck tasks cannot be killed (D state).
+ */
+#define WATCHDOG_SECONDS	90
+
+struct watch {
+	double started;		/* now() at the start of the operation; 0: idle */
+	int pid;
+	int tid;
+	char what[LOG_LEN];
+};
+
+static struct watch *watches;	/* shared: one per slot; NULL until the run starts */
+
+static void watch_note(const struct worker *w, const char *what)
+{
+	struct watch *x;
+
+	if (!watches || !w->slot)
+		return;
+	x = &watches[w->slot - sh->slots];
+	__atomic_store_n(&x->pid, (int)getpid(), __ATOMIC_RELAXED);
+	__atomic_store_n(&x->tid, (int)gettid(), __ATOMIC_RELAXED);
+	snprintf(x->what, sizeof(x->what), "%s", what);
+	x->started = now();
+}
+
+/* The thread is done: nothing to watch. */
+static void watch_idle(const struct worker *w)
+{
+	if (watches && w->slot)
+		watches[w->slot - sh->slots].started = 0;
+}
+
 static char *log_entry(struct worker *w)
 {
 	return w->log[(w->logged - 1) % LOG_ENTRIES];
@@ -943,6 +1047,7 @@ static void __attribute__((format(printf, 2, 3))) log_op(struct worker *w, const
 	va_start(ap, fmt);
 	vsnprintf(e + n, LOG_LEN - n, fmt, ap);
 	va_end(ap);
+	watch_note(w, e);
 }
 
 /* Append to the current log entry (the outcome). */
@@ -2816,6 +2921,7 @@ static const struct {
 	{ &probe.rdonly,	0,	EBADF,	"a file open O_RDONLY" },
 	{ &probe.wronly,	EBADF,	EBADF,	"a file open O_WRONLY" },
 	{ &probe.append,	EINVAL,	EINVAL,	"a file open O_APPEND" },
+	{ &probe.direct,	EINVAL,	EINVAL,	"a file open O_DIRECT" },
 };
 
 /*
@@ -2829,7 +2935,8 @@ static const char *bad_fd(struct worker *w, bool swap, const struct object *o, i
 
 	do
 		k = (unsigned int)rnd(w, ARRAY_SIZE(bad_fds));
-	while (!(swap ? bad_fds[k].swap : bad_fds[k].attach));
+	while (!(swap ? bad_fds[k].swap : bad_fds[k].attach) ||
+	       (bad_fds[k].fd == &probe.direct && probe.direct < 0));
 	*fd = bad_fds[k].fd ? *bad_fds[k].fd : o->fd;
 	*want = swap ? bad_fds[k].swap : bad_fds[k].attach;
 	return bad_fds[k].what;
@@ -3186,16 +3293,29 @@ static int swap_bad(struct worker *w, struct object *o)
 				  what);
 }
 
-/* Give @o a new swap file: 0 or -errno. */
-static int set_new_swap(int fd)
+/*
+ * Give general object @o a new swap file whose name stays in @o->swap_path
+ * (the file is unlinked only when replaced and at the end), so that the
+ * attach cycle can offer it to its own object: EBUSY (issue 9 (7)).  The
+ * caller holds the swap lock exclusive, or runs alone.  0 or -errno.
+ */
+static int set_general_swap(struct object *o)
 {
-	int swap_fd = temp_file_rw("swap"), err;
+	char path[PATH_MAX];
+	int fd = temp_file("swap", path, sizeof(path)), err;
 
-	if (swap_fd < 0)
-		return swap_fd;
-	err = toymap_set_swap(fd, swap_fd);
-	close(swap_fd);
-	return err;
+	if (fd < 0)
+		return fd;
+	err = toymap_set_swap(o->fd, fd);
+	close(fd);
+	if (err) {
+		unlink(path);
+		return err;
+	}
+	if (o->swap_path[0])
+		unlink(o->swap_path);
+	snprintf(o->swap_path, PATH_MAX, "%s", path);
+	return 0;
 }
 
 /*
@@ -3258,7 +3378,7 @@ static int swap_drop(struct worker *w, struct object *o)
 		     U64(after.swapped_pages), after.backing_flags);
 		goto out;
 	}
-	err = set_new_swap(o->fd);
+	err = set_general_swap(o);
 	STAT_ADD(w, checks, 1);
 	if (err) {
 		fail(w, "TOYMAP_IOC_SET_SWAP of a new swap file on toymap%u: %s", o->index,
@@ -3611,6 +3731,297 @@ static void print_op(struct worker *w)
 	fi_resume(was);
 }
 
+/* ------------------------------- issue 9: read-only openers, a second user */
+
+/*
+ * A valid ioctl @cmd (@name) on the O_RDONLY descriptor of @o: EBADF, the
+ * first check of every ioctl that changes or destroys the object.  Returns
+ * the ioctl's errno (0: it did its work) after the check.
+ */
+static int rdonly_expect(struct worker *w, struct object *o, unsigned long cmd, void *arg,
+			 const char *name)
+{
+	int err = ioctl(o->fd_ro, cmd, arg) ? errno : 0;
+
+	STAT_ADD(w, checks, 1);
+	if (err == EBADF || injected(w, err, INJ_IOCTL)) {
+		STAT_ADD(w, errnos, err == EBADF);
+		log_more(w, " -> %s", strerror(err));
+		return err;
+	}
+	fail(w, "%s with valid arguments on an O_RDONLY descriptor of /dev/toymap%u: %s, "
+	     "expected EBADF (changing the object needs the device open for writing)", name,
+	     o->index, err ? strerror(err) : "success");
+	return err;
+}
+
+/* INFO and a PROT_READ mapping work on an O_RDONLY descriptor; the page reads as the model. */
+static int rdonly_read(struct worker *w, struct object *o)
+{
+	uint64_t pg = rnd(w, o->window);
+	struct toymap_info info;
+	int err, sig;
+	uint8_t *p;
+
+	log_op(w, "info, mmap PROT_READ of page %" PRIu64 " of toymap%u through an O_RDONLY fd",
+	       pg, o->index);
+	err = toymap_get_info(o->fd_ro, &info);
+	STAT_ADD(w, checks, 1);
+	if (err && !injected(w, -err, INJ_IOCTL)) {
+		fail(w, "TOYMAP_IOC_INFO on an O_RDONLY descriptor: %s", strerror(-err));
+		return -1;
+	}
+	p = mmap(NULL, psz, PROT_READ, MAP_SHARED, o->fd_ro, (off_t)(pg * psz));
+	STAT_ADD(w, checks, 1);
+	if (p == MAP_FAILED) {
+		if (injected(w, errno, INJ_ENOMEM))
+			return 0;
+		fail(w, "mmap(MAP_SHARED, PROT_READ) of an O_RDONLY descriptor: %s", strerror(errno));
+		return -1;
+	}
+	if (page_lock(w, o, (long)pg, false)) {
+		munmap(p, psz);
+		return -1;
+	}
+	sig = guarded_copy(w->buf2, p, psz);
+	err = sig || memcmp(w->buf2, model_page(o, (long)pg), psz);
+	page_unlock(o, (long)pg);
+	munmap(p, psz);
+	STAT_ADD(w, bytes, psz);
+	if (err)
+		fail(w, "page %" PRIu64 " of toymap%u read through an O_RDONLY descriptor: %s", pg,
+		     o->index, sig ? sig_name(sig) : "differs from the model");
+	return err ? -1 : 0;
+}
+
+/*
+ * Issue 9 (6a): on an O_RDONLY descriptor of a general object, DISCARD,
+ * EVICT, ATTACH, DETACH and SET_SWAP with valid arguments answer EBADF
+ * before any other check; INFO and a PROT_READ mapping work.  What an old
+ * module does anyway is kept in the model (the page locks, the swap lock).
+ */
+static int op_rdonly(struct worker *w)
+{
+	struct object *o = &objs[rnd(w, ngeneral)];
+	struct toymap_attach a = { .size = sizeof(a), .fd = probe.rw, .length = psz };
+	struct toymap_detach d = { .size = sizeof(d) };
+	struct toymap_swap sw = { .size = sizeof(sw), .fd = rnd(w, 2) ? -1 : probe.rw };
+	struct toymap_evict ev = { .size = sizeof(ev) };
+	uint64_t first, n;
+	long mi, nm;
+	int err;
+
+	switch (rnd(w, 6)) {
+	case 0:
+		pick_object_range(w, o, &first, &n);
+		modelled_span(o, first, n, &mi, &nm);
+		ev.offset = first * psz;
+		ev.length = n * psz;
+		log_op(w, "discard toymap%u pages %" PRIu64 "+%" PRIu64 " through an O_RDONLY fd",
+		       o->index, first, n);
+		if (range_lock(w, o, mi, nm, true))
+			return -1;
+		/* struct toymap_range is the head of struct toymap_evict. */
+		ev.size = sizeof(struct toymap_range);
+		err = rdonly_expect(w, o, TOYMAP_IOC_DISCARD, &ev, "TOYMAP_IOC_DISCARD");
+		if (!err)
+			memset(model_page(o, mi), 0, (size_t)nm * psz);
+		range_unlock(o, mi, nm);
+		break;
+	case 1:
+		pick_object_range(w, o, &first, &n);
+		ev.offset = first * psz;
+		ev.length = n * psz;
+		log_op(w, "evict toymap%u pages %" PRIu64 "+%" PRIu64 " through an O_RDONLY fd",
+		       o->index, first, n);
+		if (swap_lock(w, o, false))
+			return -1;
+		err = rdonly_expect(w, o, TOYMAP_IOC_EVICT, &ev, "TOYMAP_IOC_EVICT");
+		swap_unlock(o);
+		break;
+	case 2:
+		log_op(w, "attach a file to toymap%u through an O_RDONLY fd", o->index);
+		err = rdonly_expect(w, o, TOYMAP_IOC_ATTACH, &a, "TOYMAP_IOC_ATTACH");
+		break;
+	case 3:
+		log_op(w, "detach toymap%u through an O_RDONLY fd", o->index);
+		err = rdonly_expect(w, o, TOYMAP_IOC_DETACH, &d, "TOYMAP_IOC_DETACH");
+		break;
+	case 4:
+		log_op(w, "swap toymap%u: %s through an O_RDONLY fd", o->index,
+		       sw.fd < 0 ? "drop the swap file" : "a new swap file");
+		if (swap_lock(w, o, true))
+			return -1;
+		err = rdonly_expect(w, o, TOYMAP_IOC_SET_SWAP, &sw, "TOYMAP_IOC_SET_SWAP");
+		swap_unlock(o);
+		break;
+	default:
+		return rdonly_read(w, o);
+	}
+	return w->failed ? -1 : 0;
+}
+
+/*
+ * The second user: the device nodes are 0666 for the run when we are root
+ * (user_nodes_open()); the modes found are restored at the end.
+ */
+#define NOBODY_ID	65534
+static bool user_nodes;
+static mode_t user_node_modes[MAX_DEVICES];
+
+static void user_node_path(unsigned int index, char *path, size_t len)
+{
+	snprintf(path, len, TOYMAP_DEV_PREFIX "%u", index);
+}
+
+static void user_nodes_open(void)
+{
+	char path[64];
+	struct stat st;
+	unsigned int k;
+
+	if (geteuid() != 0)
+		return;
+	for (k = 0; k < nobj; k++) {
+		user_node_path(objs[k].index, path, sizeof(path));
+		if (stat(path, &st) || chmod(path, 0666)) {
+			fprintf(stderr, "toymap-stress: chmod 0666 %s: %s (no second user)\n", path,
+				strerror(errno));
+			return;
+		}
+		user_node_modes[k] = st.st_mode & 07777;
+	}
+	user_nodes = true;
+}
+
+static void user_nodes_restore(void)
+{
+	char path[64];
+	unsigned int k;
+
+	for (k = 0; user_nodes && k < nobj; k++) {
+		user_node_path(objs[k].index, path, sizeof(path));
+		if (chmod(path, user_node_modes[k]))
+			fprintf(stderr, "toymap-stress: restoring the mode of %s: %s\n", path,
+				strerror(errno));
+	}
+}
+
+/* The second user's part, in a child that is uid and gid 65534: 0, or EXIT_FAIL after fail(). */
+static int user_child(struct worker *w, struct object *o, uint64_t pg, bool file_attached)
+{
+	char path[64];
+	uint8_t *p;
+	int fd, sig;
+
+	if (setgroups(0, NULL) || setgid(NOBODY_ID) || setuid(NOBODY_ID)) {
+		fail(w, "becoming uid 65534: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	user_node_path(o->index, path, sizeof(path));
+	fd = open(path, rnd(w, 2) ? O_RDWR : O_RDONLY);
+	p = fd < 0 ? MAP_FAILED : mmap(NULL, psz, PROT_READ, MAP_SHARED, fd, (off_t)(pg * psz));
+	if (p == MAP_FAILED) {
+		fail(w, "uid 65534: %s of %s (mode 0666, an anonymous object): %s, expected success",
+		     fd < 0 ? "open" : "mmap(MAP_SHARED, PROT_READ)", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	close(fd);
+	sig = guarded_copy(w->buf2, p, psz);
+	STAT_ADD(w, checks, 1);
+	STAT_ADD(w, bytes, psz);
+	if (sig || memcmp(w->buf2, model_page(o, (long)pg), psz)) {
+		fail(w, "uid 65534: page %" PRIu64 " of %s: %s", pg, path,
+		     sig ? sig_name(sig) : "differs from the model");
+		return EXIT_FAIL;
+	}
+	munmap(p, psz);
+	if (!file_attached)
+		return 0;
+	/* The attach cycle's file: root's, mode 0600; its state is locked by our parent. */
+	user_node_path(fobj->index, path, sizeof(path));
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		fail(w, "uid 65534: open %s (mode 0666): %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	p = mmap(NULL, psz, PROT_READ, rnd(w, 2) ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+	STAT_ADD(w, checks, 1);
+	if (p != MAP_FAILED || errno != EACCES) {
+		fail(w, "uid 65534: mmap(PROT_READ) of %s, backed by a file of root's with mode "
+		     "0600: %s, expected EACCES (it would read what it may not read)", path,
+		     p == MAP_FAILED ? strerror(errno) : "success");
+		if (p != MAP_FAILED)
+			munmap(p, psz);
+		return EXIT_FAIL;
+	}
+	STAT_ADD(w, errnos, 1);
+	close(fd);
+	return 0;
+}
+
+/*
+ * Issue 9 (6b): a child that becomes uid 65534 maps a general object (the
+ * nodes are 0666) and reads a page as the model says (its lock held shared
+ * meanwhile); while the attach cycle has its file attached (its state held
+ * locked), mapping that object is EACCES: the file is root's, 0600.
+ */
+static int op_user(struct worker *w)
+{
+	struct object *o = &objs[rnd(w, ngeneral)];
+	uint64_t pg = rnd(w, o->window);
+	bool file_locked = false, attached = false, was;
+	int status, ret = 0;
+	pid_t pid;
+
+	if (!user_nodes)
+		return 0;
+	if (fobj && !rnd(w, 2)) {
+		if (file_state_lock(w))
+			return -1;
+		file_locked = true;
+		attached = sh->file.attached;
+	}
+	log_op(w, "user 65534: map page %" PRIu64 " of toymap%u%s", pg, o->index,
+	       attached ? ", and the attach cycle's object with its 0600 file" : "");
+	if (page_lock(w, o, (long)pg, false)) {
+		if (file_locked)
+			file_state_unlock();
+		return -1;
+	}
+	was = fi_pause();
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+		_exit(user_child(w, o, pg, attached));
+	if (pid < 0) {
+		fail(w, "fork: %s", strerror(errno));
+		ret = -1;
+	}
+	while (pid > 0 && waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fail(w, "waitpid(%d): %s", (int)pid, strerror(errno));
+			ret = -1;
+			break;
+		}
+	}
+	fi_resume(was);
+	page_unlock(o, (long)pg);
+	if (file_locked)
+		file_state_unlock();
+	if (ret)
+		return ret;
+	STAT_ADD(w, checks, 1);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_FAIL) {
+		w->failed = true;	/* the child reported it */
+		return -1;
+	}
+	fail(w, "the uid 65534 child %d ended with status %#x", (int)pid, status);
+	return -1;
+}
+
 /* ------------------------------------------------------------- fork */
 
 static int run_op(struct worker *w, enum op_kind kind);
@@ -3800,6 +4211,12 @@ static int run_op(struct worker *w, enum op_kind kind)
 	case OP_UNLOAD:
 		ret = op_unload(w);
 		break;
+	case OP_RDONLY:
+		ret = op_rdonly(w);
+		break;
+	case OP_USER:
+		ret = op_user(w);
+		break;
 	default:
 		ret = 0;
 		break;
@@ -3822,6 +4239,7 @@ static void *thread_main(void *arg)
 		w->opno++;
 		run_op(w, pick_op(w, true));
 	}
+	watch_idle(w);
 	fi_stop();
 	/* Unmap what is left: the vma_opens/vma_closes balance is checked after the run. */
 	for (i = 0; i < MAX_MAPS; i++) {
@@ -3968,22 +4386,30 @@ static void fc_fill(uint64_t k)
 }
 
 /*
+ * A fault reached object page @k: it is in memory now.  A swap copy is read
+ * back and leaves the swap file (the module frees the slot, as shmem does),
+ * and the page, its only copy now, is dirty.
+ */
+static void fc_touch_page(uint64_t k)
+{
+	fc.resident[k] = true;
+	if (fc.swapped[k]) {
+		fc.swapped[k] = false;
+		fc.dirty[k] = true;
+	}
+}
+
+/*
  * Page @i of @m is touched: the object's page is in memory now, unless the
- * touch reaches @m's private COW copy instead.  A swap copy is read back
- * and leaves the swap file (the module frees the slot, as shmem does), and
- * the page, its only copy now, is dirty.
+ * touch reaches @m's private COW copy instead (fc_touch_page()).
  */
 static void fc_touch(const struct mapping *m, size_t i)
 {
 	uint64_t k = m->pgoff + i;
 
 	fc.resident[k] = true;
-	if (!m->shared && m->ps[i].cow)
-		return;
-	if (fc.swapped[k]) {
-		fc.swapped[k] = false;
-		fc.dirty[k] = true;
-	}
+	if (m->shared || !m->ps[i].cow)
+		fc_touch_page(k);
 }
 
 static bool fc_any_swapped(uint64_t first, uint64_t n)
@@ -4071,6 +4497,8 @@ static void fc_evict_model(uint64_t first, uint64_t n, struct fc_evict_counts *e
 		if (wb < psz) {
 			fc.swapped[k] = true;
 			e->swapped_out++;
+		} else {
+			fc.swapped[k] = false;	/* written wholly to its file: the slot goes */
 		}
 		fc.dirty[k] = false;
 		fc.resident[k] = false;
@@ -4654,21 +5082,26 @@ static void fc_pick_range(struct worker *w, uint64_t *first, uint64_t *n)
  * holds what it should, and every later read sees the same bytes (from the
  * file, the swap file, or a page that stayed).
  */
-static int fc_evict(struct worker *w)
+static int fc_evict_range(struct worker *w, uint64_t first, uint64_t n, uint64_t held)
 {
 	struct fc_evict_counts e;
 	struct toymap_info after;
 	struct toymap_evict ev;
 	bool redone = false;
-	uint64_t first, n;
 	char sect[128];
 	int err;
 
-	fc_pick_range(w, &first, &n);
-	log_op(w, "evict toymap%u pages %" PRIu64 "+%" PRIu64, fobj->index, first, n);
+	log_op(w, "evict toymap%u pages %" PRIu64 "+%" PRIu64 "%s", fobj->index, first, n,
+	       held < FILE_PAGES ? " (a pipe holds a page)" : "");
 	if (fc_get_info(w, &fc.info, true))
 		return -1;
 	fc_evict_model(first, n, &e);
+	/*
+	 * A clean page someone holds a reference to stays, resident, and is
+	 * not counted as dropped (nor as kept: that is for dirty pages) (issue 9 (5)).
+	 */
+	if (held >= first && held - first < n)
+		fc.resident[held] = true;
 	err = toymap_evict(fc.fd, first * psz, n * psz, &ev);
 	STAT_ADD(w, checks, 1);
 	if (err && injected(w, -err, INJ_IOCTL)) {
@@ -4719,6 +5152,14 @@ static int fc_evict(struct worker *w)
 	if (check_evicted_ptes(w, fobj, first, n))
 		return -1;
 	return fc_verify_file(w, "EVICT");
+}
+
+static int fc_evict(struct worker *w)
+{
+	uint64_t first, n;
+
+	fc_pick_range(w, &first, &n);
+	return fc_evict_range(w, first, n, UINT64_MAX);
 }
 
 /* DISCARD: the pages go, dirty or not, and their swap copies; a touch reads the file again. */
@@ -4941,6 +5382,798 @@ static int fc_info(struct worker *w)
 	return 0;
 }
 
+static int fc_expect(struct worker *w, int err, int want, const char *what);
+static void fc_count(struct worker *w, enum fop_kind kind);
+static int fc_evict_range(struct worker *w, uint64_t first, uint64_t n, uint64_t held);
+
+/* ------------------------------------------- issue 9: the attach cycle's mixes */
+
+/* What runs beside a mix's main step, in a second thread of the attach cycle. */
+enum fc_side_kind { SIDE_NONE, SIDE_EVICT, SIDE_FSYNC, SIDE_FAULT, NR_SIDES };
+
+static const char *const side_names[NR_SIDES] = {
+	[SIDE_NONE] = "nothing", [SIDE_EVICT] = "EVICT", [SIDE_FSYNC] = "fsync",
+	[SIDE_FAULT] = "faults",
+};
+
+/*
+ * struct fc_side - the step beside a mix's main step (both with injection off)
+ * @kind:	what it is
+ * @first:	EVICT: its range; faults: the pages read, less @skip
+ * @n:		... its pages
+ * @skip:	faults: pages whose bytes the main step makes uncertain
+ * @map:	faults: a shared read-only mapping of pages [0, FILE_PAGES)
+ * @seen:	faults: FILE_PAGES pages, what each read returned
+ * @e:		EVICT, fsync: what the model predicts
+ * @ev:		EVICT: what it returned
+ * @err:	the EVICT's or fsync's errno, or the signal a read got
+ * @finished:	set when the side step is done (the main step repeats until then)
+ */
+struct fc_side {
+	enum fc_side_kind kind;
+	uint64_t first;
+	uint64_t n;
+	bool skip[FILE_PAGES];
+	uint8_t *map;
+	uint8_t *seen;
+	struct fc_evict_counts e;
+	struct toymap_evict ev;
+	int err;
+	int finished;
+	pthread_t tid;
+};
+
+static void *fc_side_main(void *arg)
+{
+	struct fc_side *sd = arg;
+	uint64_t k;
+
+	if (sd->kind == SIDE_EVICT)
+		sd->err = -toymap_evict(fc.fd, sd->first * psz, sd->n * psz, &sd->ev);
+	else if (sd->kind == SIDE_FSYNC)
+		sd->err = fsync(fc.fd) ? errno : 0;
+	for (k = sd->first; sd->kind == SIDE_FAULT && k < sd->first + sd->n && !sd->err; k++)
+		if (!sd->skip[k])
+			sd->err = guarded_copy(sd->seen + k * psz, sd->map + k * psz, psz);
+	__atomic_store_n(&sd->finished, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* A side step, EVICT and fsync twice as often as the others. */
+static enum fc_side_kind fc_side_kind(struct worker *w)
+{
+	static const enum fc_side_kind kinds[] = {
+		SIDE_NONE, SIDE_EVICT, SIDE_EVICT, SIDE_FSYNC, SIDE_FSYNC, SIDE_FAULT,
+	};
+
+	return kinds[rnd(w, ARRAY_SIZE(kinds))];
+}
+
+/*
+ * Pick the side step: @kind, its range; EVICT's range from fc_pick_range(),
+ * or half the time a few pages around object page @near (if below FILE_PAGES).
+ */
+static void fc_side_pick(struct worker *w, struct fc_side *sd, enum fc_side_kind kind,
+			 uint64_t near)
+{
+	sd->kind = kind;
+	if (kind == SIDE_EVICT && near < FILE_PAGES && rnd(w, 2)) {
+		sd->first = near - rnd(w, min_u64(near, 4) + 1);
+		sd->n = near - sd->first + 1 + rnd(w, min_u64(FILE_PAGES - near, 4));
+	} else if (kind == SIDE_EVICT) {
+		fc_pick_range(w, &sd->first, &sd->n);
+	} else if (kind == SIDE_FAULT) {
+		sd->first = rnd(w, FILE_PAGES);
+		sd->n = 1 + rnd(w, FILE_PAGES - sd->first);
+	}
+}
+
+/* Does the side step save (write back or swap out) object page @k? */
+static bool fc_side_saves(const struct fc_side *sd, uint64_t k)
+{
+	return k < FILE_PAGES && fc.dirty[k] &&
+	       (sd->kind == SIDE_FSYNC ||
+		(sd->kind == SIDE_EVICT && k >= sd->first && k - sd->first < sd->n));
+}
+
+/* Object page whose section holds file byte @b, or UINT64_MAX. */
+static uint64_t fc_page_of(uint64_t b)
+{
+	return b < fc.off || b - fc.off >= fc.len ? UINT64_MAX : (b - fc.off) / psz;
+}
+
+/* May the side step write file byte @b (a page it saves holds it)? */
+static bool fc_side_writes(const struct fc_side *sd, uint64_t b)
+{
+	uint64_t k = fc_page_of(b);
+
+	return k != UINT64_MAX && fc_side_saves(sd, k);
+}
+
+/*
+ * Start the side step, its effect on the model applied first: the main
+ * steps of the mixes are chosen so that the order does not matter.
+ */
+static int fc_side_start(struct worker *w, struct fc_side *sd)
+{
+	memset(&sd->e, 0, sizeof(sd->e));
+	if (sd->kind == SIDE_EVICT)
+		fc_evict_model(sd->first, sd->n, &sd->e);
+	else if (sd->kind == SIDE_FSYNC)
+		sd->e.written_back = fc_sync_model(0, FILE_PAGES);
+	if (sd->kind == SIDE_FAULT) {
+		sd->seen = xmalloc(FILE_PAGES * psz);
+		sd->map = fc_mmap_locked(w, FILE_PAGES * psz, PROT_READ, MAP_SHARED, fc.fd, 0);
+		if (!sd->seen || sd->map == MAP_FAILED) {
+			fail(w, "the faults beside the mix: %s", sd->seen ? strerror(errno) :
+			     "out of memory");
+			free(sd->seen);
+			sd->seen = NULL;
+			sd->kind = SIDE_NONE;
+			return -1;
+		}
+	}
+	if (sd->kind == SIDE_NONE)
+		return 0;
+	sd->err = pthread_create(&sd->tid, NULL, fc_side_main, sd);
+	if (sd->err)
+		fail(w, "pthread_create: %s", strerror(sd->err));
+	return sd->err ? -1 : 0;
+}
+
+/*
+ * Join the side step and check it: EVICT's counts as the model predicts
+ * (@slack pages may be kept, not dropped: the main step may hold them
+ * mapped for a moment), the faults' reads against the model.
+ */
+static int fc_side_finish(struct worker *w, struct fc_side *sd, uint64_t slack)
+{
+	const struct fc_evict_counts *e = &sd->e;
+	const struct toymap_evict *ev = &sd->ev;
+	char sect[128];
+	uint64_t k;
+	int ret = 0;
+
+	if (sd->kind == SIDE_NONE)
+		return 0;
+	pthread_join(sd->tid, NULL);
+	STAT_ADD(w, checks, 1);
+	if (sd->kind == SIDE_FAULT) {
+		for (k = sd->first; !ret && !sd->err && k < sd->first + sd->n; k++) {
+			if (sd->skip[k])
+				continue;
+			fc_touch_page(k);
+			STAT_ADD(w, bytes, psz);
+			if (memcmp(sd->seen + k * psz, fc_page(k), psz)) {
+				fail(w, "object page %" PRIu64 ", read beside the mix, differs from the "
+				     "model (%s)", k, fc_desc(sect, sizeof(sect)));
+				ret = -1;
+			}
+		}
+		if (sd->err)
+			fail(w, "reading object pages beside the mix: %s", sig_name(sd->err));
+		if (fc_munmap_locked(w, sd->map, FILE_PAGES * psz) && !ret && !sd->err)
+			fail(w, "munmap: %s", strerror(errno));
+		free(sd->seen);
+		return sd->err || w->failed ? -1 : ret;
+	}
+	if (sd->err) {
+		fail(w, "%s beside the mix: %s", side_names[sd->kind], strerror(sd->err));
+		return -1;
+	}
+	if (sd->kind != SIDE_EVICT)
+		return 0;
+	count_evict(w, ev);
+	log_more(w, "; EVICT %" PRIu64 "+%" PRIu64 " -> dropped %" PRIu64 " written back %" PRIu64
+		 " swapped out %" PRIu64 " kept %" PRIu64, sd->first, sd->n, U64(ev->dropped),
+		 U64(ev->written_back), U64(ev->swapped_out), U64(ev->kept));
+	if (ev->written_back == e->written_back && ev->swapped_out == e->swapped_out &&
+	    ev->kept >= e->kept && ev->kept <= e->kept + slack && ev->dropped + ev->kept <= sd->n &&
+	    ev->dropped + slack >= e->cleaned)
+		return 0;
+	fail(w, "TOYMAP_IOC_EVICT of pages %" PRIu64 "+%" PRIu64 " beside the mix returned dropped %"
+	     PRIu64 " written back %" PRIu64 " swapped out %" PRIu64 " kept %" PRIu64 "; the model "
+	     "expects %" PRIu64 " written back, %" PRIu64 " swapped out, %" PRIu64 "..%" PRIu64
+	     " kept, at least %" PRIu64 " dropped (%s)", sd->first, sd->n, U64(ev->dropped),
+	     U64(ev->written_back), U64(ev->swapped_out), U64(ev->kept), e->written_back,
+	     e->swapped_out, e->kept, e->kept + slack,
+	     e->cleaned > slack ? e->cleaned - slack : 0, fc_desc(sect, sizeof(sect)));
+	return -1;
+}
+
+/* After a mix: INFO against the model, write_backs and swap_outs grew as the side step's. */
+static int fc_side_info(struct worker *w, const struct fc_side *sd,
+			const struct toymap_info *before, const char *what)
+{
+	struct toymap_info after;
+
+	if (fc_get_info(w, &after, true) ||
+	    fc_check_delta(w, "write_backs", before->write_backs, after.write_backs,
+			   sd->e.written_back, what, false) ||
+	    fc_check_delta(w, "swap_outs", before->swap_outs, after.swap_outs, sd->e.swapped_out,
+			   what, false))
+		return -1;
+	fc.info = after;
+	return fc_verify_file(w, what);
+}
+
+/* Object pages whose file bytes lie in [@lo, @hi): they show a change of those bytes. */
+static void fc_pages_of_bytes(uint64_t lo, uint64_t hi, bool *pages)
+{
+	uint64_t k;
+
+	for (k = 0; k < FILE_PAGES; k++) {
+		uint64_t start = fc.off + k * psz, end = start + fc_section_bytes(k);
+
+		pages[k] = fc_section_bytes(k) && start < hi && end > lo;
+	}
+}
+
+/*
+ * File bytes [@lo, @hi) changed (the model's file has the new bytes): a page
+ * the object does not hold, without a swap copy, shows them at its next
+ * touch; read each such page through a mapping that maps it.
+ */
+static int fc_file_changed(struct worker *w, uint64_t lo, uint64_t hi, const char *what)
+{
+	bool pages[FILE_PAGES];
+	uint64_t k;
+
+	fc_pages_of_bytes(lo, hi, pages);
+	for (k = 0; k < FILE_PAGES; k++) {
+		if (!pages[k])
+			continue;
+		if (!fc.resident[k] && !fc.swapped[k] && !fc.dirty[k]) {
+			fc_fill(k);
+			STAT_ADD(w, pokes_seen, 1);
+		}
+		if (fc_check_mapped_page(w, k, what))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * A page of @m: half the time one whose object page is dirty (an EVICT or
+ * fsync beside writes it back while the file I/O faults on it), if any.
+ */
+static size_t fc_pick_dirty(struct worker *w, const struct mapping *m)
+{
+	size_t i = rnd(w, m->pages), j;
+	bool dirty = rnd(w, 2);
+
+	for (j = 0; dirty && j < m->pages; j++)
+		if (fc.dirty[m->pgoff + (i + j) % m->pages] &&
+		    (m->shared || !m->ps[(i + j) % m->pages].cow))
+			return (i + j) % m->pages;
+	return i;
+}
+
+/* write(2), pwrite(2), writev(2), pwritev(2) or (@in) their read counterparts. */
+static ssize_t fc_file_io(int fd, bool in, unsigned int how, void *buf, size_t len, off_t pos)
+{
+	struct iovec iov[2] = { { buf, len / 2 }, { (uint8_t *)buf + len / 2, len - len / 2 } };
+
+	if (how == 0 || how == 2) {
+		if (lseek(fd, pos, SEEK_SET) != pos)
+			return -1;
+		if (how == 0)
+			return in ? read(fd, buf, len) : write(fd, buf, len);
+		return in ? readv(fd, iov, 2) : writev(fd, iov, 2);
+	}
+	if (how == 1)
+		return in ? pread(fd, buf, len, pos) : pwrite(fd, buf, len, pos);
+	return in ? preadv(fd, iov, 2, pos) : pwritev(fd, iov, 2, pos);
+}
+
+#define SELFIO_ROUNDS	64	/* file I/Os through new mappings beside one side step, at most */
+
+static const char *const io_names[2][4] = {
+	{ "write", "pwrite", "writev", "pwritev" }, { "read", "pread", "readv", "preadv" },
+};
+
+/*
+ * Issue 9 (2, 3): write(2) and its kin from a mapping of the object into its
+ * own backing file (or read(2) from the file into a writable mapping), while
+ * a second thread evicts, fsyncs or faults pages of the object.  An EVICT or
+ * fsync that held the page's lock across its write to the file deadlocked
+ * with a write(2) that faulted on that page (the watchdog names it).  The
+ * source is the page as the model has it (read first, so that a swap copy
+ * comes back before), through @m or a new mapping that must fault; the file
+ * bytes written are ones the side step does not write and whose pages'
+ * content stays certain (fc_poke_safe()); EVICT may catch the source page
+ * (and what fault-around mapped beside it) mapped: kept, not dropped.
+ */
+static int fc_selfio(struct worker *w, struct mapping *m)
+{
+	size_t i = fc_pick_dirty(w, m), off, len;
+	uint64_t s = m->pgoff + i, pos = 0, b, slack = 0, tries;
+	bool in = (m->ps[i].prot & PROT_WRITE) && !rnd(w, 2);
+	bool reaches = m->shared || !m->ps[i].cow, fresh = reaches && !rnd(w, 2), was;
+	unsigned int how = (unsigned int)rnd(w, 4);
+	struct toymap_info before;
+	struct fc_side sd = { 0 };
+	unsigned int rounds;
+	uint8_t *src;
+	char desc[128];
+	ssize_t done = 0;
+	int ret = -1;
+
+	fc_pick_bytes(w, &off, &len);
+	if (len > fc.fsize) {
+		log_op(w, "selfio: the backing file has %" PRIu64 " bytes", fc.fsize);
+		return 0;
+	}
+	fc_side_pick(w, &sd, fc_side_kind(w), s);
+	/* The source page in EVICT's range: only a page EVICT leaves certain. */
+	if (sd.kind == SIDE_EVICT && reaches && s >= sd.first && s - sd.first < sd.n) {
+		if (in || (fc.dirty[s] && fc_writeback_bytes(s) < psz))
+			fc_side_pick(w, &sd, SIDE_FAULT, UINT64_MAX);
+		else
+			slack = fresh ? 1 : min_u64(sd.first + sd.n, m->pgoff + m->pages) -
+					     (sd.first > m->pgoff ? sd.first : m->pgoff);
+	}
+	if (sd.kind == SIDE_FSYNC && in && m->shared)
+		fc_side_pick(w, &sd, SIDE_FAULT, UINT64_MAX);
+	for (tries = 0; tries < 8; tries++) {
+		pos = rnd(w, fc.fsize - len + 1);
+		for (b = pos; b < pos + len; b++)
+			if (fc_side_writes(&sd, b) ||
+			    (!in && (fc_page_of(b) == s || !fc_poke_safe(b, 1))))
+				break;
+		if (b == pos + len)
+			break;
+	}
+	log_op(w, "selfio %s %zu bytes %s page %zu +%zu of %s%s %s file byte %" PRIu64
+	       ", beside %s", io_names[in][how], len, in ? "into" : "from", i, off,
+	       map_desc(w, m, desc, sizeof(desc)), fresh ? " (a new mapping)" : "",
+	       in ? "from" : "to", pos, side_names[sd.kind]);
+	if (tries == 8) {
+		log_more(w, ": no file bytes where it is well defined");
+		return 0;
+	}
+	was = fi_pause();
+	/* The page first: a swap copy comes back now, not during the race. */
+	if (fc_check_page(w, m, i, "read before a file I/O with it") ||
+	    fc_get_info(w, &before, true))
+		goto out;
+	/* The faults beside leave alone the source page and the pages the write changes. */
+	if (!in)
+		fc_pages_of_bytes(pos, pos + len, sd.skip);
+	sd.skip[s] = true;
+	/* What must move: the page's bytes as the model has them, or the file's. */
+	memcpy(w->buf, in ? fc.file + pos : fc_expected(m, i) + off, len);
+	if (fc_side_start(w, &sd))
+		goto out;
+	/*
+	 * Through @m once; through a new mapping again and again while the
+	 * side step runs (the same bytes each time), so that each I/O faults
+	 * on the page: a lock held across file I/O meets it.
+	 */
+	for (rounds = 0; rounds < SELFIO_ROUNDS; rounds++) {
+		src = m->addr + i * psz;
+		if (fresh)
+			src = fc_mmap_locked(w, psz, in ? PROT_READ | PROT_WRITE : PROT_READ,
+					     m->shared ? MAP_SHARED : MAP_PRIVATE, fc.fd,
+					     (off_t)(s * psz));
+		if (src == MAP_FAILED) {
+			done = -errno;
+			break;
+		}
+		done = fc_file_io(fc.file_fd, in, how, src + off, len, (off_t)pos);
+		if (done < 0)
+			done = -errno;
+		if (fresh && fc_munmap_locked(w, src, psz))
+			done = -errno;
+		if (done != (ssize_t)len || !fresh || sd.kind == SIDE_NONE ||
+		    __atomic_load_n(&sd.finished, __ATOMIC_ACQUIRE))
+			break;
+	}
+	if (fc_side_finish(w, &sd, slack))
+		goto out;
+	STAT_ADD(w, checks, 1);
+	if (done != (ssize_t)len) {
+		fail(w, "%s of %zu bytes %s object page %" PRIu64 " (%s, round %u): %zd (%s)",
+		     io_names[in][how], len, in ? "into" : "from", s, fresh ? "a new mapping" : desc,
+		     rounds, done, done < 0 ? strerror((int)-done) : "short");
+		goto out;
+	}
+	log_more(w, "; %u rounds", rounds + 1);
+	if (in && m->shared) {
+		memcpy(fc_page(s) + off, w->buf, len);
+		fc.dirty[s] = true;
+	} else if (in && !fresh) {
+		/* Into @m's COW copy (a private new mapping's copy goes with it). */
+		if (!m->ps[i].cow) {
+			m->ps[i].shadow = xmalloc(psz);
+			if (!m->ps[i].shadow) {
+				fail(w, "out of memory");
+				goto out;
+			}
+			memcpy(m->ps[i].shadow, fc_page(s), psz);
+			m->ps[i].cow = true;
+			STAT_ADD(w, cows, 1);
+		}
+		memcpy(m->ps[i].shadow + off, w->buf, len);
+	} else if (!in) {
+		memcpy(fc.file + pos, w->buf, len);
+	}
+	/* The source page again (certain now), the pages that show the new file bytes. */
+	if (fc_check_page(w, m, i, in ? "read after a read(2) into it" :
+			  "read after a write(2) from it") ||
+	    (!in && fc_file_changed(w, pos, pos + len, "read after a write(2) from a mapping "
+				    "changed its file bytes")) ||
+	    fc_side_info(w, &sd, &before, in ? "read(2) from the backing file into a mapping" :
+			 "write(2) from a mapping into the backing file"))
+		goto out;
+	ret = 0;
+out:
+	fi_resume(was);
+	return ret;
+}
+
+/*
+ * Issue 9 (4, 8): the backing file grows or shrinks (ftruncate) while a
+ * second thread evicts, fsyncs or faults pages.  What the object holds
+ * after: a page it does not hold and has no swap copy of reads the file as
+ * it is now (zeros past its end); a shrink cuts only bytes of pages that
+ * are not resident, dirty or swapped (fc_poke_safe()); the side step saves
+ * no dirty page whose file bytes the size change moves, nor reads a page
+ * whose bytes it changes.  The file keeps the size given (write-back never
+ * makes it grow back).
+ */
+static int fc_truncate(struct worker *w)
+{
+	uint64_t max = (uint64_t)(FILE_PAGES + FILE_SLACK_PAGES) * psz, old = fc.fsize, size = 0;
+	uint64_t lo, hi, k, tries;
+	bool moved[FILE_PAGES], grow = old < max && (!old || rnd(w, 2)), was;
+	struct toymap_info before;
+	struct fc_side sd = { 0 };
+	uint8_t *file;
+	int ret = -1;
+
+	for (tries = 0; tries < 8; tries++) {
+		size = grow ? old + 1 + rnd(w, min_u64(max - old, 2 * psz)) : rnd(w, old);
+		if (grow || fc_poke_safe(size, old - size))
+			break;
+	}
+	lo = grow ? old : size;
+	hi = grow ? size : old;
+	fc_side_pick(w, &sd, fc_side_kind(w), UINT64_MAX);
+	fc_pages_of_bytes(lo, hi, moved);
+	for (k = 0; k < FILE_PAGES; k++)
+		if (moved[k] && fc_side_saves(&sd, k))
+			fc_side_pick(w, &sd, SIDE_FAULT, UINT64_MAX);
+	log_op(w, "truncate the backing file from %" PRIu64 " to %" PRIu64 " bytes, beside %s",
+	       old, size, side_names[sd.kind]);
+	if (tries == 8) {
+		log_more(w, ": no size where it is well defined");
+		return 0;
+	}
+	was = fi_pause();
+	file = realloc(fc.file, size ? size : 1);
+	if (!file || fc_get_info(w, &before, true)) {
+		if (!file)
+			fail(w, "out of memory");
+		goto out;
+	}
+	fc.file = file;
+	memcpy(sd.skip, moved, sizeof(moved));
+	if (fc_side_start(w, &sd))
+		goto out;
+	ret = ftruncate(fc.file_fd, (off_t)size) ? errno : 0;
+	if (fc_side_finish(w, &sd, 0))
+		goto out;
+	STAT_ADD(w, checks, 1);
+	if (ret) {
+		fail(w, "ftruncate of the backing file to %" PRIu64 ": %s", size, strerror(ret));
+		goto out;
+	}
+	ret = -1;
+	if (grow)
+		memset(fc.file + old, 0, size - old);
+	fc.fsize = size;
+	if (fc_file_changed(w, lo, hi, "read after the backing file was truncated") ||
+	    fc_side_info(w, &sd, &before, "ftruncate of the backing file"))
+		goto out;
+	ret = 0;
+out:
+	fi_resume(was);
+	return ret;
+}
+
+/*
+ * Issue 9 (5): vmsplice() of a clean page of the object (through @m) into a
+ * pipe holds a reference to it; EVICT of a range with it must keep it
+ * (resident, as mincore() says, and not counted as dropped), and the pipe
+ * must give the page's bytes.
+ */
+static int fc_splice(struct worker *w, struct mapping *m)
+{
+	size_t i = rnd(w, m->pages), j;
+	uint64_t s, first, n;
+	struct iovec iov;
+	char desc[128];
+	int pfd[2] = { -1, -1 }, ret = -1;
+	unsigned char vec = 0;
+	ssize_t done;
+	bool was;
+
+	/* A page of @m that shows the object's page and is clean. */
+	for (j = 0; j < m->pages; j++, i = (i + 1) % m->pages)
+		if ((m->shared || !m->ps[i].cow) && !fc.dirty[m->pgoff + i] &&
+		    !fc.swapped[m->pgoff + i])
+			break;
+	s = m->pgoff + i;
+	first = s - rnd(w, min_u64(s, 3) + 1);
+	n = s - first + 1 + rnd(w, FILE_PAGES - s);
+	log_op(w, "vmsplice page %zu of %s into a pipe, evict pages %" PRIu64 "+%" PRIu64, i,
+	       map_desc(w, m, desc, sizeof(desc)), first, n);
+	if (j == m->pages) {
+		log_more(w, ": no clean page");
+		return 0;
+	}
+	was = fi_pause();
+	if (fc_check_page(w, m, i, "read before vmsplice"))
+		goto out;
+	memcpy(w->buf, fc_expected(m, i), psz);
+	iov = (struct iovec) { m->addr + i * psz, psz };
+	STAT_ADD(w, checks, 1);
+	if (pipe2(pfd, O_CLOEXEC) || (done = vmsplice(pfd[1], &iov, 1, 0)) != (ssize_t)psz) {
+		fail(w, "pipe2 and vmsplice of a page of the object: %s", strerror(errno));
+		goto out;
+	}
+	if (fc_evict_range(w, first, n, s))
+		goto out;
+	STAT_ADD(w, checks, 1);
+	if (mincore(m->addr + i * psz, psz, &vec)) {
+		fail(w, "mincore: %s", strerror(errno));
+		goto out;
+	}
+	if (!(vec & 1)) {
+		fail(w, "object page %" PRIu64 ", which a pipe holds (vmsplice), is not resident "
+		     "after EVICT (mincore): EVICT dropped a page someone else holds", s);
+		goto out;
+	}
+	done = read(pfd[0], w->buf2, psz);
+	STAT_ADD(w, checks, 1);
+	STAT_ADD(w, bytes, psz);
+	if (done != (ssize_t)psz || memcmp(w->buf, w->buf2, psz)) {
+		fail(w, "the pipe gave %zd bytes%s after EVICT (vmsplice of object page %" PRIu64
+		     ")", done, done == (ssize_t)psz ? " that differ from the page's" : "", s);
+		goto out;
+	}
+	ret = fc_check_page(w, m, i, "read after EVICT kept a page a pipe holds");
+out:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	fi_resume(was);
+	return ret;
+}
+
+/* Expect EBUSY from @err, with @what for the report: 0 or -1. */
+static int fc_expect_busy(struct worker *w, int err, const char *what)
+{
+	if (fc_expect(w, err, EBUSY, what))
+		return -1;
+	log_more(w, " -> EBUSY");
+	return 0;
+}
+
+/*
+ * Open the swap file of general object @o by its name, its swap lock held
+ * shared (it stays that object's swap file meanwhile): fd or -1 after fail().
+ */
+static int fc_open_general_swap(struct worker *w, struct object *o)
+{
+	int fd;
+
+	if (swap_lock(w, o, false))
+		return -1;
+	fd = open(o->swap_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fail(w, "open %s (the swap file of toymap%u): %s", o->swap_path, o->index,
+		     strerror(errno));
+		swap_unlock(o);
+	}
+	return fd;
+}
+
+/*
+ * Issue 9 (7): one swap file, two objects.  A general object may not take
+ * the cycle's backing file or swap file as its swap file, nor the cycle's
+ * object a general object's swap file: EBUSY.
+ */
+static int fc_xswap(struct worker *w)
+{
+	struct object *o = &objs[ngeneral ? rnd(w, ngeneral) : 0];
+	unsigned int r = (unsigned int)rnd(w, 3);
+	int fd, err, ret;
+	bool was;
+
+	if (!ngeneral)
+		return 0;
+	if (r == 1 && fc.swap_fd < 0)
+		r = 2;
+	log_op(w, "xswap: %s", r == 0 ? "the backing file as a general object's swap file" :
+	       r == 1 ? "the swap file as a general object's swap file" :
+	       "a general object's swap file as the swap file");
+	was = fi_pause();
+	if (r < 2) {
+		fd = toymap_open(o->index, O_RDWR | O_CLOEXEC);
+		ret = fd < 0 || swap_lock(w, o, true) ? -1 : 0;
+		if (fd < 0)
+			fail(w, "open /dev/toymap%u: %s", o->index, strerror(-fd));
+		if (!ret) {
+			err = toymap_set_swap(fd, r ? fc.swap_fd : fc.file_fd);
+			swap_unlock(o);
+			ret = fc_expect_busy(w, err, r ? "TOYMAP_IOC_SET_SWAP of another object's "
+					     "swap file" : "TOYMAP_IOC_SET_SWAP of another object's "
+					     "backing file");
+		}
+	} else {
+		fd = fc_open_general_swap(w, o);
+		ret = fd < 0 ? -1 : fc_expect_busy(w, toymap_set_swap(fc.fd, fd),
+						    "TOYMAP_IOC_SET_SWAP of another object's swap file");
+		if (fd >= 0)
+			swap_unlock(o);
+	}
+	if (fd >= 0)
+		close(fd);
+	fi_resume(was);
+	return ret;
+}
+
+/* ATTACH (the object unmapped, empty) of a general object's swap file: EBUSY. */
+static int fc_attach_other_swap(struct worker *w)
+{
+	struct object *o = &objs[rnd(w, ngeneral)];
+	int fd = fc_open_general_swap(w, o), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = fc_expect_busy(w, toymap_attach(fc.fd, fd, fc.off, fc.len),
+			     "TOYMAP_IOC_ATTACH of another object's swap file");
+	swap_unlock(o);
+	close(fd);
+	return ret;
+}
+
+#define ATTACH_RACE_PAGES	8192	/* clean pages before the dirty one */
+#define ATTACH_RACE_TRIES	150
+
+/* The thread that maps and unmaps the object while ATTACH runs. */
+struct attach_racer {
+	struct worker *w;
+	int stop;
+	uint64_t maps;
+	uint64_t rng;	/* the pause after each munmap: ATTACH starts unmapped, mmap lands in its scan */
+	int err;
+};
+
+static void *attach_racer_main(void *arg)
+{
+	struct attach_racer *r = arg;
+	void *p;
+
+	/*
+	 * Not counted in the shared state (no lock to slow it down): other
+	 * processes then see the object unmapped and leave it alone.
+	 */
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		p = mmap(NULL, psz, PROT_READ, MAP_SHARED, fc.fd, 0);
+		if (p == MAP_FAILED) {
+			r->err = errno;
+			break;
+		}
+		r->maps++;
+		munmap(p, psz);
+		/* munmap is slow (a TLB shootdown): stay unmapped as long, at random. */
+		r->rng = mix64(r->rng);
+		for (double until = now() + (double)(r->rng % 3000) / 1e6; now() < until;)
+			;
+	}
+	return NULL;
+}
+
+/*
+ * Issue 9 (1): ATTACH racing mmap().  The object (anonymous, unattached)
+ * gets many clean pages and one dirty page after them, so that ATTACH's
+ * look for dirty pages is long; a thread maps and unmaps it meanwhile.
+ * Every ATTACH must be EBUSY and leave no file attached (INFO, and DETACH
+ * says EINVAL after); the dirty page keeps its bytes, the others read zero.
+ * Then the object is emptied (DISCARD) for the cycle's own ATTACH.
+ */
+static int fc_attach_race(struct worker *w)
+{
+	uint64_t npages = min_u64(min_u64(ATTACH_RACE_PAGES, fobj->pages - 1),
+				  fobj->before.max_pages / 8), k;
+	size_t len = (npages + 1) * psz;
+	struct attach_racer r = { .w = w, .rng = rnd64(w) };
+	struct toymap_info info;
+	unsigned int tries;
+	pthread_t tid;
+	uint8_t *p;
+	int err;
+
+	fc_count(w, FOP_ATTACH_RACE);
+	log_op(w, "attach race on toymap%u: %" PRIu64 " clean pages, a dirty one, ATTACH against "
+	       "mmap and munmap", fobj->index, npages);
+	p = fc_mmap_locked(w, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fc.fd, 0);
+	if (p == MAP_FAILED) {
+		fail(w, "mmap of %" PRIu64 " pages of toymap%u: %s", npages + 1, fobj->index,
+		     strerror(errno));
+		return -1;
+	}
+	fill_nonzero(w, w->buf, psz);
+	memcpy(p + npages * psz, w->buf, psz);
+	if (fc_munmap_locked(w, p, len)) {
+		fail(w, "munmap: %s", strerror(errno));
+		return -1;
+	}
+	err = pthread_create(&tid, NULL, attach_racer_main, &r);
+	if (err) {
+		fail(w, "pthread_create: %s", strerror(err));
+		return -1;
+	}
+	for (tries = 0; tries < ATTACH_RACE_TRIES; tries++) {
+		err = toymap_attach(fc.fd, fc.file_fd, fc.off, fc.len);
+		STAT_ADD(w, checks, 2);
+		if (err != -EBUSY) {
+			fail(w, "TOYMAP_IOC_ATTACH of toymap%u holding a dirty page, racing mmap: %s, "
+			     "expected EBUSY", fobj->index, err ? strerror(-err) : "success");
+			break;
+		}
+		STAT_ADD(w, errnos, 1);
+		err = toymap_get_info(fc.fd, &info);
+		if (err || (info.backing_flags & TOYMAP_BACKING_FILE)) {
+			fail(w, "after TOYMAP_IOC_ATTACH returned EBUSY (try %u, racing mmap): INFO %s, "
+			     "backing_flags %#x: a file is attached that the caller was told was "
+			     "not", tries, err ? strerror(-err) : "done", info.backing_flags);
+			break;
+		}
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(tid, NULL);
+	log_more(w, "; %u EBUSY, %" PRIu64 " mmaps beside", tries, r.maps);
+	if (w->failed)
+		return -1;
+	if (r.err) {
+		fail(w, "mmap of toymap%u racing ATTACH: %s", fobj->index, strerror(r.err));
+		return -1;
+	}
+	if (fc_expect(w, toymap_detach(fc.fd), EINVAL, "TOYMAP_IOC_DETACH after ATTACH was "
+		      "refused"))
+		return -1;
+	/* The object as it was: the dirty page, zeros. */
+	p = fc_mmap_locked(w, len, PROT_READ, MAP_SHARED, fc.fd, 0);
+	if (p == MAP_FAILED) {
+		fail(w, "mmap of toymap%u: %s", fobj->index, strerror(errno));
+		return -1;
+	}
+	err = memcmp(p + npages * psz, w->buf, psz);
+	for (k = 0; !err && k < npages; k += 1 + rnd(w, 64)) {
+		size_t b;
+
+		for (b = 0; b < psz && !p[k * psz + b]; b++)
+			;
+		err = b < psz;
+		STAT_ADD(w, zero_pages, !err);
+	}
+	STAT_ADD(w, checks, 1);
+	fc_munmap_locked(w, p, len);
+	if (err) {
+		fail(w, "toymap%u after the refused ATTACHes: page %" PRIu64 " is not what it held "
+		     "(%s)", fobj->index, k < npages ? k : npages, k < npages ?
+		     "zeros" : "the bytes written");
+		return -1;
+	}
+	err = toymap_discard(fc.fd, 0, fobj->pages * psz);
+	return fc_expect(w, err, 0, "TOYMAP_IOC_DISCARD after the attach race");
+}
+
 static enum fop_kind fc_pick_op(struct worker *w)
 {
 	unsigned int total = 0, k, r;
@@ -5009,6 +6242,18 @@ static int fc_run_op(struct worker *w, enum fop_kind kind)
 		break;
 	case FOP_SWAP:
 		ret = fc_swap(w);
+		break;
+	case FOP_SELFIO:
+		ret = fc_selfio(w, m);
+		break;
+	case FOP_TRUNCATE:
+		ret = fc_truncate(w);
+		break;
+	case FOP_SPLICE:
+		ret = fc_splice(w, m);
+		break;
+	case FOP_XSWAP:
+		ret = fc_xswap(w);
 		break;
 	case FOP_VERIFY:
 		log_op(w, "verify the backing file");
@@ -5096,6 +6341,14 @@ static int fc_attach(struct worker *w, const char *path)
 	    fc_expect(w, toymap_attach(fc.fd, fc.swap_fd, fc.off, fc.len), EINVAL,
 		      "TOYMAP_IOC_ATTACH of the swap file"))
 		return -1;
+	if (ngeneral && !rnd(w, 2)) {
+		bool was = fi_pause();
+
+		err = fc_attach_other_swap(w);
+		fi_resume(was);
+		if (err)
+			return -1;
+	}
 	if (fc.readonly) {
 		bool was = fi_pause();
 
@@ -5280,6 +6533,8 @@ static int fc_cycle(struct worker *w)
 	/* The files and the swap file: not the module's, with injection off. */
 	was = fi_pause();
 	err = fc_make_file(w, path, sizeof(path));
+	if (!err && !rnd(w, 3))
+		err = fc_attach_race(w);
 	if (!err && rnd(w, 2)) {
 		fc.swap_fd = temp_file_rw("swap");
 		err = fc.swap_fd < 0 ? fc.swap_fd : toymap_set_swap(fc.fd, fc.swap_fd);
@@ -5351,6 +6606,7 @@ static void __attribute__((noreturn)) file_main(double deadline)
 		w->opno++;
 		fc_cycle(w);
 	}
+	watch_idle(w);
 	fi_stop();
 	fflush(NULL);
 	_exit(w->failed ? EXIT_FAIL : EXIT_PASS);
@@ -5679,7 +6935,8 @@ static int setup_general(struct object *o)
 	uint64_t i, tail, bytes = 0;
 	int err;
 
-	err = set_new_swap(o->fd);
+	o->swap_path = map_shared(PATH_MAX);
+	err = o->swap_path ? set_general_swap(o) : -ENOMEM;
 	if (err) {
 		fprintf(stderr, "toymap-stress: a swap file in %s for toymap%u: %s\n", tmp_dir(),
 			o->index, strerror(-err));
@@ -5973,6 +7230,8 @@ static uint64_t cleanup_objects(uint64_t *checks)
 		struct object *o = &objs[k];
 
 		(*checks)++;
+		if (o->swap_path && o->swap_path[0])
+			unlink(o->swap_path);
 		if (empty_object(o) || toymap_get_info(o->fd, &info)) {
 			failures++;
 			continue;
@@ -6089,6 +7348,7 @@ static uint64_t wait_workers(pid_t *pids, unsigned int n, unsigned int running,
 static void print_start(void)
 {
 	unsigned int k;
+	int dfd;
 
 	printf("toymap-stress: seed=%" PRIu64 " seconds=%u procs=%u threads=%u pages=%u, "
 	       "objects of %" PRIu64 " pages\n  %s\n", cfg.seed, cfg.seconds, cfg.procs,
@@ -6099,10 +7359,142 @@ static void print_start(void)
 		       "general, swap file set");
 	if (cfg.ops[OP_FILE] && !fobj)
 		printf("  no attach cycle: it needs a second device (--attach-device)\n");
+	dfd = open_direct_probe();
+	printf("  O_DIRECT descriptors for ATTACH and SET_SWAP (EINVAL): %s; a second user: %s\n",
+	       dfd >= 0 ? "tried" : "none (no file system here has O_DIRECT)",
+	       geteuid() ? "none (not root)" : "uid 65534, the nodes 0666 for the run");
+	if (dfd >= 0)
+		close(dfd);
 	printf("  pagemap must %s PFNs; unloading must fail with EBUSY%s\n",
 	       cfg.pfn_visible ? "show" : "hide", cfg.can_unload ? "" :
 	       ", delete_module() with EPERM");
 	fflush(stdout);
+}
+
+/* ------------------------------------------------------- the watchdog */
+
+struct watchdog {
+	pid_t *pids;		/* the worker processes and the attach cycle */
+	unsigned int n;
+	int done;		/* set by main once every worker was reaped */
+	uint64_t failures;	/* hung operations reported */
+};
+
+/* Print one line of /proc/@pid/task/@tid/@name (the whole file for "stack"). */
+static void watch_print_proc(int pid, int tid, const char *name)
+{
+	char path[96], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", pid, tid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n < 0) {
+		fprintf(stderr, "      %s: %s\n", name, strerror(errno));
+		return;
+	}
+	buf[n] = 0;
+	fprintf(stderr, "      %s: %s%s", name, strchr(buf, '\n') ? "\n" : "", buf);
+	if (!n || buf[n - 1] != '\n')
+		fprintf(stderr, "\n");
+}
+
+/* Every task of process @pid: its state, where it sleeps, its kernel stack (root). */
+static void watch_print_tasks(int pid)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir) {
+		fprintf(stderr, "    pid %d: %s\n", pid, strerror(errno));
+		return;
+	}
+	while ((d = readdir(dir))) {
+		int tid = atoi(d->d_name);
+
+		if (tid <= 0)
+			continue;
+		fprintf(stderr, "    task %d of pid %d:\n", tid, pid);
+		watch_print_proc(pid, tid, "stat");
+		watch_print_proc(pid, tid, "wchan");
+		watch_print_proc(pid, tid, "stack");
+	}
+	closedir(dir);
+}
+
+/* Slots whose operation has run WATCHDOG_SECONDS: reported; returns how many. */
+static unsigned int watch_scan(void)
+{
+	unsigned int s, nslots = cfg.procs * cfg.threads + 1, stuck = 0;
+	double t = now();
+
+	for (s = 0; s < nslots; s++) {
+		struct watch *x = &watches[s];
+		double started = x->started;
+		char what[LOG_LEN];
+
+		if (!started || t - started < WATCHDOG_SECONDS)
+			continue;
+		snprintf(what, sizeof(what), "%s", x->what);
+		print_lock();
+		if (s == cfg.procs * cfg.threads)
+			fprintf(stderr, "toymap-stress: FAILURE seed=%" PRIu64 " watchdog: the attach "
+				"cycle (pid %d, task %d)", cfg.seed, x->pid, x->tid);
+		else
+			fprintf(stderr, "toymap-stress: FAILURE seed=%" PRIu64 " watchdog: proc %u "
+				"thread %u (pid %d, task %d)", cfg.seed, s / cfg.threads,
+				s % cfg.threads, x->pid, x->tid);
+		fprintf(stderr, " has been in one operation for %.0f s, hung: %s\n", t - started,
+			what);
+		watch_print_tasks(x->pid);
+		fflush(stderr);
+		print_unlock();
+		stuck++;
+	}
+	return stuck;
+}
+
+/*
+ * The watchdog thread of the first process, started after the forks: a
+ * hung operation is reported, the run stopped and its processes killed; if
+ * they cannot die (a kernel deadlock: D state), the run ends here, FAIL.
+ */
+static void *watchdog_main(void *arg)
+{
+	struct watchdog *wd = arg;
+	unsigned int k;
+
+	for (;;) {
+		sleep(2);
+		if (__atomic_load_n(&wd->done, __ATOMIC_ACQUIRE))
+			return NULL;
+		if (!watch_scan())
+			continue;
+		__atomic_add_fetch(&wd->failures, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
+		fprintf(stderr, "toymap-stress: watchdog: killing %u process(es) of the run\n",
+			kill_children(wd->pids, wd->n));
+		for (k = 0; k < 30 && !__atomic_load_n(&wd->done, __ATOMIC_ACQUIRE); k++)
+			sleep(1);
+		if (__atomic_load_n(&wd->done, __ATOMIC_ACQUIRE))
+			return NULL;
+		fprintf(stderr, "toymap-stress: FAILURE: watchdog: processes of the run did not die "
+			"of SIGKILL in 30 s (stuck in the kernel: a deadlock); they are:\n");
+		for (k = 0; k < wd->n; k++)
+			if (wd->pids[k] > 0 && !kill(wd->pids[k], 0))
+				watch_print_tasks(wd->pids[k]);
+		printf("failures: 1 or more (the watchdog ended the run)\n");
+		printf("toymap-stress: FAIL seed=%" PRIu64 " ops=unknown (hung)\n", cfg.seed);
+		printf("toymap-stress: replay: %s\n", cfg.cmdline);
+		fflush(NULL);
+		_exit(EXIT_FAIL);
+	}
 }
 
 int main(int argc, char **argv)
@@ -6111,7 +7503,11 @@ int main(int argc, char **argv)
 	pid_t pids[MAX_PROCS + 1] = { 0 };
 	unsigned int p, nprocs, running = 0;
 	bool worker_failed = false;
+	struct watchdog wd = { 0 };
 	struct totals totals;
+	pthread_t wd_thread;
+	bool wd_started;
+	sigset_t alrm;
 	double deadline;
 
 	psz = (size_t)toymap_page_size();
@@ -6123,7 +7519,13 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	format_cmdline();
 	print_start();
+	user_nodes_open();
 	if (install_handlers() || prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		perror("toymap-stress: setup");
+		return EXIT_USAGE;
+	}
+	watches = map_shared(((size_t)cfg.procs * cfg.threads + 1) * sizeof(*watches));
+	if (!watches) {
 		perror("toymap-stress: setup");
 		return EXIT_USAGE;
 	}
@@ -6145,7 +7547,24 @@ int main(int argc, char **argv)
 			proc_main(p, deadline);
 		running++;
 	}
+	wd.pids = pids;
+	wd.n = nprocs;
+	/* SIGALRM stays the main thread's: it interrupts waitpid() (the alarm guard). */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, NULL);
+	wd_started = !pthread_create(&wd_thread, NULL, watchdog_main, &wd);
+	if (!wd_started) {
+		perror("toymap-stress: the watchdog thread");
+		__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
+		worker_failed = true;
+	}
+	pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
 	failures = wait_workers(pids, nprocs, running, &worker_failed);
+	__atomic_store_n(&wd.done, 1, __ATOMIC_RELEASE);
+	if (wd_started)
+		pthread_join(wd_thread, NULL);
+	failures += wd.failures;
 	alarm(0);
 	failures += leftover_processes();
 
@@ -6158,6 +7577,7 @@ int main(int argc, char **argv)
 	bytes = totals.sum.bytes;
 	failures += final_checks(&checks, &bytes);
 	failures += cleanup_objects(&checks);
+	user_nodes_restore();
 	print_summary(&totals, checks, bytes);
 	if (cfg.fail_alloc && !(totals.sum.inj_enomem + totals.sum.inj_efault +
 				totals.sum.inj_eagain + totals.sum.inj_short +
