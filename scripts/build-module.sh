@@ -5,6 +5,7 @@
 # build/NAME/src then holds the build tree copied back, and the messages name
 # the files there, as for the other kernels.
 set -euo pipefail
+shopt -s inherit_errexit
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(dirname "$SCRIPTS")

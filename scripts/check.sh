@@ -9,6 +9,7 @@
 # own.  Exits non-zero on any failure or on a skip that gives no reason.
 # Expects everything built (make all).
 set -euo pipefail
+shopt -s inherit_errexit
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 logs="$top/build/logs"

@@ -10,6 +10,7 @@
 # it; 3 a demo could not run; 2 a usage or setup error; 124, 125 and 126 as
 # scripts/vmrun.sh (timeout, panic, a splat in the kernel log).
 set -euo pipefail
+shopt -s inherit_errexit
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(dirname "$SCRIPTS")

@@ -4,6 +4,7 @@
 # lives in one (root=SUITE), with the packages it needs. The host's package
 # sources are never changed: a root has sources of its own.
 set -euo pipefail
+shopt -s inherit_errexit
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 readonly SCRIPTS

@@ -2,6 +2,7 @@
 # Lints the project: checkpatch --strict on the module, a W=1 C=2 (sparse)
 # build for each kernel, shellcheck on the scripts. Exits 1 on any finding.
 set -euo pipefail
+shopt -s inherit_errexit
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(dirname "$SCRIPTS")

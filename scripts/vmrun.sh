@@ -20,6 +20,7 @@
 # holds a splat (BUG, WARNING, Oops, lockdep, hung task...); 2 on a usage or
 # setup error.
 set -euo pipefail
+shopt -s inherit_errexit
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(dirname "$SCRIPTS")
