@@ -32,8 +32,13 @@ die() {
 
 # Print the kernel to boot: KERNEL, or the first of the matrix.
 pick_kernel() {
+	local names
+
 	case "$#:${1:-}" in
-	0:) "$SCRIPTS/kernels.sh" names | head -n 1 ;;
+	0:)
+		names=$("$SCRIPTS/kernels.sh" names)
+		echo "${names%%$'\n'*}"
+		;;
 	1:-*) usage ;;
 	1:*) echo "$1" ;;
 	*) usage ;;

@@ -71,7 +71,24 @@ parse_args() {
 	done
 	[[ $# -ge 1 ]] || usage
 	COMMAND=("$@")
-	[[ -n "$KERNEL" ]] || KERNEL=$("$SCRIPTS/kernels.sh" names | head -n 1)
+	if [[ -z "$KERNEL" ]]; then
+		KERNEL=$("$SCRIPTS/kernels.sh" names)
+		KERNEL=${KERNEL%%$'\n'*}
+	fi
+}
+
+# Fail with what to install when a program the test bed needs is missing:
+# QEMU, a static busybox (the initramfs has no libc), cpio.
+check_tools() {
+	local kind
+
+	command -v qemu-system-x86_64 >/dev/null ||
+		die "qemu-system-x86_64 is missing: as root, run: apt-get install qemu-system-x86 (or $SCRIPTS/deps.sh $KERNEL)"
+	command -v cpio >/dev/null || die "cpio is missing: as root, run: apt-get install cpio"
+	[[ -x /bin/busybox ]] || die "/bin/busybox is missing: as root, run: apt-get install busybox-static"
+	kind=$(LC_ALL=C ldd /bin/busybox 2>&1 || true)
+	[[ "$kind" == *"not a dynamic executable"* ]] ||
+		die "/bin/busybox is linked dynamically and cannot run in the initramfs: as root, run: apt-get install busybox-static"
 }
 
 # Print the .ko files of the guest modules of RELEASE, dependencies first,
@@ -90,11 +107,14 @@ guest_module_files() {
 module_with_deps() {
 	local base="$1" release="$2" name="$3" file dep
 
+	local deps
+
 	[[ -z "${seen[$name]:-}" ]] || return 0
 	seen[$name]=1
 	file=$(modinfo -b "$base" -k "$release" -F filename "$name" 2>/dev/null) || return 0
 	[[ "$file" != "(builtin)" ]] || return 0
-	for dep in $(modinfo -b "$base" -k "$release" -F depends "$name" | tr ',' ' '); do
+	deps=$(modinfo -b "$base" -k "$release" -F depends "$name")
+	for dep in ${deps//,/ }; do
 		module_with_deps "$base" "$release" "$dep"
 	done
 	echo "$file"
@@ -152,6 +172,8 @@ guest_init() {
 build_initramfs() {
 	local base="$1" release="$2" out="$3" files=() list stamp tmp i=0 file applet
 
+	[[ -d "$base/lib/modules/$release" ]] ||
+		die "$base/lib/modules/$release is missing: the modules of kernel $KERNEL are not installed"
 	list=$(guest_module_files "$base" "$release")
 	mapfile -t files < <(grep . <<<"$list" || true)
 	stamp=$( { guest_init; stat -L -c '%n %s %Y' /bin/busybox "${files[@]}"; } | sha256sum)
@@ -282,6 +304,7 @@ main() {
 	local root release image initrd ko rundir status
 
 	parse_args "$@"
+	check_tools
 	root=$("$SCRIPTS/kernels.sh" root "$KERNEL") || exit "$EXIT_USAGE"
 	release=$("$SCRIPTS/kernels.sh" release "$KERNEL") || exit "$EXIT_USAGE"
 	image=$("$SCRIPTS/kernels.sh" image "$KERNEL") || exit "$EXIT_USAGE"
