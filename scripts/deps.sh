@@ -124,6 +124,23 @@ install_packages() {
 	apt-get install -y --no-install-recommends "$@"
 }
 
+# Install PACKAGES on the host: the tools first, then the kernels. A kernel
+# image's postinst makes its initramfs; tools that have initramfs hooks
+# (busybox, kmod, e2fsprogs, xfsprogs) installed in the same run would make it
+# a second time through the trigger, a minute more on a first run.
+install_host_packages() {
+	local package tools=() kernels=()
+
+	for package in "$@"; do
+		case "$package" in
+		linux-image-* | linux-headers-*) kernels+=("$package") ;;
+		*) tools+=("$package") ;;
+		esac
+	done
+	[[ ${#tools[@]} -eq 0 ]] || install_packages "${tools[@]}"
+	[[ ${#kernels[@]} -eq 0 ]] || install_packages "${kernels[@]}"
+}
+
 # The root being made, removed again unless it was completed; set while
 # making one.
 TMP_ROOT=""
@@ -291,7 +308,7 @@ print_plan() {
 
 	printf 'host %s\n' "${HOST_WANTED[@]}"
 	for line in "${ROOT_LINES[@]}"; do
-		echo "root $line"
+		echo "root $line ${ROOT_PACKAGES[*]}"
 	done
 	for line in "${BUILDS[@]}"; do
 		echo "build $line"
@@ -353,7 +370,7 @@ main() {
 	if [[ ${#HOST_MISSING[@]} -gt 0 ]]; then
 		step=$((step + 1))
 		say "[$step/$steps] installing ${HOST_MISSING[*]}"
-		install_packages "${HOST_MISSING[@]}"
+		install_host_packages "${HOST_MISSING[@]}"
 	fi
 	for line in "${ROOT_TODO[@]}"; do
 		step=$((step + 1))

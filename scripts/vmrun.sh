@@ -39,6 +39,9 @@ readonly HARMLESS_RE='vmrun: '
 readonly PANIC_RE='Kernel panic - not syncing'
 
 readonly EXIT_USAGE=2 EXIT_TIMEOUT=124 EXIT_PANIC=125 EXIT_SPLAT=126
+# The guest's busybox, a static one (TOYMAP_BUSYBOX: another, for the tests of
+# scripts/test-scripts.sh).
+readonly BUSYBOX=${TOYMAP_BUSYBOX:-/bin/busybox}
 
 usage() {
 	cat >&2 <<-EOF
@@ -85,10 +88,10 @@ check_tools() {
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 is missing: as root, run: apt-get install qemu-system-x86 (or $SCRIPTS/deps.sh $KERNEL)"
 	command -v cpio >/dev/null || die "cpio is missing: as root, run: apt-get install cpio"
-	[[ -x /bin/busybox ]] || die "/bin/busybox is missing: as root, run: apt-get install busybox-static"
-	kind=$(LC_ALL=C ldd /bin/busybox 2>&1 || true)
+	[[ -x "$BUSYBOX" ]] || die "$BUSYBOX is missing: as root, run: apt-get install busybox-static"
+	kind=$(LC_ALL=C ldd "$BUSYBOX" 2>&1 || true)
 	[[ "$kind" == *"not a dynamic executable"* ]] ||
-		die "/bin/busybox is linked dynamically and cannot run in the initramfs: as root, run: apt-get install busybox-static"
+		die "$BUSYBOX is linked dynamically and cannot run in the initramfs: as root, run: apt-get install busybox-static"
 }
 
 # Print the .ko files of the guest modules of RELEASE, dependencies first,
@@ -176,11 +179,11 @@ build_initramfs() {
 		die "$base/lib/modules/$release is missing: the modules of kernel $KERNEL are not installed"
 	list=$(guest_module_files "$base" "$release")
 	mapfile -t files < <(grep . <<<"$list" || true)
-	stamp=$( { guest_init; stat -L -c '%n %s %Y' /bin/busybox "${files[@]}"; } | sha256sum)
+	stamp=$( { guest_init; stat -L -c '%n %s %Y' "$BUSYBOX" "${files[@]}"; } | sha256sum)
 	[[ -f "$out" && "$(cat "$out.stamp" 2>/dev/null)" == "$stamp" ]] && return
 	tmp=$(mktemp -d "$out.tmp.XXXXXX")
 	mkdir -p "$tmp"/{bin,dev,proc,sys,modules,newroot}
-	cp /bin/busybox "$tmp/bin/"
+	cp "$BUSYBOX" "$tmp/bin/busybox"
 	for applet in sh mount insmod mkdir chroot stty ip sync poweroff tee; do
 		ln -s busybox "$tmp/bin/$applet"
 	done
