@@ -117,14 +117,7 @@ host_mirror() {
 	echo "$uri"
 }
 
-# Install PACKAGES with apt-get (as root); their recommends are not needed
-# (a first make demo saves a minute without them).
-install_packages() {
-	apt-get update
-	apt-get install -y --no-install-recommends "$@"
-}
-
-# Install PACKAGES on the host: the tools first, then the kernels. A kernel
+# Install PACKAGES on the host (as root): the tools first, then the kernels. A kernel
 # image's postinst makes its initramfs; tools that have initramfs hooks
 # (busybox, kmod, e2fsprogs, xfsprogs) installed in the same run would make it
 # a second time through the trigger, a minute more on a first run.
@@ -137,8 +130,10 @@ install_host_packages() {
 		*) tools+=("$package") ;;
 		esac
 	done
-	[[ ${#tools[@]} -eq 0 ]] || install_packages "${tools[@]}"
-	[[ ${#kernels[@]} -eq 0 ]] || install_packages "${kernels[@]}"
+	apt-get update
+	# Their recommends are not needed (a first make demo saves a minute).
+	[[ ${#tools[@]} -eq 0 ]] || apt-get install -y --no-install-recommends "${tools[@]}"
+	[[ ${#kernels[@]} -eq 0 ]] || apt-get install -y --no-install-recommends "${kernels[@]}"
 }
 
 # The root being made, removed again unless it was completed; set while
