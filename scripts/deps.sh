@@ -40,6 +40,8 @@ readonly CHECK_PACKAGES=(sparse shellcheck mandoc dkms linux-source-6.1)
 # What a root needs besides its kernels' image and headers: the module build
 # and its lint (sparse for C=2).
 readonly ROOT_PACKAGES=(make gcc sparse)
+# ... and for make check: its DKMS build (scripts/dkms-check.sh).
+readonly ROOT_CHECK_PACKAGES=(dkms)
 readonly HOST_SUITE=bookworm
 # Where the host's apt sources are (TOYMAP_APT_ETC: another place, for tests).
 readonly APT_SOURCES=${TOYMAP_APT_ETC:-/etc/apt}/sources.list
@@ -264,7 +266,7 @@ BUILD_TODO=()      # ... not built yet
 # Fill the lists above for kernels NAME... (all without one); WITH_CHECK 1
 # adds CHECK_PACKAGES.
 plan() {
-	local with_check="$1" list line dir suite packages name how missing names
+	local with_check="$1" list line dir suite packages name how missing names lines extra
 	shift
 
 	list=$("$SCRIPTS/kernels.sh" packages "$@")
@@ -274,11 +276,15 @@ plan() {
 	mapfile -t HOST_MISSING < <(grep . <<<"$list" || true)
 
 	list=$("$SCRIPTS/kernels.sh" roots "$@")
-	mapfile -t ROOT_LINES < <(grep . <<<"$list" || true)
-	for line in "${ROOT_LINES[@]}"; do
+	mapfile -t lines < <(grep . <<<"$list" || true)
+	extra=("${ROOT_PACKAGES[@]}")
+	[[ "$with_check" == 0 ]] || extra+=("${ROOT_CHECK_PACKAGES[@]}")
+	for line in "${lines[@]}"; do
+		line+=" ${extra[*]}"
+		ROOT_LINES+=("$line")
 		read -r dir suite packages <<<"$line"
 		# shellcheck disable=SC2086 # a list of package names
-		missing=$(root_missing "$dir" $packages "${ROOT_PACKAGES[@]}")
+		missing=$(root_missing "$dir" $packages)
 		[[ -z "$missing" ]] || ROOT_TODO+=("$line")
 	done
 
@@ -303,7 +309,7 @@ print_plan() {
 
 	printf 'host %s\n' "${HOST_WANTED[@]}"
 	for line in "${ROOT_LINES[@]}"; do
-		echo "root $line ${ROOT_PACKAGES[*]}"
+		echo "root $line"
 	done
 	for line in "${BUILDS[@]}"; do
 		echo "build $line"
@@ -372,7 +378,7 @@ main() {
 		read -r dir suite packages <<<"$line"
 		say "[$step/$steps] the $suite root $dir"
 		# shellcheck disable=SC2086 # a list of package names
-		ensure_root "$dir" "$suite" $packages "${ROOT_PACKAGES[@]}"
+		ensure_root "$dir" "$suite" $packages
 	done
 	for name in "${BUILD_TODO[@]}"; do
 		step=$((step + 1))
