@@ -119,5 +119,15 @@ vm:
 	@$(call build_modules,$(KERNEL))
 	@scripts/vmrun.sh --kernel $(KERNEL) -- sh -c '$(CMD)'
 
+# On your own machine: the module through DKMS (rebuilt for every new
+# kernel), the programs and the man pages. Build first as yourself (make),
+# then: sudo make install. DKMS_KERNELS: the kernels to build for now
+# (default: the running one).
+install: userspace
+	@PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/install.sh install
+
+uninstall:
+	@PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/install.sh uninstall
+
 clean:
 	rm -rf $(O)
