@@ -119,12 +119,14 @@ host_mirror() {
 	echo "$uri"
 }
 
-# Install PACKAGES on the host (as root): the tools first, then the kernels. A kernel
-# image's postinst makes its initramfs; tools that have initramfs hooks
-# (busybox, kmod, e2fsprogs, xfsprogs) installed in the same run would make it
-# a second time through the trigger, a minute more on a first run.
+# Install PACKAGES on the host (as root): the tools first, then the kernels. A
+# kernel image's postinst makes its initramfs; initramfs-tools, or a tool with
+# an initramfs hook (busybox, kmod, e2fsprogs, xfsprogs), installed in the
+# same run makes it a second time through its trigger: a minute more on a
+# first run. So a machine without an initramfs generator gets Debian's
+# default one with the tools, when no kernel is there to need it yet.
 install_host_packages() {
-	local package tools=() kernels=()
+	local package tools=() kernels=() generators
 
 	for package in "$@"; do
 		case "$package" in
@@ -132,6 +134,10 @@ install_host_packages() {
 		*) tools+=("$package") ;;
 		esac
 	done
+	generators=$(missing_packages /var/lib/dpkg initramfs-tools dracut tiny-initramfs)
+	if [[ ${#kernels[@]} -gt 0 && $(wc -l <<<"$generators") -eq 3 ]]; then
+		tools+=(initramfs-tools)
+	fi
 	apt-get update
 	# Their recommends are not needed (a first make demo saves a minute).
 	[[ ${#tools[@]} -eq 0 ]] || apt-get install -y --no-install-recommends "${tools[@]}"
