@@ -35,15 +35,6 @@ cleanup() {
 	[[ ${#SCRATCH[@]} -eq 0 ]] || rm -rf "${SCRATCH[@]}"
 }
 
-# Print dkms.conf's PACKAGE_VERSION.
-package_version() {
-	local line
-
-	line=$(grep -E '^PACKAGE_VERSION="[^"]+"$' "$REPO/dkms.conf") || die "$REPO/dkms.conf has no PACKAGE_VERSION"
-	line=${line#*\"}
-	echo "${line%\"}"
-}
-
 result() {
 	COUNT=$((COUNT + 1))
 	echo "$1 $COUNT $2"
@@ -92,7 +83,7 @@ main() {
 
 	[[ "${1:-}" != -* ]] || usage
 	command -v dkms >/dev/null || die "dkms is missing: as root, run: apt-get install dkms"
-	version=$(package_version)
+	version=$("$SCRIPTS/install.sh" version)
 	if [[ $# -gt 0 ]]; then
 		names=("$@")
 	else

@@ -9,6 +9,7 @@
 #              later), installs toymapctl (sbin), mmapcopy and the demos (bin)
 #              from build/bin and their man pages
 #   uninstall  dkms remove --all, and removes every file install put there
+#   version    print the module's version, dkms.conf's PACKAGE_VERSION
 #
 # Environment: PREFIX (default /usr/local), DESTDIR (a staging directory: the
 # files only, no DKMS registration), DKMS_KERNELS (default: the running
@@ -25,7 +26,7 @@ readonly ADMIN_PROGRAMS=(toymapctl)
 readonly MODULE_FILES=(Kbuild module dkms.conf)
 
 usage() {
-	echo "usage: ${0##*/} install | uninstall   (environment: PREFIX, DESTDIR, DKMS_KERNELS)" >&2
+	echo "usage: ${0##*/} install | uninstall | version   (environment: PREFIX, DESTDIR, DKMS_KERNELS)" >&2
 	exit 2
 }
 
@@ -167,6 +168,7 @@ main() {
 	case "$1" in
 	install) install_all ;;
 	uninstall) uninstall_all ;;
+	version) package_version ;;
 	*) usage ;;
 	esac
 }
