@@ -119,6 +119,18 @@ host_mirror() {
 	echo "$uri"
 }
 
+# Succeed when this machine boots kernels of its own: a boot loader is
+# installed. A container, a chroot or a CI image has none: only QEMU boots the
+# kernels installed there, with the initramfs scripts/vmrun.sh makes.
+boots_own_kernels() {
+	local list
+
+	[[ ! -d /boot/grub && ! -d /boot/efi/EFI && ! -d /boot/loader ]] || return 0
+	list=$(missing_packages /var/lib/dpkg grub-pc grub-efi-amd64 grub-efi-amd64-signed systemd-boot \
+		extlinux lilo)
+	[[ $(wc -l <<<"$list") -lt 6 ]]
+}
+
 # Install PACKAGES on the host (as root): the tools first, then the kernels. A
 # kernel image's postinst makes its initramfs; initramfs-tools, or a tool with
 # an initramfs hook (busybox, kmod, e2fsprogs, xfsprogs), installed in the
@@ -126,7 +138,7 @@ host_mirror() {
 # first run. So a machine without an initramfs generator gets Debian's
 # default one with the tools, when no kernel is there to need it yet.
 install_host_packages() {
-	local package tools=() kernels=() generators
+	local package tools=() kernels=() generators apt
 
 	for package in "$@"; do
 		case "$package" in
@@ -138,10 +150,18 @@ install_host_packages() {
 	if [[ ${#kernels[@]} -gt 0 && $(wc -l <<<"$generators") -eq 3 ]]; then
 		tools+=(initramfs-tools)
 	fi
-	apt-get update
 	# Their recommends are not needed (a first make demo saves a minute).
-	[[ ${#tools[@]} -eq 0 ]] || apt-get install -y --no-install-recommends "${tools[@]}"
-	[[ ${#kernels[@]} -eq 0 ]] || apt-get install -y --no-install-recommends "${kernels[@]}"
+	apt=(apt-get install -y --no-install-recommends)
+	if ! boots_own_kernels; then
+		# Nothing boots these kernels but QEMU: no initramfs (a minute
+		# saved), and dpkg without its fsyncs, as container images do.
+		say "no boot loader here (a container or chroot): no initramfs, dpkg's unsafe-io"
+		export INITRD=No
+		apt+=(-o Dpkg::Options::=--force-unsafe-io)
+	fi
+	apt-get update
+	[[ ${#tools[@]} -eq 0 ]] || "${apt[@]}" "${tools[@]}"
+	[[ ${#kernels[@]} -eq 0 ]] || "${apt[@]}" "${kernels[@]}"
 }
 
 # The root being made, removed again unless it was completed; set while
