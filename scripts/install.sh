@@ -150,7 +150,7 @@ uninstall_all() {
 	version=$(package_version)
 	[[ -n "$dest" || $EUID -eq 0 ]] || die "uninstalling needs root: sudo make uninstall"
 	if [[ -z "$dest" ]] && command -v dkms >/dev/null && dkms_has "$version"; then
-		if grep -qw '^toymap' /proc/modules; then
+		if grep -qw '^toymap' /proc/modules 2>/dev/null; then
 			say "toymap is loaded: its files go, it stays loaded until: sudo toymapctl unload"
 		fi
 		dkms remove -m toymap -v "$version" --all
