@@ -193,9 +193,14 @@ test_debug_kernel() {
 	run "$SCRIPTS/debug-kernel.sh" configure "$TMP/configure"
 	# shellcheck disable=SC2034 # read by the condition
 	config="$TMP/configure/tree/.config"
-	check "debug-kernel.sh configure: the fragment survives olddefconfig" \
-		eval '[[ $STATUS -eq 0 && "$OUT" == *"$config" ]] && grep -qx CONFIG_KASAN=y "$config" &&
-			grep -qx CONFIG_PROVE_LOCKING=y "$config"'
+	if [[ $STATUS -ne 0 && "$OUT" == *"the build needs the packages"* ]]; then
+		# make check KERNELS=6.1 installs no debug kernel's tools.
+		skip "debug-kernel.sh configure: the fragment survives olddefconfig" "${OUT##*: }"
+	else
+		check "debug-kernel.sh configure: the fragment survives olddefconfig" \
+			eval '[[ $STATUS -eq 0 && "$OUT" == *"$config" ]] && grep -qx CONFIG_KASAN=y "$config" &&
+				grep -qx CONFIG_PROVE_LOCKING=y "$config"'
+	fi
 	rm -rf "$TMP/configure"
 }
 
