@@ -195,7 +195,8 @@ test_debug_kernel() {
 	config="$TMP/configure/tree/.config"
 	if [[ $STATUS -ne 0 && "$OUT" == *"the build needs the packages"* ]]; then
 		# make check KERNELS=6.1 installs no debug kernel's tools.
-		skip "debug-kernel.sh configure: the fragment survives olddefconfig" "${OUT##*: }"
+		skip "debug-kernel.sh configure: the fragment survives olddefconfig" \
+			"the debug kernel's build packages are not installed (scripts/deps.sh debug)"
 	else
 		check "debug-kernel.sh configure: the fragment survives olddefconfig" \
 			eval '[[ $STATUS -eq 0 && "$OUT" == *"$config" ]] && grep -qx CONFIG_KASAN=y "$config" &&
