@@ -200,13 +200,17 @@ write_sources() {
 	rm -f "$dir/etc/apt/sources.list.d/debian.sources"
 }
 
-# Install PACKAGES into root DIR of SUITE, the kernels from its backports.
+# Install PACKAGES into root DIR of SUITE, the kernels from its backports. A
+# root boots nothing: no initramfs for its kernel (QEMU boots it with the one
+# scripts/vmrun.sh makes), and dpkg without its fsyncs (the root is a cache,
+# made again if a crash spoils it).
 root_install() {
 	local dir="$1" suite="$2"
 	shift 2
 
 	"$SCRIPTS/inroot.sh" "$dir" apt-get update
-	"$SCRIPTS/inroot.sh" "$dir" apt-get install -y --no-install-recommends -t "$suite-backports" "$@"
+	"$SCRIPTS/inroot.sh" "$dir" env INITRD=No apt-get install -y --no-install-recommends \
+		-o Dpkg::Options::=--force-unsafe-io -t "$suite-backports" "$@"
 }
 
 # Make root DIR of SUITE with PACKAGES from MIRROR: in a temporary directory
@@ -228,8 +232,6 @@ create_root() {
 	debootstrap --variant=minbase "$suite" "$TMP_ROOT" "$mirror"
 	say "debootstrap took $((SECONDS - start)) s"
 	write_sources "$TMP_ROOT" "$suite" "$mirror"
-	# The image's postinst runs dracut, which fails in a chroot and says so:
-	# harmless, vmrun.sh makes its own initramfs.
 	root_install "$TMP_ROOT" "$suite" "$@"
 	missing=$(missing_packages "$TMP_ROOT/var/lib/dpkg" "$@")
 	[[ -z "$missing" ]] || die "the $suite root lacks ${missing//$'\n'/ } after apt-get"
