@@ -327,7 +327,10 @@ build() {
 		fi
 		# One builder per key; the lock file stays beside the build.
 		exec 8>"$dir.lock"
-		flock 8
+		if ! flock -n 8; then
+			say "another run is building this kernel ($dir.tmp.*): waiting for it"
+			flock 8
+		fi
 		if [[ ! -f "$dir/release" ]]; then
 			trap cleanup EXIT
 			trap 'exit 129' HUP

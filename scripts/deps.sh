@@ -265,7 +265,10 @@ ensure_root() {
 	mkdir -p "$(dirname "$dir")"
 	# One maker per root; the lock file stays beside it.
 	exec 8>"$dir.lock"
-	flock 8
+	if ! flock -n 8; then
+		say "another run is making the root $dir: waiting for it"
+		flock 8
+	fi
 	if [[ ! -d "$dir" ]]; then
 		mirror=$(host_mirror)
 		create_root "$dir" "$suite" "$mirror" "$@"
