@@ -25,6 +25,9 @@
 KERNELS ?= $(shell scripts/kernels.sh names)
 KERNEL ?= $(firstword $(KERNELS))
 O := $(CURDIR)/build
+NPROC := $(shell nproc)
+# What make demo runs: toymapctl, mmapcopy and the demos (not the stress).
+DEMO_BINS := $(addprefix $(O)/bin/,toymapctl mmapcopy $(patsubst userspace/%.c,%,$(wildcard userspace/demo-*.c)))
 
 # make stress: its length, seed (default: random) and size.
 SECONDS ?= 60
@@ -105,7 +108,7 @@ stress:
 # One kernel only: its packages (and root or build), nothing of the others.
 demo:
 	@scripts/deps.sh $(KERNEL)
-	@$(MAKE) --no-print-directory userspace
+	@$(MAKE) --no-print-directory -j$(NPROC) -C userspace O=$(O) $(DEMO_BINS)
 	@$(call build_modules,$(KERNEL))
 	@scripts/demo.sh $(KERNEL)
 
