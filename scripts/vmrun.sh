@@ -311,7 +311,8 @@ main() {
 	root=$("$SCRIPTS/kernels.sh" root "$KERNEL") || exit "$EXIT_USAGE"
 	release=$("$SCRIPTS/kernels.sh" release "$KERNEL") || exit "$EXIT_USAGE"
 	image=$("$SCRIPTS/kernels.sh" image "$KERNEL") || exit "$EXIT_USAGE"
-	[[ -r "$image" ]] || die "$image is not readable (run as root)"
+	[[ -r "$image" ]] ||
+		die "$image is not readable (Debian makes kernel images root-only): run as root, e.g. sudo make demo"
 	[[ "$REPO" != *[[:space:]]* ]] || die "the repository path must not contain white space"
 	ko="$REPO/build/$KERNEL/toymap.ko"
 	if [[ "$LOAD_MODULE" == 1 ]]; then
