@@ -173,10 +173,12 @@ guest_init() {
 # Build the initramfs of KERNEL (release RELEASE, modules under BASE) into
 # OUT unless the cached one was built from the same inputs.
 build_initramfs() {
-	local base="$1" release="$2" out="$3" files=() list stamp tmp i=0 file applet
+	local base="$1" release="$2" out="$3" files=() list stamp tmp i=0 file applet how
 
-	[[ -d "$base/lib/modules/$release" ]] ||
-		die "$base/lib/modules/$release is missing: the modules of kernel $KERNEL are not installed"
+	# A Debian kernel has 9p as modules; one built from source has it built in.
+	how=$("$SCRIPTS/kernels.sh" build "$KERNEL")
+	[[ -n "$how" || -d "$base/lib/modules/$release" ]] ||
+		die "${base%/}/lib/modules/$release is missing: the modules of kernel $KERNEL are not installed"
 	list=$(guest_module_files "$base" "$release")
 	mapfile -t files < <(grep . <<<"$list" || true)
 	stamp=$( { guest_init; stat -L -c '%n %s %Y' "$BUSYBOX" "${files[@]}"; } | sha256sum)
