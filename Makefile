@@ -48,7 +48,10 @@ DESTDIR ?=
 # selftests if a kernel source for their headers is there, and the module for
 # each kernel whose headers are there, saying which it skipped.
 all: userspace modules
-	@if scripts/kselftest-headers.sh $(O)/kselftest; then \
+	@$(maybe_selftests)
+
+# The selftests if the kselftest headers can be had, else a line saying so.
+maybe_selftests = if scripts/kselftest-headers.sh $(O)/kselftest; then \
 		$(MAKE) --no-print-directory -C selftests O=$(O); \
 	else \
 		echo "make: selftests skipped: no kselftest headers (above: what to install)"; \
@@ -119,6 +122,7 @@ lint:
 vm:
 	@scripts/deps.sh $(KERNEL)
 	@$(MAKE) --no-print-directory userspace
+	@$(maybe_selftests)
 	@$(call build_modules,$(KERNEL))
 	@scripts/vmrun.sh --kernel $(KERNEL) -- sh -c '$(CMD)'
 
