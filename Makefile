@@ -8,9 +8,14 @@
 #                (default 60) with a fresh random seed (or SEED=N):
 #                make stress SECONDS=600 KERNELS="6.1"
 #                FAIL_ALLOC=PCT: PCT% of the stress's allocations fail (debug kernel)
+# Each installs (as root) only what its kernels need: make demo and make vm
+# one kernel (KERNEL, default the first of the matrix), make check, make
+# stress and make lint their KERNELS (default: the whole matrix).
 # and the ones a developer needs
-#   make         build the user-space programs and toymap.ko for every kernel
-#   make lint    checkpatch --strict, sparse, W=1, shellcheck
+#   make         build the user space, and toymap.ko for every kernel whose
+#                headers are installed (says which it skipped); installs nothing
+#   make deps    install what make check needs for KERNELS
+#   make lint    checkpatch --strict, sparse, W=1, shellcheck, mandoc
 #   make check-host   the selftests on this machine's running kernel (root)
 #   make vm KERNEL=6.12   a guest with the module loaded, running a shell command: CMD="..."
 #
@@ -20,6 +25,9 @@
 KERNELS ?= $(shell scripts/kernels.sh names)
 KERNEL ?= $(firstword $(KERNELS))
 O := $(CURDIR)/build
+NPROC := $(shell nproc)
+# What make demo runs: toymapctl, mmapcopy and the demos (not the stress).
+DEMO_BINS := $(addprefix $(O)/bin/,toymapctl mmapcopy $(patsubst userspace/%.c,%,$(wildcard userspace/demo-*.c)))
 
 # make stress: its length, seed (default: random) and size.
 SECONDS ?= 60
@@ -28,24 +36,48 @@ STRESS_PROCS ?= 3
 STRESS_THREADS ?= 2
 FAIL_ALLOC ?=
 
-.PHONY: all deps userspace selftests modules check check-host stress demo lint vm clean
+# make install: where the programs, the man pages and the module's DKMS
+# source go.
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-all: userspace selftests modules
+.PHONY: all deps userspace selftests modules check check-host stress demo lint vm clean \
+	install uninstall
 
+# Plain make installs nothing and builds no kernel: the user space, the
+# selftests if a kernel source for their headers is there, and the module for
+# each kernel whose headers are there, saying which it skipped.
+all: userspace modules
+	@$(maybe_selftests)
+
+# The selftests if the kselftest headers can be had, else a line saying so.
+maybe_selftests = if scripts/kselftest-headers.sh $(O)/kselftest; then \
+		$(MAKE) --no-print-directory -C selftests O=$(O); \
+	else \
+		echo "make: selftests skipped: no kselftest headers (above: what to install)"; \
+	fi
+
+# What make check needs for KERNELS (default: the whole matrix).
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh --check $(KERNELS)
 
 userspace:
 	@$(MAKE) --no-print-directory -C userspace O=$(O)
 
 selftests: userspace
+	@scripts/kselftest-headers.sh $(O)/kselftest
 	@$(MAKE) --no-print-directory -C selftests O=$(O)
 
 modules:
-	@for k in $(KERNELS); do scripts/build-module.sh $$k || exit 1; done
+	@for k in $(KERNELS); do scripts/build-module.sh --if-present $$k || exit 1; done
 
-check: deps
-	@$(MAKE) --no-print-directory all KERNELS="$(KERNELS)"
+# The module for each kernel of $(1), none skipped.
+build_modules = for k in $(1); do scripts/build-module.sh $$k || exit 1; done
+
+check:
+	@scripts/deps.sh --check $(KERNELS)
+	@$(MAKE) --no-print-directory selftests
+	@$(call build_modules,$(KERNELS))
 	@scripts/check.sh $(KERNELS)
 
 check-host: userspace selftests
@@ -54,8 +86,10 @@ check-host: userspace selftests
 # One seed for every kernel; the guest's timeout leaves room for the stress's
 # own guard (2 x SECONDS + 120 s).  Logs: build/logs/stress-KERNEL.out.
 stress: SHELL := /bin/bash
-stress: deps
-	@$(MAKE) --no-print-directory all KERNELS="$(KERNELS)"
+stress:
+	@scripts/deps.sh $(KERNELS)
+	@$(MAKE) --no-print-directory userspace
+	@$(call build_modules,$(KERNELS))
 	@seed="$(SEED)"; [ -n "$$seed" ] || seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
 	args=(--seed "$$seed" --seconds $(SECONDS) --procs $(STRESS_PROCS) --threads $(STRESS_THREADS)); \
 	[ -z "$(FAIL_ALLOC)" ] || args+=(--fail-alloc $(FAIL_ALLOC)); \
@@ -74,15 +108,33 @@ stress: deps
 		echo "stress: FAILED; replay: make stress SEED=$$seed SECONDS=$(SECONDS) KERNELS=\"$(KERNELS)\"$(if $(FAIL_ALLOC), FAIL_ALLOC=$(FAIL_ALLOC))"; \
 	exit $$status
 
-demo: deps
-	@$(MAKE) --no-print-directory userspace modules KERNELS="$(KERNEL)"
+# One kernel only: its packages (and root or build), nothing of the others.
+demo:
+	@scripts/deps.sh $(KERNEL)
+	@$(MAKE) --no-print-directory -j$(NPROC) -C userspace O=$(O) $(DEMO_BINS)
+	@$(call build_modules,$(KERNEL))
 	@scripts/demo.sh $(KERNEL)
 
-lint: deps
+lint:
+	@scripts/deps.sh --check $(KERNELS)
 	@scripts/lint.sh $(KERNELS)
 
-vm: all
+vm:
+	@scripts/deps.sh $(KERNEL)
+	@$(MAKE) --no-print-directory userspace
+	@$(maybe_selftests)
+	@$(call build_modules,$(KERNEL))
 	@scripts/vmrun.sh --kernel $(KERNEL) -- sh -c '$(CMD)'
+
+# On your own machine: the module through DKMS (rebuilt for every new
+# kernel), the programs and the man pages. Build first as yourself (make),
+# then: sudo make install. DKMS_KERNELS: the kernels to build for now
+# (default: the running one).
+install: userspace
+	@PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/install.sh install
+
+uninstall:
+	@PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/install.sh uninstall
 
 clean:
 	rm -rf $(O)

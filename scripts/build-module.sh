@@ -4,14 +4,20 @@
 # inside that root, with its compiler, through scripts/inroot.sh (as root);
 # build/NAME/src then holds the build tree copied back, and the messages name
 # the files there, as for the other kernels.
+#
+# --if-present: a kernel whose headers are not there (not installed, its root
+# not made, a kernel built from source not built yet) or whose root needs root
+# is skipped with a line that says why, and the exit status is 0 (plain make).
+# Nothing here installs or builds a kernel: scripts/deps.sh does.
 set -euo pipefail
+shopt -s inherit_errexit
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(dirname "$SCRIPTS")
 readonly SCRIPTS REPO
 
 usage() {
-	echo "usage: ${0##*/} NAME [make args, e.g. W=1 C=2]   (V=1 in the environment shows the make output)" >&2
+	echo "usage: ${0##*/} [--if-present] NAME [make args, e.g. W=1 C=2]   (V=1 in the environment shows the make output)" >&2
 	exit 2
 }
 
@@ -56,15 +62,22 @@ remove_root_src() {
 }
 
 main() {
-	local name root headers out inner verbose=0 status=0
+	local name root headers out inner verbose=0 status=0 if_present=0 why
 
+	[[ "${1:-}" != --if-present ]] || { if_present=1; shift; }
 	[[ $# -ge 1 && "$1" != -* ]] || usage
 	name="$1"
 	shift
 	root=$("$SCRIPTS/kernels.sh" root "$name")
-	# A kernel built from source is built first if it is not cached yet.
-	if [[ -n "$("$SCRIPTS/kernels.sh" build "$name")" ]]; then
-		"$SCRIPTS/debug-kernel.sh" build >/dev/null
+	if [[ $if_present == 1 ]]; then
+		if ! why=$("$SCRIPTS/kernels.sh" headers "$name" 2>&1 >/dev/null); then
+			echo "${0##*/}: $name skipped: ${why#kernels.sh: }"
+			return 0
+		fi
+		if [[ -n "$root" && $EUID -ne 0 ]]; then
+			echo "${0##*/}: $name skipped: it is built in the root $root, as root (sudo make modules)"
+			return 0
+		fi
 	fi
 	headers=$("$SCRIPTS/kernels.sh" headers "$name")
 	out="$REPO/build/$name"
@@ -74,7 +87,7 @@ main() {
 	if [[ -z "$root" ]]; then
 		run_make "" "$headers" "$out/src" "$out/src" "$out/build.log" "$verbose" "$@" || status=$?
 	else
-		[[ $EUID -eq 0 ]] || die "$name is built in the root $root: run as root"
+		[[ $EUID -eq 0 ]] || die "$name is built in the root $root, which needs root: sudo $0 $name"
 		trap remove_root_src EXIT
 		ROOT_SRC=$(mktemp -d "$root/tmp/toymap-build.XXXXXX")
 		inner=/tmp/${ROOT_SRC##*/}

@@ -8,6 +8,7 @@
 # selftests/run.sh with it (which loads, tests, checks the kernel log and
 # unloads).  Needs root and the running kernel's headers package.
 set -euo pipefail
+shopt -s inherit_errexit
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 headers=/lib/modules/$(uname -r)/build

@@ -3,12 +3,15 @@
 #
 # Usage: scripts/check.sh KERNEL...
 #
-# Boots each kernel of the matrix, runs selftests/run.sh in it, then the lint,
-# and prints a per-kernel table and the closing line "N passed, N failed".
+# First the cold-start tests of the scripts (scripts/test-scripts.sh) and a
+# DKMS build for each kernel whose headers the host has; then boots each
+# kernel of the matrix, runs selftests/run.sh in it, then the lint, and prints
+# a table (one row each) and the closing line "N passed, N failed".
 # A failed guest (panic, timeout, splat in its kernel log) is a failure of its
 # own.  Exits non-zero on any failure or on a skip that gives no reason.
 # Expects everything built (make all).
 set -euo pipefail
+shopt -s inherit_errexit
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 logs="$top/build/logs"
@@ -40,9 +43,10 @@ count_ktap() {
 run_kernel() {
 	local name=$1
 	local out="$logs/check-$name.out" klog="$logs/check-$name.kernel.log"
-	local start status secs note="" timeout=600 command=("$top/selftests/run.sh")
+	local start status secs note="" timeout=600 command=("$top/selftests/run.sh") build
 
-	if [ -n "$("$top/scripts/kernels.sh" build "$name")" ]; then
+	build=$("$top/scripts/kernels.sh" build "$name")
+	if [ -n "$build" ]; then
 		timeout=1500
 		command=(env TOYMAP_STRESS_SECONDS=30 "$top/scripts/debug-checks.sh" -- "${command[@]}")
 	fi
@@ -67,11 +71,39 @@ run_kernel() {
 		fail=1
 		note="no test ran"
 	fi
-	rows+=("$(printf '%-10s %6d %6d %7d %6ds  %s' "$name" "$pass" "$fail" "$skip" "$secs" "$note")")
+	add_row "$name" "$secs" "$note"
+}
+
+# add_row NAME SECS NOTE: a table row from pass, fail, skip and bare_skip.
+add_row() {
+	rows+=("$(printf '%-10s %6d %6d %7d %6ds  %s' "$1" "$pass" "$fail" "$skip" "$2" "$3")")
 	total_pass=$((total_pass + pass))
 	total_fail=$((total_fail + fail))
 	total_skip=$((total_skip + skip))
 	unexplained_skips=$((unexplained_skips + bare_skip))
+}
+
+# run_ktap NAME COMMAND...: a host command that prints KTAP lines, counted
+# like a guest's; a failing status without a failed line counts once.
+run_ktap() {
+	local name=$1 out="$logs/check-$1.out" start status=0 secs note=""
+	shift
+
+	echo "=== $name: $*"
+	start=$(date +%s)
+	"$@" >"$out" 2>&1 || status=$?
+	secs=$(($(date +%s) - start))
+	grep -E '^(not )?ok |^# ' "$out" || true
+	count_ktap "$out"
+	if [ "$status" -ne 0 ] && [ "$fail" -eq 0 ]; then
+		fail=1
+		note="exit $status, see $out"
+	fi
+	if [ "$pass" -eq 0 ] && [ "$fail" -eq 0 ] && [ "$skip" -eq 0 ]; then
+		fail=1
+		note="no test ran, see $out"
+	fi
+	add_row "$name" "$secs" "$note"
 }
 
 # run_lint: checkpatch, sparse, W=1 and shellcheck count as one test.
@@ -95,6 +127,8 @@ main() {
 	[ $# -ge 1 ] || usage
 	mkdir -p "$logs"
 	local name
+	run_ktap scripts "$top/scripts/test-scripts.sh"
+	run_ktap dkms "$top/scripts/dkms-check.sh" "$@"
 	for name in "$@"; do
 		run_kernel "$name"
 	done

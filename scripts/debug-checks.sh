@@ -27,6 +27,7 @@
 # (kselftest's skip) when the kernel has no kmemleak and there is no COMMAND,
 # else 0.
 set -euo pipefail
+shopt -s inherit_errexit
 
 readonly KMEMLEAK=/sys/kernel/debug/kmemleak
 # kmemleak reports only objects older than this at the scan (MSECS_MIN_AGE).

@@ -20,6 +20,12 @@
 # so an interrupted build leaves nothing that looks usable.
 #
 #   build      build the kernel unless it is cached; print its directory
+#   configure DIR
+#              only the first steps of a build, in an empty directory DIR: the
+#              source's Kconfig files and scripts (not the whole tree, 15 s),
+#              x86_64_defconfig and the fragment, checked as a build checks
+#              them; print DIR/.config (the cold-start test of
+#              scripts/test-scripts.sh runs it)
 #   dir        print the directory of the current KEY, built or not
 #   release | image | headers
 #              print the release, the bzImage, the tree for M= builds; fail
@@ -29,6 +35,7 @@
 #   packages   the Debian packages the build needs, one a line
 #   key        print KEY
 set -euo pipefail
+shopt -s inherit_errexit
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 readonly SCRIPTS
@@ -53,7 +60,7 @@ TMP_DIR=""
 MAKE_PID=""
 
 usage() {
-	echo "usage: ${0##*/} build | dir | release | image | headers | cmdline | packages | key" >&2
+	echo "usage: ${0##*/} build | configure DIR | dir | release | image | headers | cmdline | packages | key" >&2
 	echo "       (environment: TOYMAP_ROOTS, the cache directory, default /var/cache/toymap)" >&2
 	exit 2
 }
@@ -77,22 +84,44 @@ source_version() {
 	echo "${status##* }"
 }
 
+# Print the version of the compiler, "none" without one.
+compiler_version() {
+	gcc -dumpfullversion 2>/dev/null || echo none
+}
+
 # Print the cache key: a hash of everything that decides the build.
 key() {
+	local version compiler sum
+
 	[[ -f "$FRAGMENT" ]] || die "$FRAGMENT is missing"
-	{
-		echo "recipe $RECIPE"
-		echo "source $SOURCE_PACKAGE $(source_version)"
-		echo "compiler $(gcc -dumpfullversion 2>/dev/null || echo none)"
-		cat "$FRAGMENT"
-	} | sha256sum | cut -c1-16
+	version=$(source_version)
+	compiler=$(compiler_version)
+	sum=$(printf 'recipe %s\nsource %s %s\ncompiler %s\n' "$RECIPE" "$SOURCE_PACKAGE" "$version" "$compiler" |
+		cat - "$FRAGMENT" | sha256sum)
+	echo "${sum:0:16}"
 }
 
 # Print the cache directory of the current key.
 cache_dir() {
+	local key
+
 	[[ "$CACHE" == /* && "$CACHE" != *[[:space:]]* ]] ||
 		die "TOYMAP_ROOTS must be an absolute path without white space: '$CACHE'"
-	echo "$CACHE/debug-$(key)"
+	key=$(key)
+	echo "$CACHE/debug-$key"
+}
+
+# Fail, before any long work, when something the build needs is missing: the
+# fragment, a package of BUILD_PACKAGES, the source tarball.
+check_inputs() {
+	local list missing=()
+
+	[[ -f "$FRAGMENT" ]] || die "$FRAGMENT is missing"
+	list=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${BUILD_PACKAGES[@]}" 2>/dev/null || true)
+	mapfile -t missing < <(printf '%s\n' "${BUILD_PACKAGES[@]}" | grep -vxF -f <(awk '$1 == "ii" { print $2 }' <<<"$list") || true)
+	[[ ${#missing[@]} -eq 0 ]] ||
+		die "the build needs the packages ${missing[*]}; as root, run: $SCRIPTS/deps.sh debug"
+	[[ -f "$SOURCE_TARBALL" ]] || die "$SOURCE_TARBALL is missing (package $SOURCE_PACKAGE)"
 }
 
 # Print the cache directory if the kernel is built there, else fail.
@@ -119,14 +148,18 @@ cleanup() {
 	TMP_DIR=""
 }
 
-# Extract the kernel source into TREE.
+# Extract the kernel source into TREE, or with "kconfig" only what
+# configure() reads: the top Makefile, scripts/, arch/x86/, the Kconfig files
+# and Makefiles.
 extract_source() {
-	local tree="$1" start=$SECONDS
+	local tree="$1" what="${2:-}" top=linux-source-6.1 start=$SECONDS members=()
 
 	[[ -f "$SOURCE_TARBALL" ]] || die "$SOURCE_TARBALL is missing (package $SOURCE_PACKAGE)"
-	say "extracting $SOURCE_TARBALL"
-	tar -xJf "$SOURCE_TARBALL" -C "$(dirname "$tree")"
-	mv -T "$(dirname "$tree")/linux-source-6.1" "$tree"
+	[[ "$what" != kconfig ]] ||
+		members=(--wildcards "$top/Makefile" "$top/scripts/*" "$top/arch/x86/*" '*Kconfig*' '*/Makefile*')
+	say "extracting $SOURCE_TARBALL${what:+ ($what files only)}"
+	tar -xJf "$SOURCE_TARBALL" -C "$(dirname "$tree")" "${members[@]}"
+	mv -T "$(dirname "$tree")/$top" "$tree"
 	say "extracted in $((SECONDS - start)) s"
 }
 
@@ -235,7 +268,7 @@ prune_tree() {
 
 # Build the kernel into DIR, through a temporary directory beside it.
 build_into() {
-	local dir="$1" start=$SECONDS tree stale
+	local dir="$1" start=$SECONDS tree stale version compiler release steps now cpus image_mb cache_mb
 
 	# A build killed before its cleanup left its directory: remove it.
 	for stale in "$dir".tmp.*; do
@@ -254,26 +287,30 @@ build_into() {
 	make -s -C "$tree" kernelrelease >"$TMP_DIR/release"
 	cp "$tree/arch/x86/boot/bzImage" "$TMP_DIR/bzImage"
 	prune_tree "$tree"
-	{
-		echo "source: $SOURCE_PACKAGE $(source_version)"
-		echo "compiler: $(gcc -dumpfullversion)"
-		echo "release: $(cat "$TMP_DIR/release")"
-		echo "steps: $(count_steps "$TMP_DIR/build.log")"
-		echo "built: $(date -u '+%Y-%m-%d %H:%M:%S UTC') in $((SECONDS - start)) s with $(nproc) CPUs"
-	} >"$TMP_DIR/build.info"
+	version=$(source_version)
+	compiler=$(compiler_version)
+	release=$(<"$TMP_DIR/release")
+	steps=$(count_steps "$TMP_DIR/build.log")
+	now=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+	cpus=$(nproc)
+	printf '%s\n' "source: $SOURCE_PACKAGE $version" "compiler: $compiler" "release: $release" \
+		"steps: $steps" "built: $now in $((SECONDS - start)) s with $cpus CPUs" >"$TMP_DIR/build.info"
 	mv -T "$TMP_DIR" "$dir"
 	TMP_DIR=""
-	say "built $(cat "$dir/release") in $((SECONDS - start)) s:" \
-		"bzImage $(du -m "$dir/bzImage" | cut -f1) MB, cache $(du -sm "$dir" | cut -f1) MB"
+	image_mb=$(du -m "$dir/bzImage")
+	cache_mb=$(du -sm "$dir")
+	say "built $release in $((SECONDS - start)) s: bzImage ${image_mb%%[[:space:]]*} MB," \
+		"cache ${cache_mb%%[[:space:]]*} MB"
 }
 
 # Say which other debug kernels the cache holds: nothing removes them.
 list_others() {
-	local dir="$1" other
+	local dir="$1" other mb
 
 	for other in "$CACHE"/debug-*; do
 		[[ -d "$other" && "$other" != "$dir" && "$other" != *.tmp.* ]] || continue
-		say "an older debug kernel is cached in $other ($(du -sm "$other" | cut -f1) MB): rm -rf it if unused"
+		mb=$(du -sm "$other")
+		say "an older debug kernel is cached in $other (${mb%%[[:space:]]*} MB): rm -rf it if unused"
 	done
 }
 
@@ -283,12 +320,17 @@ build() {
 
 	dir=$(cache_dir)
 	if [[ ! -f "$dir/release" ]]; then
+		check_inputs
 		if ! mkdir -p "$CACHE" 2>/dev/null || [[ ! -w "$CACHE" ]]; then
-			die "cannot write to $CACHE: run as root, or set TOYMAP_ROOTS"
+			die "cannot write to $CACHE (the build takes 10-35 minutes): as root, run $0 build;" \
+				"or choose a cache of your own: TOYMAP_ROOTS=DIR $0 build"
 		fi
 		# One builder per key; the lock file stays beside the build.
 		exec 8>"$dir.lock"
-		flock 8
+		if ! flock -n 8; then
+			say "another run is building this kernel ($dir.tmp.*): waiting for it"
+			flock 8
+		fi
 		if [[ ! -f "$dir/release" ]]; then
 			trap cleanup EXIT
 			trap 'exit 129' HUP
@@ -303,9 +345,23 @@ build() {
 	echo "$dir"
 }
 
+# The first steps of a build in the empty directory DIR (the Kconfig files of
+# the source only); print the .config.
+configure_only() {
+	local dir="$1" entries=()
+
+	[[ -d "$dir" ]] && mapfile -t entries < <(find "$dir" -mindepth 1 -maxdepth 1)
+	[[ -d "$dir" && ${#entries[@]} -eq 0 ]] || die "configure: $dir is not an empty directory"
+	check_inputs
+	extract_source "$dir/tree" kconfig
+	configure "$dir/tree"
+	echo "$dir/tree/.config"
+}
+
 main() {
 	local dir
 
+	[[ $# -eq 2 && "$1" == configure ]] && { configure_only "$2"; return; }
 	[[ $# -eq 1 ]] || usage
 	# A calling make (make deps) must not pass its flags and jobserver on.
 	unset KBUILD_OUTPUT ARCH CROSS_COMPILE LLVM MAKEFLAGS MFLAGS MAKELEVEL

@@ -9,6 +9,7 @@
 # Exit status: 0 every run agrees with the chapter; 1 a run contradicts it;
 # 3 a run could not run (and none contradicts); 2 a usage or setup error.
 set -euo pipefail
+shopt -s inherit_errexit
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(dirname "$SCRIPTS")

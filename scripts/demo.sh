@@ -10,6 +10,7 @@
 # it; 3 a demo could not run; 2 a usage or setup error; 124, 125 and 126 as
 # scripts/vmrun.sh (timeout, panic, a splat in the kernel log).
 set -euo pipefail
+shopt -s inherit_errexit
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(dirname "$SCRIPTS")
@@ -31,8 +32,13 @@ die() {
 
 # Print the kernel to boot: KERNEL, or the first of the matrix.
 pick_kernel() {
+	local names
+
 	case "$#:${1:-}" in
-	0:) "$SCRIPTS/kernels.sh" names | head -n 1 ;;
+	0:)
+		names=$("$SCRIPTS/kernels.sh" names)
+		echo "${names%%$'\n'*}"
+		;;
 	1:-*) usage ;;
 	1:*) echo "$1" ;;
 	*) usage ;;

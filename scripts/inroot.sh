@@ -5,6 +5,7 @@
 # /proc is unmounted again however the command ends; one run at a time holds
 # the root, so a run never loses /proc under it. Exits with COMMAND's status.
 set -euo pipefail
+shopt -s inherit_errexit
 
 readonly ROOT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 

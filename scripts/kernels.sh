@@ -2,10 +2,14 @@
 # Answers questions about the kernel matrix of scripts/kernels.conf.
 #
 #   names            the kernels, in test order
-#   packages         the host packages the matrix needs (a kernel installed in
-#                    a debootstrap root needs only debootstrap on the host)
-#   roots            one line per debootstrap root: DIR SUITE PACKAGE...
-#                    (the image and headers packages of its kernels)
+#   packages [NAME...]
+#                    the host packages these kernels (default: the whole
+#                    matrix) need: image and headers of a host kernel,
+#                    debootstrap for a kernel in a root, the build packages of
+#                    a kernel built from source
+#   roots [NAME...]  one line per debootstrap root of these kernels (default:
+#                    the whole matrix): DIR SUITE PACKAGE... (the image and
+#                    headers packages of its kernels)
 #   root NAME        the root directory of NAME, or nothing for a host kernel
 #   build NAME       "debug" for the kernel built by scripts/debug-kernel.sh
 #                    (kernels.conf build=debug), nothing for a Debian kernel
@@ -15,6 +19,7 @@
 #                    in a root, the path inside the root (chroot ROOT make -C ...)
 #   image NAME       the kernel image, a path on the host
 set -euo pipefail
+shopt -s inherit_errexit
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 CONF=$SCRIPTS/kernels.conf
@@ -22,8 +27,8 @@ ROOTS=${TOYMAP_ROOTS:-/var/cache/toymap}
 readonly SCRIPTS CONF ROOTS
 
 usage() {
-	echo "usage: ${0##*/} names | packages | roots | root NAME | build NAME | cmdline NAME | release NAME |" \
-		"headers NAME | image NAME" >&2
+	echo "usage: ${0##*/} names | packages [NAME...] | roots [NAME...] | root NAME | build NAME |" \
+		"cmdline NAME | release NAME | headers NAME | image NAME" >&2
 	exit 2
 }
 
@@ -65,10 +70,14 @@ matrix() {
 
 # Print the matrix line of kernel NAME.
 entry() {
-	local line
+	local lines line known=()
 
-	line=$(matrix | awk -v name="$1" '$1 == name')
-	[[ -n "$line" ]] || die "unknown kernel '$1' (known: $(matrix | awk '{ print $1 }' | xargs))"
+	lines=$(matrix)
+	line=$(awk -v name="$1" '$1 == name' <<<"$lines")
+	if [[ -z "$line" ]]; then
+		mapfile -t known < <(awk '{ print $1 }' <<<"$lines")
+		die "unknown kernel '$1' (known: ${known[*]})"
+	fi
 	echo "$line"
 }
 
@@ -124,7 +133,10 @@ build() {
 
 # Print the kernel parameters the guests of NAME need, or nothing.
 cmdline() {
-	[[ -z "$(build "$1")" ]] || "$SCRIPTS/debug-kernel.sh" cmdline
+	local how
+
+	how=$(build "$1")
+	[[ -z "$how" ]] || "$SCRIPTS/debug-kernel.sh" cmdline
 }
 
 # Print the kernel release of NAME, from its image metapackage.
@@ -156,31 +168,50 @@ headers() {
 
 # Print the kernel image of NAME, a path on the host.
 image() {
-	local prefix rel
+	local how prefix rel
 
-	[[ -z "$(build "$1")" ]] || { "$SCRIPTS/debug-kernel.sh" image; return; }
+	how=$(build "$1")
+	[[ -z "$how" ]] || { "$SCRIPTS/debug-kernel.sh" image; return; }
 	prefix=$(root "$1")
 	rel=$(release "$1")
 	[[ -f "$prefix/boot/vmlinuz-$rel" ]] || die "$1: $prefix/boot/vmlinuz-$rel is missing"
 	echo "$prefix/boot/vmlinuz-$rel"
 }
 
-# Print the host packages: the kernels installed on the host, debootstrap
-# if a kernel lives in a root, and what scripts/debug-kernel.sh needs if a
-# kernel is built.
+# Print the matrix lines of the kernels NAME... (all of them without one), in
+# the order asked; fail on an unknown name.
+selected() {
+	local name
+
+	[[ $# -gt 0 ]] || { matrix; return; }
+	for name in "$@"; do
+		entry "$name"
+	done
+}
+
+# Print the host packages of kernels NAME... (default: all), each once: the
+# kernels installed on the host, debootstrap if a kernel lives in a root, and
+# what scripts/debug-kernel.sh needs if a kernel is built.
 packages() {
-	matrix | awk '
+	local lines
+
+	lines=$(selected "$@")
+	awk '
 		$5 != "-" { next }
 		$4 == "-" { print $2; print $3; next }
-		!debootstrap++ { print "debootstrap" }'
-	if matrix | awk '$5 != "-" { found = 1 } END { exit !found }'; then
+		{ print "debootstrap" }' <<<"$lines" | awk '!seen[$0]++'
+	if awk '$5 != "-" { found = 1 } END { exit !found }' <<<"$lines"; then
 		"$SCRIPTS/debug-kernel.sh" packages
 	fi
 }
 
-# Print "DIR SUITE PACKAGE..." for each root, in matrix order, each package once.
+# Print "DIR SUITE PACKAGE..." for each root of kernels NAME... (default: all),
+# in matrix order, each package once.
 roots() {
-	matrix | awk '
+	local lines
+
+	lines=$(selected "$@")
+	awk '
 		$4 == "-" { next }
 		!($4 in pkgs) { order[++n] = $4; pkgs[$4] = "" }
 		{
@@ -192,7 +223,7 @@ roots() {
 				suite = order[i]; sub(/.*\//, "", suite); sub(/-root$/, "", suite)
 				print order[i], suite pkgs[order[i]]
 			}
-		}'
+		}' <<<"$lines"
 }
 
 main() {
@@ -205,8 +236,7 @@ main() {
 		matrix | awk '{ print $1 }'
 		;;
 	packages | roots)
-		[[ $# -eq 1 ]] || usage
-		"$1"
+		"$@"
 		;;
 	root | build | cmdline | release | headers | image)
 		[[ $# -eq 2 ]] || usage

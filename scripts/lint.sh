@@ -1,7 +1,9 @@
 #!/bin/bash
 # Lints the project: checkpatch --strict on the module, a W=1 C=2 (sparse)
-# build for each kernel, shellcheck on the scripts. Exits 1 on any finding.
+# build for each kernel, shellcheck on the scripts, mandoc -T lint on the man
+# pages. Exits 1 on any finding.
 set -euo pipefail
+shopt -s inherit_errexit
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(dirname "$SCRIPTS")
@@ -128,6 +130,23 @@ run_shellcheck() {
 	fi
 }
 
+# Run mandoc -T lint on the man pages (warnings and worse are findings).
+run_mandoc() {
+	local files out
+
+	mapfile -t files < <(existing man/*.[1-9])
+	if [[ ${#files[@]} -eq 0 ]]; then
+		echo "lint: mandoc: no man pages, skipped"
+		return
+	fi
+	command -v mandoc >/dev/null || { echo "lint: mandoc is missing (run scripts/deps.sh --check)" | fail mandoc; return; }
+	if out=$(mandoc -T lint -W warning "${files[@]}" 2>&1); then
+		echo "lint: mandoc: ${#files[@]} man pages clean"
+	else
+		fail mandoc <<<"$out"
+	fi
+}
+
 main() {
 	local kernels kernel list
 
@@ -144,6 +163,7 @@ main() {
 		run_build "$kernel"
 	done
 	run_shellcheck
+	run_mandoc
 	if [[ ${#FAILED[@]} -gt 0 ]]; then
 		printf -v list '%s, ' "${FAILED[@]}"
 		echo "lint: FAILED: ${list%, }"

@@ -20,6 +20,7 @@
 # holds a splat (BUG, WARNING, Oops, lockdep, hung task...); 2 on a usage or
 # setup error.
 set -euo pipefail
+shopt -s inherit_errexit
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(dirname "$SCRIPTS")
@@ -38,6 +39,9 @@ readonly HARMLESS_RE='vmrun: '
 readonly PANIC_RE='Kernel panic - not syncing'
 
 readonly EXIT_USAGE=2 EXIT_TIMEOUT=124 EXIT_PANIC=125 EXIT_SPLAT=126
+# The guest's busybox, a static one (TOYMAP_BUSYBOX: another, for the tests of
+# scripts/test-scripts.sh).
+readonly BUSYBOX=${TOYMAP_BUSYBOX:-/bin/busybox}
 
 usage() {
 	cat >&2 <<-EOF
@@ -70,7 +74,24 @@ parse_args() {
 	done
 	[[ $# -ge 1 ]] || usage
 	COMMAND=("$@")
-	[[ -n "$KERNEL" ]] || KERNEL=$("$SCRIPTS/kernels.sh" names | head -n 1)
+	if [[ -z "$KERNEL" ]]; then
+		KERNEL=$("$SCRIPTS/kernels.sh" names)
+		KERNEL=${KERNEL%%$'\n'*}
+	fi
+}
+
+# Fail with what to install when a program the test bed needs is missing:
+# QEMU, a static busybox (the initramfs has no libc), cpio.
+check_tools() {
+	local kind
+
+	command -v qemu-system-x86_64 >/dev/null ||
+		die "qemu-system-x86_64 is missing: as root, run: apt-get install qemu-system-x86 (or $SCRIPTS/deps.sh $KERNEL)"
+	command -v cpio >/dev/null || die "cpio is missing: as root, run: apt-get install cpio"
+	[[ -x "$BUSYBOX" ]] || die "$BUSYBOX is missing: as root, run: apt-get install busybox-static"
+	kind=$(LC_ALL=C ldd "$BUSYBOX" 2>&1 || true)
+	[[ "$kind" == *"not a dynamic executable"* ]] ||
+		die "$BUSYBOX is linked dynamically and cannot run in the initramfs: as root, run: apt-get install busybox-static"
 }
 
 # Print the .ko files of the guest modules of RELEASE, dependencies first,
@@ -89,11 +110,14 @@ guest_module_files() {
 module_with_deps() {
 	local base="$1" release="$2" name="$3" file dep
 
+	local deps
+
 	[[ -z "${seen[$name]:-}" ]] || return 0
 	seen[$name]=1
 	file=$(modinfo -b "$base" -k "$release" -F filename "$name" 2>/dev/null) || return 0
 	[[ "$file" != "(builtin)" ]] || return 0
-	for dep in $(modinfo -b "$base" -k "$release" -F depends "$name" | tr ',' ' '); do
+	deps=$(modinfo -b "$base" -k "$release" -F depends "$name")
+	for dep in ${deps//,/ }; do
 		module_with_deps "$base" "$release" "$dep"
 	done
 	echo "$file"
@@ -149,15 +173,19 @@ guest_init() {
 # Build the initramfs of KERNEL (release RELEASE, modules under BASE) into
 # OUT unless the cached one was built from the same inputs.
 build_initramfs() {
-	local base="$1" release="$2" out="$3" files=() list stamp tmp i=0 file applet
+	local base="$1" release="$2" out="$3" files=() list stamp tmp i=0 file applet how
 
+	# A Debian kernel has 9p as modules; one built from source has it built in.
+	how=$("$SCRIPTS/kernels.sh" build "$KERNEL")
+	[[ -n "$how" || -d "$base/lib/modules/$release" ]] ||
+		die "${base%/}/lib/modules/$release is missing: the modules of kernel $KERNEL are not installed"
 	list=$(guest_module_files "$base" "$release")
 	mapfile -t files < <(grep . <<<"$list" || true)
-	stamp=$( { guest_init; stat -L -c '%n %s %Y' /bin/busybox "${files[@]}"; } | sha256sum)
+	stamp=$( { guest_init; stat -L -c '%n %s %Y' "$BUSYBOX" "${files[@]}"; } | sha256sum)
 	[[ -f "$out" && "$(cat "$out.stamp" 2>/dev/null)" == "$stamp" ]] && return
 	tmp=$(mktemp -d "$out.tmp.XXXXXX")
 	mkdir -p "$tmp"/{bin,dev,proc,sys,modules,newroot}
-	cp /bin/busybox "$tmp/bin/"
+	cp "$BUSYBOX" "$tmp/bin/busybox"
 	for applet in sh mount insmod mkdir chroot stty ip sync poweroff tee; do
 		ln -s busybox "$tmp/bin/$applet"
 	done
@@ -281,10 +309,12 @@ main() {
 	local root release image initrd ko rundir status
 
 	parse_args "$@"
+	check_tools
 	root=$("$SCRIPTS/kernels.sh" root "$KERNEL") || exit "$EXIT_USAGE"
 	release=$("$SCRIPTS/kernels.sh" release "$KERNEL") || exit "$EXIT_USAGE"
 	image=$("$SCRIPTS/kernels.sh" image "$KERNEL") || exit "$EXIT_USAGE"
-	[[ -r "$image" ]] || die "$image is not readable (run as root)"
+	[[ -r "$image" ]] ||
+		die "$image is not readable (Debian makes kernel images root-only): run as root, e.g. sudo make demo"
 	[[ "$REPO" != *[[:space:]]* ]] || die "the repository path must not contain white space"
 	ko="$REPO/build/$KERNEL/toymap.ko"
 	if [[ "$LOAD_MODULE" == 1 ]]; then

@@ -160,6 +160,17 @@ static int cmd_load(int argc, char **argv)
 				"$(uname -r): give --ko PATH (e.g. build/KERNEL/toymap.ko)\n");
 		return EXIT_FAILURE;
 	}
+	if (err == -EKEYREJECTED) {
+		fprintf(stderr, "toymapctl: cannot load %s: %s\n"
+			"  The kernel loads only modules signed with a key it trusts (Secure Boot),\n"
+			"  and this one is not. The way out on Debian or Ubuntu: sudo make install,\n"
+			"  which has DKMS build and sign the module with its own key, then enroll\n"
+			"  that key once: sudo mokutil --import /var/lib/dkms/mok.pub (choose a\n"
+			"  password), reboot, and confirm the key in the blue MOK manager screen.\n"
+			"  Or switch Secure Boot off in the firmware settings.\n",
+			ko ? ko : TOYMAP_MODULE_NAME, toymap_kmod_strerror(err));
+		return EXIT_FAILURE;
+	}
 	if (err) {
 		fprintf(stderr, "toymapctl: cannot load %s: %s\n", ko ? ko : TOYMAP_MODULE_NAME,
 			toymap_kmod_strerror(err));
