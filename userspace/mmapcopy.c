@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,7 +28,7 @@
 #define CHUNK		(1UL << 20)	/* bytes per write(): a signal is seen between */
 
 static const char usage_text[] =
-	"usage: mmapcopy [-d DEVICE] FILE\n"
+	"usage: mmapcopy [-d|--device DEVICE] FILE\n"
 	"\n"
 	"Copies FILE to stdout through a toymap object: attaches FILE to the object\n"
 	"(DEVICE, default " DEMO_DEFAULT_DEVICE "), maps it MAP_PRIVATE and PROT_READ,\n"
@@ -168,7 +169,13 @@ int main(int argc, char **argv)
 	int file_fd, dev_fd, opt, err, detach_err;
 	struct stat st;
 
-	while ((opt = getopt(argc, argv, "d:h")) != -1) {
+	static const struct option longopts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((opt = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			device = optarg;
