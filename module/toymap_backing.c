@@ -25,6 +25,7 @@
 #include <linux/sched.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "compat.h"
 #include "toymap.h"
@@ -394,21 +395,50 @@ static bool toymap_folio_busy(struct folio *folio)
 }
 
 /*
+ * Empty this CPU's LRU batches (the lru_add_drain() that the first
+ * folio_batch_release() of a batch does): each folio waiting in one holds
+ * a reference.  @arg is a folio of ours; the batch takes a reference of
+ * its own on it and drops it again.
+ */
+static long toymap_drain_lru_here(void *arg)
+{
+	struct folio_batch fbatch;
+	struct folio *folio = arg;
+
+	folio_get(folio);
+	folio_batch_init(&fbatch);
+	folio_batch_add(&fbatch, folio);
+	folio_batch_release(&fbatch);
+	return 0;
+}
+
+/*
+ * Empty every CPU's LRU batches, as lru_add_drain_all() would (modules
+ * cannot call it): a page just unmapped sits in the activation batch of
+ * the CPU that zapped its young PTE, a new one in the batch of the CPU
+ * that faulted it, each with a reference that is nobody's use of the page.
+ * @folio: any folio of the object, held by the caller.
+ */
+static void toymap_drain_lru(struct folio *folio)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu)
+		work_on_cpu(cpu, toymap_drain_lru_here, folio);
+}
+
+/*
  * True when someone besides the page cache and the caller's lookup holds
- * @folio, which is unmapped: a GUP reference (FOLL_PIN, or FOLL_GET as
- * O_DIRECT on 6.1, /proc/PID/mem and ptrace take), a pipe (vmsplice).
- * Reclaim keeps such a page (mapping_evict_folio()); so does eviction.
- * A folio waiting in the per-CPU batch of new pages (PG_lru still clear)
- * carries that batch's reference, which is nobody's use of it; modules
- * cannot drain the batches (lru_add_drain_all() is not exported).  Other
- * batches (6.1's activation) keep PG_lru set: such a page is taken as held
- * and stays, clean, which loses nothing.
+ * @folio, which is unmapped and, once the LRU batches are drained, in none
+ * of them: a GUP reference (FOLL_PIN, or FOLL_GET as O_DIRECT on 6.1,
+ * /proc/PID/mem and ptrace take), a pipe (vmsplice).  Reclaim keeps such a
+ * page (mapping_evict_folio()); so does eviction.  A page that reclaim or
+ * compaction has isolated for a moment counts as held too, and stays,
+ * clean: nothing is lost.
  */
 static bool toymap_folio_held(struct folio *folio)
 {
-	long expected = folio_nr_pages(folio) + 1 + !folio_test_lru(folio);
-
-	return folio_maybe_dma_pinned(folio) || folio_ref_count(folio) > expected;
+	return folio_maybe_dma_pinned(folio) || folio_ref_count(folio) > folio_nr_pages(folio) + 1;
 }
 
 /*
@@ -429,6 +459,11 @@ static unsigned long toymap_drop_clean(struct address_space *mapping, pgoff_t fi
 	unsigned int i;
 
 	folio_batch_init(&fbatch);
+	if (!filemap_get_folios(mapping, &index, last, &fbatch))
+		return 0;
+	toymap_drain_lru(fbatch.folios[0]);
+	folio_batch_release(&fbatch);
+	index = first;
 	while (filemap_get_folios(mapping, &index, last, &fbatch)) {
 		for (i = 0; i < folio_batch_count(&fbatch); i++) {
 			struct folio *folio = fbatch.folios[i];
