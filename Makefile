@@ -27,7 +27,7 @@ KERNEL ?= $(firstword $(KERNELS))
 O := $(CURDIR)/build
 NPROC := $(shell nproc)
 # What make demo runs: toymapctl, mmapcopy and the demos (not the stress).
-DEMO_BINS := $(addprefix $(O)/bin/,toymapctl mmapcopy $(patsubst userspace/%.c,%,$(wildcard userspace/demo-*.c)))
+DEMO_BINS := $(addprefix $(O)/bin/,toymapctl mmapcopy $(patsubst userspace/demos/%.c,%,$(wildcard userspace/demos/demo-*.c)))
 
 # make stress: its length, seed (default: random) and size.
 SECONDS ?= 60

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers of the toymap selftests that are not toymap's own (those live in
- * userspace/libtoymap): parent/child synchronisation through pipes, waiting
+ * userspace/lib): parent/child synchronisation through pipes, waiting
  * for a child, reading the kernel log, temporary files, a memory cgroup.  Nothing here uses the harness's
  * ASSERTs, so forked children may call all of it.
  */

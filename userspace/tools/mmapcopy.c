@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "demo_util.h"
+#include "libtoymap.h"
 
 #define EXIT_USAGE	2
 #define CHUNK		(1UL << 20)	/* bytes per write(): a signal is seen between */
@@ -31,7 +31,7 @@ static const char usage_text[] =
 	"usage: mmapcopy [-d|--device DEVICE] FILE\n"
 	"\n"
 	"Copies FILE to stdout through a toymap object: attaches FILE to the object\n"
-	"(DEVICE, default " DEMO_DEFAULT_DEVICE "), maps it MAP_PRIVATE and PROT_READ,\n"
+	"(DEVICE, default " TOYMAP_DEFAULT_DEVICE "), maps it MAP_PRIVATE and PROT_READ,\n"
 	"write()s the area to stdout, unmaps it and detaches FILE again. The object\n"
 	"must be at least as large as FILE, unmapped, and hold no file or dirty page.\n"
 	"\n"
@@ -165,7 +165,7 @@ static int copy_out(int dev_fd, const char *device, uint64_t size)
 
 int main(int argc, char **argv)
 {
-	const char *device = DEMO_DEFAULT_DEVICE, *path;
+	const char *device = TOYMAP_DEFAULT_DEVICE, *path;
 	int file_fd, dev_fd, opt, err, detach_err;
 	struct stat st;
 
@@ -205,7 +205,7 @@ int main(int argc, char **argv)
 	catch_signals();
 	err = toymap_attach(dev_fd, file_fd, 0, (uint64_t)st.st_size);
 	if (err) {
-		demo_perror_attach("mmapcopy: ", device, dev_fd, err);
+		toymap_perror_attach("mmapcopy: ", device, dev_fd, err);
 		return EXIT_FAILURE;
 	}
 	/* From here on, whatever happens, the object is detached before exit. */

@@ -462,10 +462,10 @@ void *demo_area_addr(unsigned int area)
 static void usage(const char *name, const char *about, const char *operand_name, FILE *out)
 {
 	if (operand_name)
-		fprintf(out, "usage: %s [%s [DEVICE]]   (default device " DEMO_DEFAULT_DEVICE ")",
+		fprintf(out, "usage: %s [%s [DEVICE]]   (default device " TOYMAP_DEFAULT_DEVICE ")",
 			name, operand_name);
 	else
-		fprintf(out, "usage: %s [DEVICE]   (default " DEMO_DEFAULT_DEVICE ")", name);
+		fprintf(out, "usage: %s [DEVICE]   (default " TOYMAP_DEFAULT_DEVICE ")", name);
 	fprintf(out,
 		"\n\n%s\n\n"
 		"Exit status: %d what it saw agrees with the chapter, %d it contradicts the\n"
@@ -501,7 +501,7 @@ static void init(struct demo *d, int argc, char **argv, const char *about,
 	}
 	if (operand_name && argc > 1)
 		*operand = argv[1];
-	d->device = argc > operands ? argv[operands] : DEMO_DEFAULT_DEVICE;
+	d->device = argc > operands ? argv[operands] : TOYMAP_DEFAULT_DEVICE;
 	/* A peer that dies must show up as an error, not kill us by SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -781,7 +781,7 @@ void demo_attach(struct demo *d, int file_fd, uint64_t offset, uint64_t length)
 	int err = toymap_attach(d->fd, file_fd, offset, length);
 
 	if (err) {
-		demo_perror_attach("", d->device, d->fd, err);
+		toymap_perror_attach("", d->device, d->fd, err);
 		cannot_run();
 	}
 }
@@ -808,58 +808,6 @@ void demo_evict(struct demo *d, uint64_t offset, uint64_t length, struct toymap_
 
 	if (err)
 		ioctl_failed(d, "TOYMAP_IOC_EVICT", err);
-}
-
-static const char *attach_cause(int err)
-{
-	switch (err) {
-	case EINVAL:
-		return "the file is not a regular file, is open with O_APPEND, or is the "
-		       "object's swap file (EINVAL)";
-	case EBADF:
-		return "the file is not open for reading (EBADF)";
-	case EOVERFLOW:
-		return "offset + length overflow (EOVERFLOW)";
-	default:
-		return strerror(err);
-	}
-}
-
-void demo_perror_attach(const char *prefix, const char *device, int fd, int err)
-{
-	struct toymap_info info;
-	uint64_t mappings;
-	char size[32];
-
-	err = err < 0 ? -err : err;
-	if (err != EBUSY || toymap_get_info(fd, &info)) {
-		fprintf(stderr, "%scannot attach the file to %s: %s\n", prefix, device,
-			attach_cause(err));
-		return;
-	}
-	fprintf(stderr, "%scannot attach the file to %s: the object is busy (EBUSY):\n", prefix,
-		device);
-	toymap_format_size(info.object_size, size, sizeof(size));
-	mappings = info.vma_opens - info.vma_closes;
-	if (info.backing_flags & TOYMAP_BACKING_FILE)
-		fprintf(stderr, "  it has a file attached already (bytes %" PRIu64 "..%" PRIu64
-			" of it). One file at a time:\n  toymapctl detach %s\n",
-			(uint64_t)info.backing_offset,
-			(uint64_t)(info.backing_offset + info.backing_length - 1), device);
-	else if (mappings)
-		fprintf(stderr, "  %" PRIu64 " mapping%s of it exist%s now: a process maps it.\n"
-			"  The backing of a mapped object cannot change.\n", mappings,
-			mappings == 1 ? "" : "s", mappings == 1 ? "s" : "");
-	else if (info.swapped_pages)
-		fprintf(stderr, "  %" PRIu64 " page%s of it live%s in its swap file; attaching "
-			"would lose them.\n  toymapctl discard %s 0 %" PRIu64 "   (frees them)\n",
-			(uint64_t)info.swapped_pages, info.swapped_pages == 1 ? "" : "s",
-			info.swapped_pages == 1 ? "s" : "", device, (uint64_t)info.object_size);
-	else
-		fprintf(stderr, "  it holds dirty pages: data written through MAP_SHARED that an\n"
-			"  anonymous object has nowhere to write. Attaching would lose them.\n"
-			"  toymapctl discard %s 0 %" PRIu64 "   (frees them: the whole %s)\n"
-			"  or use another device.\n", device, (uint64_t)info.object_size, size);
 }
 
 /* ------------------------------------------------------ scratch files */

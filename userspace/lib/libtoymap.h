@@ -16,6 +16,7 @@
 #define TOYMAP_MODULE_NAME	"toymap"
 #define TOYMAP_PARAM_DIR	"/sys/module/toymap/parameters"
 #define TOYMAP_DEV_PREFIX	"/dev/toymap"
+#define TOYMAP_DEFAULT_DEVICE	TOYMAP_DEV_PREFIX "0"
 
 /* Devices and ioctls */
 int toymap_open(unsigned int index, int flags);	/* fd or -errno */
@@ -39,6 +40,14 @@ int toymap_open_path(const char *path, int flags);
  * parameter).  Prints to stderr.
  */
 void toymap_perror_open(const char *path, int err);
+
+/*
+ * Explain on stderr why TOYMAP_IOC_ATTACH on @fd (the device @device)
+ * failed with -@err, after @prefix ("mmapcopy: "): for EBUSY, which of the
+ * module's reasons holds (a file attached, a mapping, swapped or dirty
+ * pages) and what to do.
+ */
+void toymap_perror_attach(const char *prefix, const char *device, int fd, int err);
 
 /*
  * The fields of struct toymap_info, in struct order, for tables and

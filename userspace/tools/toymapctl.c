@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "demo_util.h"
 #include "libtoymap.h"
 
 #define EXIT_USAGE	2
@@ -699,7 +698,7 @@ static int cmd_attach(int argc, char **argv)
 		return EXIT_FAILURE;
 	err = toymap_attach(fd, file_fd, offset, length);
 	if (err) {
-		demo_perror_attach("toymapctl: ", argv[1], fd, err);
+		toymap_perror_attach("toymapctl: ", argv[1], fd, err);
 		return EXIT_FAILURE;
 	}
 	print_attached(argv[1], argv[2], offset, length, readonly, &st, &info);

@@ -32,7 +32,6 @@
 #define DEMO_EXIT_USAGE		2
 #define DEMO_EXIT_CANNOT_RUN	3	/* no device, no permission, a peer died */
 
-#define DEMO_DEFAULT_DEVICE	TOYMAP_DEV_PREFIX "0"
 #define DEMO_TEXT_LEN		48	/* bytes of a page's contents shown */
 #define DEMO_MAX_AREAS		4	/* mappings per process */
 
@@ -175,14 +174,6 @@ void demo_attach(struct demo *d, int file_fd, uint64_t offset, uint64_t length);
 void demo_detach(struct demo *d);
 void demo_set_swap(struct demo *d, int swap_fd);
 void demo_evict(struct demo *d, uint64_t offset, uint64_t length, struct toymap_evict *result);
-/*
- * Explain on stderr why TOYMAP_IOC_ATTACH on @fd (the device @device)
- * failed with -@err, after @prefix ("mmapcopy: "): for EBUSY, which of the
- * module's reasons holds (a file attached, a mapping, swapped or dirty
- * pages) and what to do.  Used by mmapcopy and toymapctl too.
- */
-void demo_perror_attach(const char *prefix, const char *device, int fd, int err);
-
 /*
  * Scratch files (a backing file, a swap file) in $TMPDIR or /tmp.
  * demo_tmpfile() creates an empty file toymap-@tag.XXXXXX, open read-write;
