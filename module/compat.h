@@ -73,6 +73,35 @@ static inline struct page *toymap_read_cache_page(struct file *file, pgoff_t ind
 	return folio_file_page(folio, index);
 }
 
+/*
+ * toymap_get_user_page - get_user_pages() of the one page at @addr of the
+ * current process, mmap_lock held: 1 and *@page referenced, or -errno.
+ * Its last argument, the VMAs, went in 6.5.
+ */
+static inline long toymap_get_user_page(unsigned long addr, unsigned int gup_flags,
+					struct page **page)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return get_user_pages(addr, 1, gup_flags, page);
+#else
+	return get_user_pages(addr, 1, gup_flags, page, NULL);
+#endif
+}
+
+/*
+ * Page table entries that map @page's folio: folio_mapcount() is inline
+ * from 6.12 on and not exported before; page_mapcount() is gone in 7.x.
+ * For the small folios toymap allocates the two agree.
+ */
+static inline int toymap_mapcount(struct folio *folio, struct page *page)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	return folio_mapcount(folio);
+#else
+	return page_mapcount(page);
+#endif
+}
+
 /* struct class's devnode() takes a const struct device since 6.2. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 #define TOYMAP_DEVNODE_CONST const

@@ -322,12 +322,33 @@ static long toymap_ioc_evict(struct toymap_object *obj, void __user *uarg)
 	return copy_to_user(uarg, &evict, sizeof(evict)) ? -EFAULT : 0;
 }
 
+/* Any opener may look up its own addresses: toymap_lookup() says why that is safe. */
+static long toymap_ioc_lookup(void __user *uarg)
+{
+	struct toymap_lookup lookup;
+	u64 addr;
+	int err;
+
+	err = toymap_copy_arg(&lookup, sizeof(lookup), sizeof(lookup), uarg);
+	if (err < 0)
+		return err;
+	if (lookup.flags || lookup.reserved)
+		return -EINVAL;
+	addr = lookup.addr;
+	lookup = (struct toymap_lookup) { .size = sizeof(lookup), .addr = addr };
+	err = toymap_lookup(&lookup);
+	if (err)
+		return err;
+	return copy_to_user(uarg, &lookup, sizeof(lookup)) ? -EFAULT : 0;
+}
+
 /* The size bits of a command are ignored: the struct's size field is its version. */
 #define TOYMAP_IOC_BASE(cmd)	((cmd) & ~IOCSIZE_MASK)
 
 /*
- * Every command but INFO changes or destroys the object: like fallocate(),
- * it needs a descriptor open for writing (EBADF otherwise), whoever holds it.
+ * Every command but INFO and LOOKUP changes or destroys the object: like
+ * fallocate(), it needs a descriptor open for writing (EBADF otherwise),
+ * whoever holds it.
  */
 static long toymap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
@@ -338,6 +359,8 @@ static long toymap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (TOYMAP_IOC_BASE(cmd)) {
 	case TOYMAP_IOC_BASE(TOYMAP_IOC_INFO):
 		return toymap_ioc_info(obj, uarg);
+	case TOYMAP_IOC_BASE(TOYMAP_IOC_LOOKUP):
+		return toymap_ioc_lookup(uarg);
 	case TOYMAP_IOC_BASE(TOYMAP_IOC_DISCARD):
 		ioc = toymap_ioc_discard;
 		break;
@@ -468,6 +491,7 @@ static int __init toymap_init(void)
 	if (err)
 		return err;
 
+	toymap_lookup_init();
 	toymap_objects = kcalloc(toymap_devices, sizeof(*toymap_objects), GFP_KERNEL);
 	if (!toymap_objects)
 		return -ENOMEM;

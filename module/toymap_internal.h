@@ -159,6 +159,7 @@ struct toymap_object *toymap_nth_object(unsigned int i);
 /* toymap_vm.c */
 extern const struct address_space_operations toymap_aops;
 int toymap_mmap(struct file *file, struct vm_area_struct *vma);
+struct toymap_object *toymap_vma_object(struct vm_area_struct *vma);
 long toymap_discard(struct toymap_object *obj, loff_t start, loff_t len);
 long toymap_pages_held(void);
 
@@ -177,5 +178,10 @@ int toymap_sync(struct toymap_object *obj, loff_t start, loff_t end);
 void toymap_forget_swapped(struct toymap_object *obj, pgoff_t first, pgoff_t last);
 void toymap_backing_release(struct toymap_object *obj);
 unsigned long toymap_count_range(struct address_space *mapping, pgoff_t first, pgoff_t last);
+
+/* toymap_lookup.c */
+struct toymap_lookup;
+void toymap_lookup_init(void);
+int toymap_lookup(struct toymap_lookup *res);
 
 #endif /* TOYMAP_INTERNAL_H */

@@ -320,6 +320,12 @@ static const struct vm_operations_struct toymap_vm_ops = {
 	.page_mkwrite	= toymap_page_mkwrite,
 };
 
+/* The object @vma maps, or NULL when it is not a mapping of toymap's. */
+struct toymap_object *toymap_vma_object(struct vm_area_struct *vma)
+{
+	return vma->vm_ops == &toymap_vm_ops ? vma->vm_private_data : NULL;
+}
+
 /*
  * May the caller map the object's backing file this way?  Checked against
  * the mapper's own credentials, since the file was attached by someone else

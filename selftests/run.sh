@@ -5,7 +5,8 @@
 # a machine whose kernel loads modules (make check-host).
 #
 # Loads toymap if it is not loaded, runs the kselftest programs
-# build/bin/toymap_test, toymap_file_test and toymap_review_test, and passes
+# build/bin/toymap_test, toymap_file_test, toymap_review_test and
+# toymap_lookup_test, and passes
 # their results through as one KTAP stream: one version line, the results of
 # all numbered on from 1 (each program's own plan becomes a comment, and a
 # program whose results do not add up to its plan is a failure, as is a
@@ -30,6 +31,8 @@
 #     and the stress without ever seeing a PFN or a stale byte (it reloads the
 #     module for that, then loads it as it was);
 #   - the module unloads, and its unload line says it held 0 pages;
+#   - LOOKUP's frame identities change with every load: build/bin/toymap_frames
+#     reloads the module and meets some PFN in both loads, with two identities;
 #   - each bad parameter makes the load fail with EINVAL and a kernel log line
 #     naming the parameter, and leaves nothing loaded;
 #   - the kernel log since the start holds no BUG, WARNING, Oops, KASAN,
@@ -48,11 +51,15 @@ set -euo pipefail
 
 SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 BUILD=${TOYMAP_BUILD:-$(dirname "$SELFTESTS")/build}
-TEST_PROGS=("$BUILD/bin/toymap_test" "$BUILD/bin/toymap_file_test" "$BUILD/bin/toymap_review_test")
+TEST_PROGS=("$BUILD/bin/toymap_test" "$BUILD/bin/toymap_file_test" "$BUILD/bin/toymap_review_test"
+	"$BUILD/bin/toymap_lookup_test")
+# Prints "PFN IDENTITY" for pages it touches: the identities' key changes at each load.
+FRAMES="$BUILD/bin/toymap_frames"
 # The program run again with its files on each file system of BACKING_FS.
 BACKING_PROG="$BUILD/bin/toymap_review_test"
 STRESS="$BUILD/bin/toymap-stress"
-readonly SELFTESTS BUILD TEST_PROGS BACKING_PROG STRESS
+readonly SELFTESTS BUILD TEST_PROGS FRAMES BACKING_PROG STRESS
+readonly FRAMES_PAGES=1024
 # The stress: P processes x N threads, plus the attach cycle's process.
 readonly STRESS_ARGS=(--procs 3 --threads 2)
 readonly STRESS_FIXED_SEED=1 STRESS_FIXED_SECONDS=20
@@ -162,7 +169,7 @@ find_tools() {
 	[[ -x "$TOYMAPCTL" ]] || skip_all "toymapctl not found in PATH or $BUILD/bin: run make"
 	local prog
 
-	for prog in "${TEST_PROGS[@]}" "$STRESS"; do
+	for prog in "${TEST_PROGS[@]}" "$FRAMES" "$STRESS"; do
 		[[ -x "$prog" ]] || skip_all "$prog not built: run make"
 	done
 	if [[ -n "${TOYMAP_KO:-}" ]]; then
@@ -345,6 +352,26 @@ check_unload() {
 	fi
 }
 
+# check_frame_identities: LOOKUP's identities change with every load
+# (toymap_frames reloads the module in between and says how many PFNs came
+# back); the module is left unloaded.
+check_frame_identities() {
+	local name="frame identities change at every load" out status=0
+
+	if ! "$TOYMAPCTL" load "${KO_ARGS[@]}" > /dev/null 2>&1; then
+		result_fail "$name" "toymapctl load ${KO_ARGS[*]} failed"
+		return
+	fi
+	out=$("$FRAMES" "$FRAMES_PAGES" ${TOYMAP_KO:+"$TOYMAP_KO"} 2>&1) || status=$?
+	"$TOYMAPCTL" unload > /dev/null 2>&1 || out+=" (and toymapctl unload failed)"
+	printf '# %s\n' "${out//$'\n'/$'\n# '}"
+	if [[ "$status" -eq 0 && "$out" != *"unload failed"* ]]; then
+		result_ok "$name"
+	else
+		result_fail "$name" "$(tr '\n' ' ' <<<"$out")"
+	fi
+}
+
 # check_bad_param PARAM=VALUE: the load fails with EINVAL, the kernel log
 # names the parameter, and nothing stays loaded.
 check_bad_param() {
@@ -420,6 +447,7 @@ main() {
 		TOYMAP_STRESS_SEED=$STRESS_SEED run_program "$SELFTESTS/run-unprivileged.sh"
 		echo "# run.sh: module checks"
 		check_unload
+		module_loaded || check_frame_identities
 	else
 		echo "# run.sh: module checks"
 		result_fail "load $MODULE" "toymapctl load ${KO_ARGS[*]} failed: no test program run"

@@ -1129,7 +1129,7 @@ static void ioctl_rows_run(struct __test_metadata *_metadata, unsigned int index
 		ROW("unknown: command 0", 0, SIZE_EXACT, ARG_BUFFER, ENOTTY),
 		ROW("unknown: number 0x7f", _IO(TOYMAP_IOC_MAGIC, 0x7f), SIZE_EXACT, ARG_BUFFER,
 		    ENOTTY),
-		ROW("unknown: number 0x06", _IOWR(TOYMAP_IOC_MAGIC, 0x06, struct toymap_range),
+		ROW("unknown: number 0x07", _IOWR(TOYMAP_IOC_MAGIC, 0x07, struct toymap_range),
 		    SIZE_EXACT, ARG_BUFFER, ENOTTY),
 		ROW("unknown: another magic", _IOWR(TOYMAP_IOC_MAGIC + 1, 0x00, struct toymap_info),
 		    SIZE_EXACT, ARG_BUFFER, ENOTTY),

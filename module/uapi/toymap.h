@@ -184,8 +184,59 @@ struct toymap_evict {
 	__u64 kept;
 };
 
+/**
+ * struct toymap_lookup - what backs one virtual address of the caller
+ * @size:	in: sizeof(struct toymap_lookup)
+ * @flags:	in: must be 0
+ * @addr:	in: a virtual address in the caller's own address space
+ * @kind:	out: TOYMAP_LOOKUP_* below
+ * @index:	out: N of /dev/toymapN whose mapping holds @addr (every kind
+ *		but NONE and OTHER)
+ * @pgoff:	out: the page of that object the mapping shows at @addr
+ *		(its mmap offset + the distance from its start, in pages)
+ * @frame:	out: the frame's identity (kinds OBJECT and PRIVATE), else 0
+ * @mapped:	out: TOYMAP_MAPPED_* below (kinds OBJECT and PRIVATE), else 0
+ * @reserved:	in: must be 0
+ *
+ * Nothing is faulted in: the answer is what the caller's page table holds
+ * now, as /proc/PID/pagemap tells it (a PROT_NONE area's pages included).
+ *
+ * @frame stands in for the page frame number, which pagemap shows to
+ * CAP_SYS_ADMIN only (since 4.2: physical placement helps Rowhammer).  It
+ * is SipHash-2-4 of the PFN under a 128-bit key drawn at module load and
+ * never shown, so it tells "same frame" from "another frame" and nothing
+ * else: without the key, identities are unrelated to PFNs, to each other
+ * and to adjacency, and the key changes at every load.  Only the caller's
+ * own page table is read, and only inside toymap's mappings, where the
+ * caller already sees the page's contents; for any other address it
+ * learns no more than /proc/self/maps tells it.  What equal identities can
+ * still tell: that two of its pages share a frame (which the mapping's
+ * semantics promise anyway), and that a frame freed and faulted again came
+ * back (a reuse the allocator makes, visible to timing too).
+ */
+struct toymap_lookup {
+	__u32 size;
+	__u32 flags;
+	__u64 addr;
+	__u32 kind;
+	__u32 index;
+	__u64 pgoff;
+	__u64 frame;
+	__u32 mapped;
+	__u32 reserved;
+};
+
+#define TOYMAP_LOOKUP_NONE	0	/* no mapping at @addr */
+#define TOYMAP_LOOKUP_OTHER	1	/* a mapping that is not toymap's: no more told */
+#define TOYMAP_LOOKUP_ABSENT	2	/* a toymap mapping, no page mapped there now */
+#define TOYMAP_LOOKUP_OBJECT	3	/* a page of the object (its page cache) */
+#define TOYMAP_LOOKUP_PRIVATE	4	/* a private anonymous copy (MAP_PRIVATE, written) */
+
+#define TOYMAP_MAPPED_ONCE	1	/* one page table entry maps the frame */
+#define TOYMAP_MAPPED_SEVERAL	2	/* more than one: other processes or mappings */
+
 /*
- * Every command but INFO needs the device open for writing (EBADF);
+ * Every command but INFO and LOOKUP needs the device open for writing (EBADF);
  * unknown commands are ENOTTY.
  */
 
@@ -217,5 +268,10 @@ struct toymap_evict {
  * swap file, and drop every page that is clean then.
  */
 #define TOYMAP_IOC_EVICT	_IOWR(TOYMAP_IOC_MAGIC, 0x05, struct toymap_evict)
+/*
+ * What backs an address of the caller (struct toymap_lookup): any opener
+ * may ask, of any toymap mapping of its own; no PFN is shown.
+ */
+#define TOYMAP_IOC_LOOKUP	_IOWR(TOYMAP_IOC_MAGIC, 0x06, struct toymap_lookup)
 
 #endif /* _UAPI_TOYMAP_H */
