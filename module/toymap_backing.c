@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * toymap_backing.c - file-backed objects, write-back, the swap file, eviction.
+ * toymap_backing.c - file-backed objects, write-back, the swap file.
  *
  * An object may be backed by a section [offset, offset + length) of a regular
  * file: page k of the object starts with the section's bytes at k * PAGE_SIZE
@@ -9,7 +9,8 @@
  * Dirty pages go back to the section on fsync/msync, eviction, detach and the
  * last close, and never a byte outside it.  Dirty pages with bytes outside the
  * section (anonymous bytes) go to the swap file, if one is set, on eviction.
- * A dirty page is dropped only once every byte of it has a copy somewhere.
+ * A dirty page is dropped only once every byte of it has a copy somewhere
+ * (toymap_evict.c drops them).
  *
  * Both files are read through their page cache and written with
  * kernel_write(), never with the object's folio lock held across the I/O:
@@ -25,7 +26,6 @@
 #include <linux/sched.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
 
 #include "compat.h"
 #include "toymap.h"
@@ -198,15 +198,23 @@ static int toymap_write_backing(struct file *file, loff_t pos, const void *buf, 
 	return len == want ? 0 : -ENOSPC;
 }
 
-/* Write the page copy @buf to its slot in the swap file. */
+/* Write the page copy @buf to its slot in the swap file, and note the slot. */
 static int toymap_write_swap(struct toymap_object *obj, pgoff_t index, const void *buf)
 {
 	loff_t pos = (loff_t)index << PAGE_SHIFT;
 	ssize_t ret = kernel_write(obj->swap, buf, PAGE_SIZE, &pos);
+	int err;
 
 	if (ret < 0)
 		return ret;
-	return ret == PAGE_SIZE ? 0 : -EIO;
+	if (ret != PAGE_SIZE)
+		return -EIO;
+	if (xa_load(&obj->swapped, index))
+		return 0;
+	err = xa_err(xa_store(&obj->swapped, index, xa_mk_value(1), GFP_KERNEL));
+	if (!err)
+		atomic_long_inc(&obj->nr_swapped);
+	return err;
 }
 
 /*
@@ -220,13 +228,6 @@ static bool toymap_clean_folio(struct folio *folio)
 		folio_mark_dirty(folio);
 	return folio_test_clear_dirty(folio);
 }
-
-/* What a write-back pass did, for TOYMAP_IOC_EVICT. */
-struct toymap_wb_counts {
-	u64 written_back;
-	u64 swapped_out;
-	u64 kept;
-};
 
 static void toymap_note_writeback(struct toymap_object *obj, pgoff_t index, size_t bytes,
 				  bool to_swap)
@@ -248,16 +249,109 @@ static void toymap_redirty(struct toymap_object *obj, struct folio *folio)
 	folio_unlock(folio);
 }
 
+/* One dirty page's write-back: decided and copied under its lock, written without. */
+struct toymap_wb_page {
+	struct folio *folio;
+	pgoff_t index;
+	size_t file_bytes;	/* bytes for the backing file: 0 .. PAGE_SIZE */
+	bool to_swap;		/* the whole page goes to the swap file too */
+};
+
 /*
- * toymap_writeback_folio - save one dirty page
+ * toymap_wb_copy - the locked half of write-back: decide, clean, copy
  * @buf:	a page-sized buffer for the copy
  *
  * A page wholly inside the section and the file goes to the file and is
- * clean after (a swap copy it had is freed: the file is newer).  A page
- * with anonymous bytes (past the section or the end of the file) is cleaned
- * only when it can go to the swap file (@evict with a swap file set);
- * otherwise its file bytes, if any, are written and it stays dirty: nothing
- * else may hold its anonymous bytes.
+ * cleaned.  A page with anonymous bytes (past the section or the end of the
+ * file) is cleaned only when it can go to the swap file (@evict with a swap
+ * file set); otherwise its file bytes, if any, are copied and it stays
+ * dirty: nothing else may hold its anonymous bytes.
+ *
+ * Return: true when @buf holds a copy to write.  The folio is unlocked.
+ */
+static bool toymap_wb_copy(struct toymap_object *obj, struct toymap_wb_page *wb, bool evict,
+			   struct toymap_wb_counts *counts, void *buf)
+{
+	struct folio *folio = wb->folio;
+	bool copy = false;
+
+	folio_lock(folio);
+	if (folio->mapping != obj->inode->i_mapping || !folio_test_dirty(folio))
+		goto unlock;
+	/* Being written through a pin (GUP): cleaning it would let evict drop it. */
+	if (evict && folio_maybe_dma_pinned(folio)) {
+		counts->kept++;
+		goto unlock;
+	}
+
+	wb->file_bytes = obj->backing ? toymap_file_bytes(obj, wb->index) : 0;
+	wb->to_swap = wb->file_bytes < PAGE_SIZE && evict && obj->swap;
+	if (wb->file_bytes < PAGE_SIZE && !wb->to_swap) {
+		/* Anonymous bytes with nowhere to go: the page stays dirty. */
+		if (evict)
+			counts->kept++;
+		copy = wb->file_bytes != 0;
+	} else {
+		copy = toymap_clean_folio(folio);
+	}
+	if (copy)
+		memcpy_from_page(buf, folio_page(folio, 0), 0, PAGE_SIZE);
+unlock:
+	folio_unlock(folio);
+	return copy;
+}
+
+/*
+ * toymap_wb_write - the I/O half of write-back: save the copy in @buf
+ *
+ * The file bytes go to the backing file, then, with @wb->to_swap, the whole
+ * page to its swap slot; a page now wholly in the file loses its swap copy
+ * (the file is newer).  A failed write makes the page dirty again.  A file
+ * that became shorter than the page's file bytes (-ENOSPC) is no error: the
+ * bytes past its end are anonymous now, and the page is dirty again unless
+ * it goes to the swap file.
+ *
+ * Return: 0, or the write's -errno.
+ */
+static int toymap_wb_write(struct toymap_object *obj, const struct toymap_wb_page *wb,
+			   struct toymap_wb_counts *counts, const void *buf)
+{
+	loff_t pos = obj->backing_offset + ((loff_t)wb->index << PAGE_SHIFT);
+	int err;
+
+	if (wb->file_bytes) {
+		err = toymap_write_backing(obj->backing, pos, buf, wb->file_bytes);
+		if (!err) {
+			toymap_note_writeback(obj, wb->index, wb->file_bytes, false);
+			counts->written_back++;
+		} else if (err != -ENOSPC) {
+			goto redirty;
+		} else if (!wb->to_swap) {
+			/* The file became shorter: the rest is anonymous now. */
+			err = 0;
+			goto redirty;
+		}
+	}
+	if (wb->to_swap) {
+		err = toymap_write_swap(obj, wb->index, buf);
+		if (err)
+			goto redirty;
+		toymap_note_writeback(obj, wb->index, PAGE_SIZE, true);
+		counts->swapped_out++;
+	} else if (wb->file_bytes == PAGE_SIZE) {
+		/* Wholly in the file now: a swap copy would be older. */
+		toymap_forget_swapped(obj, wb->index, wb->index);
+	}
+	return 0;
+
+redirty:
+	toymap_redirty(obj, wb->folio);
+	return err;
+}
+
+/*
+ * toymap_writeback_folio - save one dirty page (see toymap_wb_copy())
+ * @buf:	a page-sized buffer for the copy
  *
  * The page is copied and cleaned under its lock, which is dropped before
  * the file I/O: write(2) into the backing file from a mapping of the object
@@ -269,79 +363,31 @@ static void toymap_redirty(struct toymap_object *obj, struct folio *folio)
 static int toymap_writeback_folio(struct toymap_object *obj, struct folio *folio, bool evict,
 				  struct toymap_wb_counts *counts, void *buf)
 {
-	pgoff_t index = folio->index;
-	size_t file_bytes;
-	loff_t file_pos;
-	bool to_swap;
-	int err = 0;
+	struct toymap_wb_page wb = { .folio = folio, .index = folio->index };
 
-	folio_lock(folio);
-	if (folio->mapping != obj->inode->i_mapping || !folio_test_dirty(folio))
-		goto unlock;
-	/* Being written through a pin (GUP): cleaning it would let evict drop it. */
-	if (evict && folio_maybe_dma_pinned(folio)) {
-		counts->kept++;
-		goto unlock;
-	}
-
-	file_bytes = obj->backing ? toymap_file_bytes(obj, index) : 0;
-	file_pos = obj->backing_offset + ((loff_t)index << PAGE_SHIFT);
-	to_swap = file_bytes < PAGE_SIZE && evict && obj->swap;
-	if (file_bytes < PAGE_SIZE && !to_swap) {
-		/* Anonymous bytes with nowhere to go: the page stays dirty. */
-		if (evict)
-			counts->kept++;
-		if (!file_bytes)
-			goto unlock;
-	} else if (!toymap_clean_folio(folio)) {
-		goto unlock;
-	}
-	memcpy_from_page(buf, folio_page(folio, 0), 0, PAGE_SIZE);
-	folio_unlock(folio);
-
-	if (file_bytes) {
-		err = toymap_write_backing(obj->backing, file_pos, buf, file_bytes);
-		if (err && err != -ENOSPC)
-			goto redirty;
-		if (!err) {
-			toymap_note_writeback(obj, index, file_bytes, false);
-			counts->written_back++;
-		} else if (!to_swap) {
-			/* The file became shorter: the rest is anonymous now. */
-			err = 0;
-			goto redirty;
-		}
-	}
-	if (to_swap) {
-		err = toymap_write_swap(obj, index, buf);
-		if (!err && !xa_load(&obj->swapped, index)) {
-			err = xa_err(xa_store(&obj->swapped, index, xa_mk_value(1), GFP_KERNEL));
-			if (!err)
-				atomic_long_inc(&obj->nr_swapped);
-		}
-		if (err)
-			goto redirty;
-		toymap_note_writeback(obj, index, PAGE_SIZE, true);
-		counts->swapped_out++;
-	} else if (file_bytes == PAGE_SIZE) {
-		/* Wholly in the file now: a swap copy would be older. */
-		toymap_forget_swapped(obj, index, index);
-	}
-	return 0;
-
-redirty:
-	toymap_redirty(obj, folio);
-	return err;
-unlock:
-	folio_unlock(folio);
-	return err;
+	if (!toymap_wb_copy(obj, &wb, evict, counts, buf))
+		return 0;
+	return toymap_wb_write(obj, &wb, counts, buf);
 }
 
-/* Write back the dirty pages of [@first, @last]; caller holds obj->lock. */
-static int toymap_writeback_range(struct toymap_object *obj, pgoff_t first, pgoff_t last,
-				  bool evict, struct toymap_wb_counts *counts)
+/**
+ * toymap_writeback_range - save the dirty pages of [@first, @last]
+ * @obj:	the object; the caller holds obj->lock
+ * @first:	first page offset
+ * @last:	last page offset, inclusive
+ * @evict:	for eviction: pages with anonymous bytes go to the swap file,
+ *		and @counts->kept counts those that stay dirty
+ * @counts:	what was done, added to
+ *
+ * Then fsync the backing file, if a page went to it.
+ *
+ * Return: 0, or the first -errno.
+ */
+int toymap_writeback_range(struct toymap_object *obj, pgoff_t first, pgoff_t last,
+			   bool evict, struct toymap_wb_counts *counts)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
+	u64 written_back = counts->written_back;
 	struct folio_batch fbatch;
 	pgoff_t index = first;
 	unsigned int i;
@@ -359,6 +405,8 @@ static int toymap_writeback_range(struct toymap_object *obj, pgoff_t first, pgof
 		cond_resched();
 	}
 	kfree(buf);
+	if (!err && counts->written_back != written_back)
+		err = vfs_fsync(obj->backing, 0);
 	return err;
 }
 
@@ -394,116 +442,6 @@ static bool toymap_folio_busy(struct folio *folio)
 	return folio_test_dirty(folio) || toymap_folio_pinned(folio);
 }
 
-/*
- * Empty this CPU's LRU batches (the lru_add_drain() that the first
- * folio_batch_release() of a batch does): each folio waiting in one holds
- * a reference.  @arg is a folio of ours; the batch takes a reference of
- * its own on it and drops it again.
- */
-static long toymap_drain_lru_here(void *arg)
-{
-	struct folio_batch fbatch;
-	struct folio *folio = arg;
-
-	folio_get(folio);
-	folio_batch_init(&fbatch);
-	folio_batch_add(&fbatch, folio);
-	folio_batch_release(&fbatch);
-	return 0;
-}
-
-/*
- * Empty every CPU's LRU batches, as lru_add_drain_all() would (modules
- * cannot call it): a page just unmapped sits in the activation batch of
- * the CPU that zapped its young PTE, a new one in the batch of the CPU
- * that faulted it, each with a reference that is nobody's use of the page.
- * @folio: any folio of the object, held by the caller.
- */
-static void toymap_drain_lru(struct folio *folio)
-{
-	unsigned int cpu;
-
-	for_each_online_cpu(cpu)
-		work_on_cpu(cpu, toymap_drain_lru_here, folio);
-}
-
-/*
- * True when someone besides the page cache and the caller's lookup holds
- * @folio, which is unmapped and, once the LRU batches are drained, in none
- * of them: a GUP reference (FOLL_PIN, or FOLL_GET as O_DIRECT on 6.1,
- * /proc/PID/mem and ptrace take), a pipe (vmsplice).  Reclaim keeps such a
- * page (mapping_evict_folio()); so does eviction.  A page that reclaim or
- * compaction has isolated for a moment counts as held too, and stays,
- * clean: nothing is lost.
- */
-static bool toymap_folio_held(struct folio *folio)
-{
-	return folio_maybe_dma_pinned(folio) || folio_ref_count(folio) > folio_nr_pages(folio) + 1;
-}
-
-/*
- * Drop the clean pages of [@first, @last] that nobody else holds (a held
- * one stays, saved or not: evict's "dropped" leaves it out); return how
- * many were held.  Called with the range unmapped and the invalidate_lock
- * held exclusive: neither a fault nor fault-around (toymap_map_pages())
- * maps a page meanwhile, so no new reference can be taken through a
- * mapping between the check and the drop.  invalidate_inode_pages2_range()
- * drops a page whatever its references, so each page is checked first.
- */
-static unsigned long toymap_drop_clean(struct address_space *mapping, pgoff_t first,
-				       pgoff_t last)
-{
-	unsigned long held = 0;
-	struct folio_batch fbatch;
-	pgoff_t index = first;
-	unsigned int i;
-
-	folio_batch_init(&fbatch);
-	if (!filemap_get_folios(mapping, &index, last, &fbatch))
-		return 0;
-	toymap_drain_lru(fbatch.folios[0]);
-	folio_batch_release(&fbatch);
-	index = first;
-	while (filemap_get_folios(mapping, &index, last, &fbatch)) {
-		for (i = 0; i < folio_batch_count(&fbatch); i++) {
-			struct folio *folio = fbatch.folios[i];
-
-			/* Dirty since write-back: it stays (and was not saved). */
-			if (folio_test_dirty(folio))
-				continue;
-			if (toymap_folio_held(folio)) {
-				held++;
-				continue;
-			}
-			invalidate_inode_pages2_range(mapping, folio->index, folio->index);
-		}
-		folio_batch_release(&fbatch);
-		cond_resched();
-	}
-	return held;
-}
-
-/*
- * Pages of @mapping's page cache in [@first, @last]: one entry a page, as
- * the object's folios are all order 0.  Reclaim elsewhere in the object does
- * not change it, unlike a difference of nrpages.
- */
-unsigned long toymap_count_range(struct address_space *mapping, pgoff_t first, pgoff_t last)
-{
-	XA_STATE(xas, &mapping->i_pages, first);
-	unsigned long n = 0;
-	void *entry;
-
-	rcu_read_lock();
-	xas_for_each(&xas, entry, last) {
-		if (xas_retry(&xas, entry) || xa_is_value(entry))
-			continue;
-		n++;
-	}
-	rcu_read_unlock();
-	return n;
-}
-
 static pgoff_t toymap_last_index(struct toymap_object *obj, loff_t end)
 {
 	pgoff_t last = toymap_object_pages(obj) - 1;
@@ -528,17 +466,17 @@ int toymap_sync(struct toymap_object *obj, loff_t start, loff_t end)
 	int err = 0;
 
 	mutex_lock(&obj->lock);
-	if (obj->backing && !obj->readonly && start < i_size_read(obj->inode)) {
+	if (obj->backing && !obj->readonly && start < i_size_read(obj->inode))
 		err = toymap_writeback_range(obj, start >> PAGE_SHIFT,
 					     toymap_last_index(obj, end), false, &counts);
-		if (!err && counts.written_back)
-			err = vfs_fsync(obj->backing, 0);
-	}
 	mutex_unlock(&obj->lock);
 	return err;
 }
 
-/* Drop the swap copies of [@first, @last]: the pages were discarded. */
+/*
+ * Forget the swap copies of [@first, @last], which are no longer the newest
+ * copy of their page: discarded, read back, written to the file, detached.
+ */
 void toymap_forget_swapped(struct toymap_object *obj, pgoff_t first, pgoff_t last)
 {
 	unsigned long index;
@@ -792,8 +730,6 @@ int toymap_detach(struct toymap_object *obj)
 	 */
 	if (!err && !obj->readonly)
 		err = toymap_writeback_range(obj, 0, ULONG_MAX, false, &counts);
-	if (!err && counts.written_back)
-		err = vfs_fsync(file, 0);
 	if (!err) {
 		filemap_invalidate_lock(mapping);
 		if (toymap_mapped(obj, &mmaps) || toymap_any_folio(obj, toymap_folio_pinned)) {
@@ -869,61 +805,6 @@ int toymap_set_swap(struct toymap_object *obj, const struct toymap_swap *arg)
 put:
 	if (file)
 		fput(file);
-	return err;
-}
-
-/**
- * toymap_evict - evict a range: the kernel's page-out, made visible
- * @obj:	the object
- * @arg:	the request (range checked by the caller); counts filled in
- *
- * Unmaps the range from every process so that the next touch faults, saves
- * each dirty page (file or swap file, see toymap_writeback_folio()), then
- * drops every page that is clean.  Dirty anonymous pages with no swap file
- * stay, as in Linux without swap.  Private COW copies are the processes'
- * own anonymous pages: untouched.
- *
- * Return: 0 or the first write's -errno.
- */
-int toymap_evict(struct toymap_object *obj, struct toymap_evict *arg)
-{
-	struct address_space *mapping = obj->inode->i_mapping;
-	pgoff_t first = arg->offset >> PAGE_SHIFT;
-	pgoff_t last = (arg->offset + arg->length - 1) >> PAGE_SHIFT;
-	struct toymap_wb_counts counts = {};
-	unsigned long before, dropped = 0, held = 0;
-	int err;
-
-	err = mutex_lock_killable(&obj->lock);
-	if (err)
-		return err;
-	unmap_mapping_range(mapping, arg->offset, arg->length, 0);
-	err = toymap_writeback_range(obj, first, last, true, &counts);
-	if (!err && counts.written_back)
-		err = vfs_fsync(obj->backing, 0);
-	if (!err) {
-		/* Drop what is clean; a page written to since is dirty again and stays. */
-		filemap_invalidate_lock(mapping);
-		before = toymap_count_range(mapping, first, last);
-		unmap_mapping_range(mapping, arg->offset, arg->length, 0);
-		held = toymap_drop_clean(mapping, first, last);
-		dropped = before - toymap_count_range(mapping, first, last);
-		filemap_invalidate_unlock(mapping);
-	}
-	mutex_unlock(&obj->lock);
-
-	arg->dropped = dropped;
-	arg->written_back = counts.written_back;
-	arg->swapped_out = counts.swapped_out;
-	arg->kept = counts.kept;
-	toymap_count_n(obj, TOYMAP_STAT_EVICTIONS, dropped);
-	trace_toymap_evict(obj->index, first, last - first + 1, dropped, counts.written_back,
-			   counts.swapped_out, counts.kept);
-	if (READ_ONCE(toymap_trace))
-		pr_info("toymap%u: pid %d (%s) evict from pgoff %lu, %lu pages: %lu dropped, %llu written back, %llu swapped out, %llu dirty kept, %lu held by others\n",
-			obj->index, task_pid_nr(current), current->comm, first,
-			last - first + 1, dropped, counts.written_back, counts.swapped_out,
-			counts.kept, held);
 	return err;
 }
 

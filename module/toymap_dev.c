@@ -6,9 +6,11 @@
  * chapter 9: mmap() one MAP_SHARED and every process shares its frames, map it
  * MAP_PRIVATE and writes are copied on write.  Pages are demand-zero, or come
  * from a section of a file attached to the object.  This file holds the
- * module's parameters, the devices, the ioctls and the pseudo filesystem
- * whose inodes carry each object's page cache; toymap_vm.c holds mmap and the
- * fault path, toymap_backing.c the backing file, write-back and the swap file.
+ * devices, the module's parameters (max_pages lives with the page store that
+ * spends it), the ioctls, the module's init and exit, and the pseudo
+ * filesystem whose inodes carry each object's page cache; toymap_vm.c holds
+ * the page store, mmap and the fault path, toymap_backing.c the backing
+ * file, write-back and the swap file, toymap_evict.c eviction and discard.
  */
 
 #include <linux/ctype.h>
@@ -74,10 +76,6 @@ static const struct kernel_param_ops toymap_size_ops = {
 module_param_cb(size, &toymap_size_ops, &toymap_size, 0444);
 MODULE_PARM_DESC(size, "bytes per object, page aligned, up to 1T; K/M/G/T suffixes (default 64M)");
 
-static unsigned long toymap_max_pages;
-module_param_named(max_pages, toymap_max_pages, ulong, 0644);
-MODULE_PARM_DESC(max_pages, "pages all objects may hold together; 0 = a quarter of RAM (default 0)");
-
 static ushort toymap_mode = 0600;
 module_param_named(mode, toymap_mode, ushort, 0444);
 MODULE_PARM_DESC(mode, "permissions of /dev/toymapN (default 0600; 0666 for a lab)");
@@ -95,11 +93,6 @@ static dev_t toymap_devt;
 static struct toymap_object **toymap_objects;
 static struct vfsmount *toymap_mnt;	/* the pseudo filesystem, pinned */
 static int toymap_mnt_count;		/* pins of toymap_mnt */
-
-unsigned long toymap_page_limit(void)
-{
-	return READ_ONCE(toymap_max_pages) ?: totalram_pages() / 4;
-}
 
 /* Object @i, or NULL past the last; every object lives as long as the module. */
 struct toymap_object *toymap_nth_object(unsigned int i)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * toymap internals shared by toymap_dev.c (devices, parameters, ioctls) and
- * toymap_vm.c (mmap, the fault path, the page store).
+ * toymap internals shared by toymap_dev.c (devices, parameters, ioctls),
+ * toymap_vm.c (the page store and its max_pages budget, mmap, the fault
+ * path), toymap_backing.c (the backing file, write-back, the swap file) and
+ * toymap_evict.c (eviction and discard).
  */
 #ifndef TOYMAP_INTERNAL_H
 #define TOYMAP_INTERNAL_H
@@ -88,25 +90,27 @@ enum toymap_outcome {
  *                                   holds it for writing
  *         the invalidate_lock       of the object's mapping: shared by faults,
  *                                   fault-around (a trylock) and mmap();
- *                                   exclusive by attach, detach, set-swap,
- *                                   discard and evict's drop phase
+ *                                   exclusive by attach, detach and
+ *                                   set-swap, and by toymap_drop_range()
+ *                                   (discard, evict's drop phase)
  *           toymap_files_lock       (toymap_backing.c) every object's
  *                                   @backing and @swap pointers
  *           the backing or swap     toymap_read_file() in the fault: their
  *           file's invalidate_lock, page cache, never their i_rwsem
  *           then its folio locks
  *           the object's folio lock the fault (VM_FAULT_LOCKED), page_mkwrite,
- *                                   write-back's copy, truncation
- *             i_mmap_rwsem, PTL     folio_mkclean(), unmap_mapping_range()
+ *                                   write-back's copy (toymap_wb_copy()),
+ *                                   truncation
+ *             i_mmap_rwsem, PTL     folio_mkclean(), unmap_mapping_pages()
  *           @map_lock               a spinlock, innermost
  *
  * Hence: no file I/O that may take an i_rwsem under the object's
  * invalidate_lock or folio lock (write-back copies the page and unlocks it
- * first; faults read through the page cache), and @lock is never taken
- * under mmap_lock or an i_rwsem (msync() drops mmap_lock before fsync; the
- * last close runs from task work).  Faults read @backing, @swap and their
- * settings under the invalidate_lock shared; changes to those take it
- * exclusive (and @lock).
+ * first, toymap_wb_write() does the I/O; faults read through the page
+ * cache), and @lock is never taken under mmap_lock or an i_rwsem (msync()
+ * drops mmap_lock before fsync; the last close runs from task work).
+ * Faults read @backing, @swap and their settings under the invalidate_lock
+ * shared; changes to those take it exclusive (and @lock).
  */
 struct toymap_object {
 	struct device dev;
@@ -153,31 +157,42 @@ static inline pgoff_t toymap_object_pages(struct toymap_object *obj)
 }
 
 /* toymap_dev.c */
-unsigned long toymap_page_limit(void);
 struct toymap_object *toymap_nth_object(unsigned int i);
 
 /* toymap_vm.c */
 extern const struct address_space_operations toymap_aops;
+unsigned long toymap_page_limit(void);
+long toymap_pages_held(void);
 int toymap_mmap(struct file *file, struct vm_area_struct *vma);
 struct toymap_object *toymap_vma_object(struct vm_area_struct *vma);
-long toymap_discard(struct toymap_object *obj, loff_t start, loff_t len);
-long toymap_pages_held(void);
 
 /* toymap_backing.c */
 struct toymap_attach;
-struct toymap_evict;
 struct toymap_swap;
+
+/* What a write-back pass did, for TOYMAP_IOC_EVICT. */
+struct toymap_wb_counts {
+	u64 written_back;
+	u64 swapped_out;
+	u64 kept;
+};
+
 int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, pgoff_t index,
 		      enum toymap_outcome *outcome);
 void toymap_swapped_in(struct toymap_object *obj, struct folio *folio);
 int toymap_attach(struct toymap_object *obj, const struct toymap_attach *arg);
 int toymap_detach(struct toymap_object *obj);
 int toymap_set_swap(struct toymap_object *obj, const struct toymap_swap *arg);
-int toymap_evict(struct toymap_object *obj, struct toymap_evict *arg);
+int toymap_writeback_range(struct toymap_object *obj, pgoff_t first, pgoff_t last,
+			   bool evict, struct toymap_wb_counts *counts);
 int toymap_sync(struct toymap_object *obj, loff_t start, loff_t end);
 void toymap_forget_swapped(struct toymap_object *obj, pgoff_t first, pgoff_t last);
 void toymap_backing_release(struct toymap_object *obj);
-unsigned long toymap_count_range(struct address_space *mapping, pgoff_t first, pgoff_t last);
+
+/* toymap_evict.c */
+struct toymap_evict;
+int toymap_evict(struct toymap_object *obj, struct toymap_evict *arg);
+long toymap_discard(struct toymap_object *obj, loff_t start, loff_t len);
 
 /* toymap_lookup.c */
 struct toymap_lookup;

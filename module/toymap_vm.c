@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * toymap_vm.c - mmap and the fault path of a toymap object.
+ * toymap_vm.c - the page store, mmap and the fault path of a toymap object.
  *
  * The object's pages live in the page cache of its inode (see
  * struct toymap_object).  A page exists only once it has been touched:
- * .fault finds it there or allocates a zeroed one (demand-zero).  Core mm does
- * the rest: MAP_PRIVATE copy-on-write, fault-around through
- * filemap_map_pages(), rmap, mincore() and reclaim of clean pages.
+ * .fault finds it there or allocates a zeroed one (demand-zero), charged to
+ * the module-wide max_pages budget kept here.  Core mm does the rest:
+ * MAP_PRIVATE copy-on-write, fault-around through filemap_map_pages(), rmap,
+ * mincore() and reclaim of clean pages.
  * The model is shmem_fault()/shmem_get_folio() in mm/shmem.c.
  */
 
 #include <linux/migrate.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/pagemap.h>
 #include <linux/writeback.h>
 #include <linux/sched.h>
@@ -22,8 +24,62 @@
 #define CREATE_TRACE_POINTS
 #include "toymap_trace.h"
 
-/* Pages in the page caches of all objects: grows on insert, shrinks in free_folio. */
+/*
+ * The max_pages budget: every page in the page cache of any object is
+ * charged before it is allocated and uncharged when the page cache frees it
+ * (toymap_free_folio()), or at once if it never got there.
+ */
+static unsigned long toymap_max_pages;
+module_param_named(max_pages, toymap_max_pages, ulong, 0644);
+MODULE_PARM_DESC(max_pages, "pages all objects may hold together; 0 = a quarter of RAM (default 0)");
+
+/* Pages charged to the budget: grows on insert, shrinks in free_folio. */
 static atomic_long_t toymap_nr_pages = ATOMIC_LONG_INIT(0);
+
+/* The budget now: max_pages, or a quarter of RAM when it is 0. */
+unsigned long toymap_page_limit(void)
+{
+	return READ_ONCE(toymap_max_pages) ?: totalram_pages() / 4;
+}
+
+long toymap_pages_held(void)
+{
+	return atomic_long_read(&toymap_nr_pages);
+}
+
+static void toymap_uncharge_pages(long nr)
+{
+	atomic_long_sub(nr, &toymap_nr_pages);
+}
+
+/* Charge one page to the budget; false when the module holds max_pages. */
+static bool toymap_charge_page(void)
+{
+	if (atomic_long_inc_return(&toymap_nr_pages) <= toymap_page_limit())
+		return true;
+	toymap_uncharge_pages(1);
+	return false;
+}
+
+/*
+ * Called by the page cache once a folio has left the object: truncation,
+ * discard, reclaim of a clean page, or the inode's eviction at unload.
+ */
+static void toymap_free_folio(struct folio *folio)
+{
+	toymap_uncharge_pages(folio_nr_pages(folio));
+}
+
+/*
+ * No writepage: reclaim drops clean pages (they come back from the file, the
+ * swap file, or as zero) and keeps dirty ones, which only toymap_sync() and
+ * toymap_evict() write.  Dirty is the folio flag alone, as in shmem.
+ */
+const struct address_space_operations toymap_aops = {
+	.dirty_folio	= noop_dirty_folio,
+	.free_folio	= toymap_free_folio,
+	.migrate_folio	= migrate_folio,
+};
 
 static const char * const toymap_outcome_names[] = {
 	[TOYMAP_ZERO_FILL]	= "zero-fill",
@@ -36,45 +92,11 @@ static const char * const toymap_outcome_names[] = {
 	[TOYMAP_READ_FAILED]	= "sigbus, the file read failed",
 };
 
-long toymap_pages_held(void)
-{
-	return atomic_long_read(&toymap_nr_pages);
-}
-
 /* The counter of each way a new page is filled. */
 static const enum toymap_stat toymap_fill_stat[] = {
 	[TOYMAP_ZERO_FILL]	= TOYMAP_STAT_ZERO_FILLS,
 	[TOYMAP_FILE_READ]	= TOYMAP_STAT_FILE_READS,
 	[TOYMAP_SWAP_IN]	= TOYMAP_STAT_SWAP_INS,
-};
-
-/* Reserve one page of the module's max_pages budget. */
-static bool toymap_reserve_page(void)
-{
-	if (atomic_long_inc_return(&toymap_nr_pages) <= toymap_page_limit())
-		return true;
-	atomic_long_dec(&toymap_nr_pages);
-	return false;
-}
-
-/*
- * Called by the page cache once a folio has left the object: truncation,
- * discard, reclaim of a clean page, or the inode's eviction at unload.
- */
-static void toymap_free_folio(struct folio *folio)
-{
-	atomic_long_sub(folio_nr_pages(folio), &toymap_nr_pages);
-}
-
-/*
- * No writepage: reclaim drops clean pages (they come back from the file, the
- * swap file, or as zero) and keeps dirty ones, which only toymap_sync() and
- * toymap_evict() write.  Dirty is the folio flag alone, as in shmem.
- */
-const struct address_space_operations toymap_aops = {
-	.dirty_folio	= noop_dirty_folio,
-	.free_folio	= toymap_free_folio,
-	.migrate_folio	= migrate_folio,
 };
 
 /* The trace=1 log line of one fault, mkwrite or fault-around. */
@@ -146,20 +168,20 @@ static struct folio *toymap_get_folio(struct toymap_object *obj, pgoff_t index,
 			return folio;
 		}
 
-		if (!toymap_reserve_page()) {
+		if (!toymap_charge_page()) {
 			*outcome = TOYMAP_SIGBUS_LIMIT;
 			return ERR_PTR(-ENOSPC);
 		}
 		folio = folio_alloc(gfp | __GFP_ZERO, 0);
 		if (!folio) {
-			atomic_long_dec(&toymap_nr_pages);
+			toymap_uncharge_pages(1);
 			*outcome = TOYMAP_ALLOC_FAILED;
 			return ERR_PTR(-ENOMEM);
 		}
 		err = toymap_fill_folio(obj, folio, index, outcome);
 		if (err) {
 			folio_put(folio);
-			atomic_long_dec(&toymap_nr_pages);
+			toymap_uncharge_pages(1);
 			*outcome = TOYMAP_READ_FAILED;
 			return ERR_PTR(err);
 		}
@@ -174,7 +196,7 @@ static struct folio *toymap_get_folio(struct toymap_object *obj, pgoff_t index,
 		}
 		/* Never in the page cache, so free_folio will not see it. */
 		folio_put(folio);
-		atomic_long_dec(&toymap_nr_pages);
+		toymap_uncharge_pages(1);
 		if (err != -EEXIST) {
 			*outcome = TOYMAP_ALLOC_FAILED;
 			return ERR_PTR(err);
@@ -382,42 +404,4 @@ int toymap_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_private_data = obj;
 	toymap_count(obj, TOYMAP_STAT_VMA_OPENS);
 	return 0;
-}
-
-/**
- * toymap_discard - punch a hole in the object
- * @obj:	the object
- * @start:	first byte, page aligned
- * @len:	bytes, page aligned, non-zero, inside the object
- *
- * Unmaps the range from every process (private COW copies belong to their
- * process and stay) and frees its pages and their swap copies, dirty or not;
- * the next touch is demand-zero (or reads the backing file again).
- * The invalidate_lock keeps faults out until the pages are gone.
- *
- * Return: the number of pages freed, or -EINTR.
- */
-long toymap_discard(struct toymap_object *obj, loff_t start, loff_t len)
-{
-	struct address_space *mapping = obj->inode->i_mapping;
-	pgoff_t first = start >> PAGE_SHIFT, last = (start + len - 1) >> PAGE_SHIFT;
-	unsigned long before, freed;
-
-	if (mutex_lock_killable(&obj->lock))
-		return -EINTR;
-	filemap_invalidate_lock(mapping);
-	before = toymap_count_range(mapping, first, last);
-	truncate_pagecache_range(obj->inode, start, start + len - 1);
-	freed = before - toymap_count_range(mapping, first, last);
-	toymap_forget_swapped(obj, first, last);
-	filemap_invalidate_unlock(mapping);
-	mutex_unlock(&obj->lock);
-
-	toymap_count_n(obj, TOYMAP_STAT_DISCARDED_PAGES, freed);
-	trace_toymap_discard(obj->index, first, last - first + 1, freed);
-	if (READ_ONCE(toymap_trace))
-		pr_info("toymap%u: pid %d (%s) discard from pgoff %llu, %llu pages: %lu freed\n",
-			obj->index, task_pid_nr(current), current->comm,
-			start >> PAGE_SHIFT, len >> PAGE_SHIFT, freed);
-	return freed;
 }
