@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Helpers of the toymap selftests: pipes between a parent and a child,
- * waiting for children, reading /dev/kmsg, temporary files, a memory
+ * waiting for children, reading /dev/kmsg, reopening files, a memory
  * cgroup.  See test_util.h.
  */
 #define _GNU_SOURCE
@@ -63,49 +63,14 @@ void sync_close(struct sync_pipes *sp)
 	close_fd(&sp->to_child[1]);
 }
 
-/*
- * read()/write(), or at @offset pread()/pwrite() (@offset < 0: at the file
- * position), until @len bytes went through: 0, or -1 on error or EOF.
- */
-static int transfer(int fd, char *buf, size_t len, off_t offset, bool out)
-{
-	while (len) {
-		ssize_t n;
-
-		if (offset < 0)
-			n = out ? write(fd, buf, len) : read(fd, buf, len);
-		else
-			n = out ? pwrite(fd, buf, len, offset) : pread(fd, buf, len, offset);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= n;
-		if (offset >= 0)
-			offset += n;
-	}
-	return 0;
-}
-
-int read_full(int fd, void *buf, size_t len)
-{
-	return transfer(fd, buf, len, -1, false);
-}
-
-int write_full(int fd, const void *buf, size_t len)
-{
-	return transfer(fd, (char *)buf, len, -1, true);	/* only read from */
-}
-
 int sync_send(struct sync_pipes *sp, const void *msg, size_t len)
 {
-	return write_full(sp->is_child ? sp->to_parent[1] : sp->to_child[1], msg, len);
+	return toymap_write_full(sp->is_child ? sp->to_parent[1] : sp->to_child[1], msg, len);
 }
 
 int sync_recv(struct sync_pipes *sp, void *msg, size_t len)
 {
-	return read_full(sp->is_child ? sp->to_child[0] : sp->to_parent[0], msg, len);
+	return toymap_read_full(sp->is_child ? sp->to_child[0] : sp->to_parent[0], msg, len);
 }
 
 int sync_signal(struct sync_pipes *sp)
@@ -289,28 +254,6 @@ int touch_in_child(char *addr, bool write)
 	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }
 
-/* $TMPDIR, or /tmp. */
-static const char *temp_dir(void)
-{
-	const char *dir = getenv("TMPDIR");
-
-	return dir && *dir ? dir : "/tmp";
-}
-
-int temp_file(void)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	if (snprintf(path, sizeof(path), "%s/toymap-test.XXXXXX", temp_dir()) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	return fd;
-}
-
 int reopen_fd(int fd, int flags)
 {
 	char path[64];
@@ -319,16 +262,6 @@ int reopen_fd(int fd, int flags)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	new_fd = open(path, flags | O_CLOEXEC);
 	return new_fd < 0 ? -errno : new_fd;
-}
-
-int pread_full(int fd, void *buf, size_t len, off_t offset)
-{
-	return transfer(fd, buf, len, offset, false);
-}
-
-int pwrite_full(int fd, const void *buf, size_t len, off_t offset)
-{
-	return transfer(fd, (char *)buf, len, offset, true);	/* only read from */
 }
 
 void fill_pattern(void *buf, size_t len, uint64_t start, unsigned int seed)
@@ -430,7 +363,7 @@ int memcg_create(struct memcg *cg, const char *name, char *why, size_t why_len)
 
 	memset(cg, 0, sizeof(*cg));
 	if (!find_cgroup2(cg->root, sizeof(cg->root))) {
-		if (path_join(cg->mount_dir, temp_dir(), "toymap-cgroup.XXXXXX") ||
+		if (path_join(cg->mount_dir, toymap_temp_dir(), "toymap-cgroup.XXXXXX") ||
 		    !mkdtemp(cg->mount_dir)) {
 			err = -errno;
 			cg->mount_dir[0] = '\0';

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers of the toymap selftests that are not toymap's own (those live in
- * userspace/lib): parent/child synchronisation through pipes, waiting
- * for a child, reading the kernel log, temporary files, a memory cgroup.  Nothing here uses the harness's
- * ASSERTs, so forked children may call all of it.
+ * userspace/lib, whole reads and writes and scratch files among them:
+ * toymap_io.h): parent/child synchronisation through pipes, waiting for a
+ * child, reading the kernel log, reopening files, a memory cgroup.  Nothing
+ * here uses the harness's ASSERTs, so forked children may call all of it.
  */
 #ifndef TOYMAP_TEST_UTIL_H
 #define TOYMAP_TEST_UTIL_H
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include "toymap_io.h"
 
 /**
  * struct sync_pipes - a parent and one forked child talking through two pipes
@@ -36,16 +39,15 @@ int sync_open(struct sync_pipes *sp);		/* 0 or -errno */
 void sync_as_parent(struct sync_pipes *sp);
 void sync_as_child(struct sync_pipes *sp);
 void sync_close(struct sync_pipes *sp);
-/* Send or receive exactly @len bytes to/from the other side: 0 or -1. */
+/*
+ * Send or receive exactly @len bytes to/from the other side: 0 or -errno
+ * (-ENODATA: the other side is gone), errno set.
+ */
 int sync_send(struct sync_pipes *sp, const void *msg, size_t len);
 int sync_recv(struct sync_pipes *sp, void *msg, size_t len);
 /* A one-byte "go on" token. */
 int sync_signal(struct sync_pipes *sp);
 int sync_wait(struct sync_pipes *sp);
-
-/* Read or write exactly @len bytes on a file descriptor: 0 or -1. */
-int read_full(int fd, void *buf, size_t len);
-int write_full(int fd, const void *buf, size_t len);
 
 /*
  * waitpid() for @pid: the exit code of a child that exited, 128 + the
@@ -101,17 +103,10 @@ long first_difference(const void *a, const void *b, size_t len);
 int touch_in_child(char *addr, bool write);
 
 /*
- * Files for backing and swap files.  temp_file() creates an empty regular
- * file in $TMPDIR (default /tmp), open O_RDWR and already unlinked, so that
- * nothing is left behind: fd or -errno.  reopen_fd() opens the same file
- * again with @flags (O_RDONLY, O_WRONLY, O_APPEND...) through
- * /proc/self/fd: fd or -errno.  pread_full()/pwrite_full(): exactly @len
- * bytes at @offset, 0 or -1 (a short read is -1).
+ * Open the file of @fd again with @flags (O_RDONLY, O_WRONLY, O_APPEND...)
+ * through /proc/self/fd: fd or -errno.
  */
-int temp_file(void);
 int reopen_fd(int fd, int flags);
-int pread_full(int fd, void *buf, size_t len, off_t offset);
-int pwrite_full(int fd, const void *buf, size_t len, off_t offset);
 /*
  * A pattern of bytes, none of them zero (so a page of it is never mistaken
  * for demand-zero), that differs with @seed and with the position: byte i

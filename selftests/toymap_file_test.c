@@ -91,13 +91,13 @@ static void backed_teardown(struct backed *b)
 /* Make the backing file: @size bytes of the FILE_SEED pattern. */
 static void backed_file(struct __test_metadata *_metadata, struct backed *b, size_t size)
 {
-	b->file = temp_file();
+	b->file = toymap_temp_file("test", NULL, 0);
 	ASSERT_LE(0, b->file) TH_LOG("a temporary file: %s", strerror(-b->file));
 	b->file_size = size;
 	b->file_bytes = malloc(size + 1);
 	ASSERT_NE(NULL, b->file_bytes);
 	fill_pattern(b->file_bytes, size, 0, FILE_SEED);
-	ASSERT_EQ(0, pwrite_full(b->file, b->file_bytes, size, 0))
+	ASSERT_EQ(0, toymap_pwrite_full(b->file, b->file_bytes, size, 0))
 		TH_LOG("writing the file: %s", strerror(errno));
 }
 
@@ -106,7 +106,7 @@ static void backed_swap(struct __test_metadata *_metadata, struct backed *b)
 {
 	int ret;
 
-	b->swap = temp_file();
+	b->swap = toymap_temp_file("test", NULL, 0);
 	ASSERT_LE(0, b->swap) TH_LOG("a temporary file: %s", strerror(-b->swap));
 	ret = toymap_set_swap(b->obj.fd, b->swap);
 	ASSERT_EQ(0, ret) TH_LOG("SET_SWAP: %s", strerror(-ret));
@@ -186,7 +186,7 @@ static void assert_file_holds(struct __test_metadata *_metadata, struct backed *
 	ASSERT_NE(NULL, now);
 	ASSERT_EQ(0, fstat(b->file, &st));
 	ASSERT_EQ((off_t)b->file_size, st.st_size) TH_LOG("%s: the file's size changed", when);
-	ASSERT_EQ(0, pread_full(b->file, now, b->file_size, 0))
+	ASSERT_EQ(0, toymap_pread_full(b->file, now, b->file_size, 0))
 		TH_LOG("reading the file: %s", strerror(errno));
 	diff = first_difference(b->file_bytes, now, b->file_size);
 	free(now);
@@ -965,7 +965,7 @@ TEST_F(file_object, swap_round_trip)
 
 	ret = toymap_set_swap(obj->fd, -1);
 	EXPECT_EQ(-EBUSY, ret) TH_LOG("dropping a swap file that holds pages: %s", errno_name(-ret));
-	other = temp_file();
+	other = toymap_temp_file("test", NULL, 0);
 	ASSERT_LE(0, other);
 	ret = toymap_set_swap(obj->fd, other);
 	EXPECT_EQ(-EBUSY, ret) TH_LOG("changing a swap file that holds pages: %s", errno_name(-ret));
@@ -1007,7 +1007,7 @@ TEST_F(file_object, swap_copy_wins_over_the_file)
 
 	later = b->file_bytes + pagesize;
 	fill_pattern(later, 100, pagesize, REWRITE_SEED);
-	ASSERT_EQ(0, pwrite_full(b->file, later, 100, pagesize));
+	ASSERT_EQ(0, toymap_pwrite_full(b->file, later, 100, pagesize));
 	before = INFO(obj);
 	assert_object_holds(_metadata, b, page_of(mem, 1), 1, 1, "page 1 after the file changed");
 	after = INFO(obj);
@@ -1220,7 +1220,7 @@ TEST_F(file_object, file_change_seen_by_later_touch)
 	assert_object_holds(_metadata, b, mem, 0, 1, "page 0, touched before the change");
 
 	fill_pattern(b->file_bytes, len, 0, REWRITE_SEED);
-	ASSERT_EQ(0, pwrite_full(b->file, b->file_bytes, len, 0));
+	ASSERT_EQ(0, toymap_pwrite_full(b->file, b->file_bytes, len, 0));
 	assert_object_holds(_metadata, b, mem, 0, 1, "page 0, resident, after the change");
 	backed_reload(b, 1, 1);
 	assert_object_holds(_metadata, b, page_of(mem, 1), 1, 1, "page 1, touched after the change");

@@ -93,14 +93,14 @@ FIXTURE_TEARDOWN(review)
 
 /* A temporary file of @size bytes of the pattern @seed: its fd, or the test fails. */
 #define PATTERN_FILE(size, seed) ({						\
-	int __fd = temp_file();							\
+	int __fd = toymap_temp_file("test", NULL, 0);				\
 	ASSERT_LE(0, __fd) TH_LOG("a file in $TMPDIR: %s", strerror(-__fd));	\
 	ASSERT_EQ(0, fill_file(__fd, (size), (seed)))				\
 		TH_LOG("writing %zu bytes: %s", (size_t)(size), strerror(errno));	\
 	__fd;									\
 })
 
-/* Write @size bytes of the pattern @seed at the start of @fd: 0 or -1. */
+/* Write @size bytes of the pattern @seed at the start of @fd: 0, or < 0 with errno set. */
 static int fill_file(int fd, size_t size, unsigned int seed)
 {
 	unsigned char *buf = malloc(size + 1);
@@ -109,7 +109,7 @@ static int fill_file(int fd, size_t size, unsigned int seed)
 	if (!buf)
 		return -1;
 	fill_pattern(buf, size, 0, seed);
-	ret = pwrite_full(fd, buf, size, 0);
+	ret = toymap_pwrite_full(fd, buf, size, 0);
 	free(buf);
 	return ret;
 }
@@ -121,7 +121,7 @@ static bool file_has_pattern(int fd, size_t len, off_t offset, uint64_t start,
 	unsigned char *want = malloc(len), *got = malloc(len);
 	bool same = false;
 
-	if (want && got && !pread_full(fd, got, len, offset)) {
+	if (want && got && !toymap_pread_full(fd, got, len, offset)) {
 		fill_pattern(want, len, start, seed);
 		same = !memcmp(want, got, len);
 	}
@@ -195,7 +195,7 @@ TEST_F(review, readonly_opener_cannot_change_the_object)
 	int ro, ret;
 
 	self->file = PATTERN_FILE(pagesize, FILE_SEED);
-	self->swap = temp_file();
+	self->swap = toymap_temp_file("test", NULL, 0);
 	ASSERT_LE(0, self->swap);
 	mem = MAP_OBJECT(obj, 2, 0, RW, MAP_SHARED);
 	memset(mem, 'A', pagesize);
@@ -248,7 +248,7 @@ TEST_F(review, swap_in_frees_the_slot)
 	char *mem;
 	int ret;
 
-	self->swap = temp_file();
+	self->swap = toymap_temp_file("test", NULL, 0);
 	ASSERT_LE(0, self->swap);
 	ret = toymap_set_swap(obj->fd, self->swap);
 	ASSERT_EQ(0, ret) TH_LOG("SET_SWAP: %s", strerror(-ret));
@@ -285,7 +285,7 @@ TEST_F(review, stale_swap_copy_never_wins)
 	int ret;
 
 	self->file = PATTERN_FILE(100, FILE_SEED);
-	self->swap = temp_file();
+	self->swap = toymap_temp_file("test", NULL, 0);
 	ASSERT_LE(0, self->swap);
 	ret = toymap_set_swap(obj->fd, self->swap);
 	ASSERT_EQ(0, ret) TH_LOG("SET_SWAP: %s", strerror(-ret));
@@ -303,7 +303,7 @@ TEST_F(review, stale_swap_copy_never_wins)
 	EXPECT_EQ(1, (long long)ev.written_back);
 	EXPECT_EQ(0, (long long)ev.swapped_out) TH_LOG("a page wholly in the file went to swap");
 	EXPECT_EQ(0, NOW(INFO(obj), swapped_pages)) TH_LOG("a swap copy outlived its page");
-	ASSERT_EQ(0, pread_full(self->file, &byte, 1, 0));
+	ASSERT_EQ(0, toymap_pread_full(self->file, &byte, 1, 0));
 	EXPECT_EQ('B', byte) TH_LOG("the file's byte 0");
 	EXPECT_EQ('B', read_byte(mem)) TH_LOG("the page came back from a stale swap copy");
 }
@@ -337,7 +337,7 @@ TEST_F(review, evict_keeps_a_page_a_pipe_references)
 	EXPECT_EVICTED(ev, 0, 0, 0, 0);
 	EXPECT_EQ(1, NOW(INFO(obj), resident_pages)) TH_LOG("the page the pipe holds left the object");
 	memset(mem, 'B', pagesize);
-	ASSERT_EQ(0, read_full(pipefd[0], got, pagesize));
+	ASSERT_EQ(0, toymap_read_full(pipefd[0], got, pagesize));
 	EXPECT_TRUE(mem_is(got, 'B', pagesize))
 		TH_LOG("the pipe holds byte 0x%02x, not the object's 'B': a page that left the object",
 		       (unsigned char)got[0]);
@@ -368,7 +368,7 @@ static void *pwrite_page(void *arg)
 	struct blocker *b = arg;
 
 	atomic_store(&b->tid, gettid());
-	b->err = pwrite_full(b->fd, b->buf, pagesize, 0) ? errno : 0;
+	b->err = toymap_pwrite_full(b->fd, b->buf, pagesize, 0) ? errno : 0;
 	atomic_store(&b->done, true);
 	return NULL;
 }
@@ -506,7 +506,7 @@ TEST_F(review, one_swap_file_per_object)
 	int other, ret;
 
 	OPEN_SECOND();
-	self->swap = temp_file();
+	self->swap = toymap_temp_file("test", NULL, 0);
 	ASSERT_LE(0, self->swap);
 	self->file = PATTERN_FILE(pagesize, FILE_SEED);
 	ASSERT_EQ(0, toymap_set_swap(obj->fd, self->swap));
@@ -521,7 +521,7 @@ TEST_F(review, one_swap_file_per_object)
 	EXPECT_EQ(-EBUSY, ret) TH_LOG("ATTACH of toymap0's swap file: %s", errno_name(-ret));
 	EXPECT_EQ(0, BACKING(INFO(second))) TH_LOG("a refused ATTACH attached a file");
 
-	other = temp_file();
+	other = toymap_temp_file("test", NULL, 0);
 	ASSERT_LE(0, other);
 	ret = toymap_set_swap(second->fd, other);
 	EXPECT_EQ(0, ret) TH_LOG("SET_SWAP of a file of its own: %s", errno_name(-ret));
@@ -611,7 +611,7 @@ TEST_F(review, mapper_needs_access_to_the_backing_file)
 
 	SKIP_UNLESS_ROOT("becoming another user");
 	self->file = PATTERN_FILE(pagesize, FILE_SEED);
-	ASSERT_EQ(0, pread_full(self->file, &first_byte, 1, 0));
+	ASSERT_EQ(0, toymap_pread_full(self->file, &first_byte, 1, 0));
 	ret = toymap_attach(obj->fd, self->file, 0, pagesize);
 	ASSERT_EQ(0, ret) TH_LOG("ATTACH: %s", strerror(-ret));
 	snprintf(self->dev_path, sizeof(self->dev_path), "/dev/toymap%d", OBJECT_INDEX);
@@ -776,7 +776,7 @@ static int child_write_from_mapping(const struct object *obj, int file)
 	size_t len = SELF_WRITE_PAGES * pagesize;
 
 	CHILD_CHECK(mem != MAP_FAILED, "mmap: %s", strerror(errno));
-	CHILD_CHECK(!pwrite_full(file, mem, len, len), "pwrite from the mapping: %s",
+	CHILD_CHECK(!toymap_pwrite_full(file, mem, len, len), "pwrite from the mapping: %s",
 		    strerror(errno));
 	return 0;
 }
@@ -843,7 +843,7 @@ static int child_write_mappings(const struct object *obj, int file, time_t end)
 		char *mem = map_object(obj, RACE_PAGES, 0, PROT_READ, MAP_SHARED);
 
 		CHILD_CHECK(mem != MAP_FAILED, "mmap: %s", strerror(errno));
-		CHILD_CHECK(!pwrite_full(file, mem, len, len), "pwrite from the mapping: %s",
+		CHILD_CHECK(!toymap_pwrite_full(file, mem, len, len), "pwrite from the mapping: %s",
 			    strerror(errno));
 		munmap(mem, len);
 	}
@@ -886,7 +886,7 @@ static void race_writeback_and_write(struct __test_metadata *_metadata,
 	for (size_t i = 0; i < RACE_PAGES; i++) {
 		unsigned char byte;
 
-		ASSERT_EQ(0, pread_full(self->file, &byte, 1, i * pagesize));
+		ASSERT_EQ(0, toymap_pread_full(self->file, &byte, 1, i * pagesize));
 		EXPECT_EQ(byte, (unsigned char)read_byte(page_of(mem, i)))
 			TH_LOG("page %zu: the object and its file differ after fsync", i);
 	}

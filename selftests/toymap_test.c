@@ -502,6 +502,12 @@ enum arg_place {
 	ARG_READONLY,		/* on the PROT_READ page: readable, not writable */
 };
 
+/* removed when the bad-input table moves to lib */
+static int temp_file(void)
+{
+	return toymap_temp_file("test", NULL, 0);
+}
+
 /* The file descriptor a row of bad_ioctl_inputs puts in an fd field. */
 enum arg_fd {
 	FD_FILE,		/* a regular file, O_RDWR */
@@ -1844,7 +1850,7 @@ static void *racer_run(void *arg)
 	struct racer *r = arg;
 	char go;
 
-	if (read_full(r->go_fd, &go, 1)) {
+	if (toymap_read_full(r->go_fd, &go, 1)) {
 		r->failed = true;
 		return NULL;
 	}
@@ -1928,7 +1934,7 @@ TEST_F_TIMEOUT(mapping, concurrent_faults_one_page_per_offset, LONG_TIMEOUT)
 	sync_as_parent(&sp);
 	ASSERT_EQ(0, racers_start(r, threads, mem, write, 0, go_pipe[0]));
 	ASSERT_EQ(0, sync_wait(&sp)) TH_LOG("the child could not start its threads");
-	ASSERT_EQ(0, write_full(go_pipe[1], go, sizeof(go)));
+	ASSERT_EQ(0, toymap_write_full(go_pipe[1], go, sizeof(go)));
 	ASSERT_EQ(0, racers_join(r, threads));
 	ASSERT_EQ(0, sync_recv(&sp, child_ptes, sizeof(child_ptes)));
 	ASSERT_CHILD_OK(pid);
@@ -2037,7 +2043,7 @@ TEST_F(cow_vmsplice, vmsplice_in_parent_after_fork)
 	ASSERT_CHILD_OK(pid);
 	sync_close(&sp);
 
-	ASSERT_EQ(0, read_full(fds[0], spliced, pagesize));
+	ASSERT_EQ(0, toymap_read_full(fds[0], spliced, pagesize));
 	EXPECT_EQ(0, memcmp(self->old, spliced, pagesize))
 		TH_LOG("leak from child into parent: the pipe holds the child's write");
 	EXPECT_TRUE(mem_is(self->view, 'o', pagesize)) TH_LOG("the child's write reached the object");
@@ -2057,7 +2063,7 @@ static int child_vmsplice(char *mem, const char *old, struct sync_pipes *sp)
 	CHILD_CHECK(!munmap(mem, pagesize), "munmap");
 	CHILD_CHECK(!sync_signal(sp), "parent gone");
 	CHILD_CHECK(!sync_wait(sp), "parent gone");
-	CHILD_CHECK(!read_full(fds[0], spliced, pagesize), "reading the pipe");
+	CHILD_CHECK(!toymap_read_full(fds[0], spliced, pagesize), "reading the pipe");
 	CHILD_CHECK(!memcmp(old, spliced, pagesize),
 		    "leak from parent into child: the pipe holds the parent's write");
 	return 0;

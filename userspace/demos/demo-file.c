@@ -18,7 +18,6 @@
 #include "demo_util.h"
 
 #define FILE_PAGES	3
-#define GUARD_BYTES	(1UL << 20)	/* pushes process 2's area elsewhere */
 #define AREA		0		/* each process's one area */
 
 static const char about[] =
@@ -100,19 +99,12 @@ static void map_twice(struct figure *f)
 
 	demo_step(d, "Process 1 and process 2 map the object's %d pages with MAP_SHARED.",
 		  FILE_PAGES);
-	demo_map(&f->p1, AREA, 0, FILE_PAGES, MAP_SHARED, 0, &f->v1);
-	demo_map(&f->p2, AREA, 0, FILE_PAGES, MAP_SHARED, GUARD_BYTES, &f->v2);
-	demo_say("Two programs, each with its own open of the device and its own mmap().\n"
-		 "Process 2 first reserved 1 MiB of address space, so its area starts at\n"
-		 "another virtual address. The file section is now mapped twice; no frame\n"
-		 "is mapped yet, and no byte of the file has been read.");
-	demo_row(&f->p1, "page 0", &f->v1);
-	demo_row(&f->p2, "page 0", &f->v2);
-	demo_counters(d);
-	if (f->v1.va == f->v2.va)
-		demo_say("(Both areas got the same virtual address by chance; that is allowed.)");
-	demo_expect(d, !f->v1.pte.present && !f->v2.pte.present,
-		    "neither process has a frame before its first touch");
+	demo_map_apart(d, &f->p1, &f->p2, AREA, FILE_PAGES, MAP_SHARED, "page 0",
+		       "Two programs, each with its own open of the device and its own mmap().\n"
+		       "Process 2 first reserved 1 MiB of address space, so its area starts at\n"
+		       "another virtual address. The file section is now mapped twice; no frame\n"
+		       "is mapped yet, and no byte of the file has been read.",
+		       &f->v1, &f->v2);
 }
 
 static void first_touch(struct figure *f)

@@ -33,14 +33,13 @@ struct figure {
 static const char shared_text[] = "the parent's shared data";
 static const char private_text[] = "the parent's private data";
 
+/* The parent's two areas, and the child's once it is forked. */
 static void rows(struct figure *f)
 {
-	demo_row(&f->parent, "shared", &f->parent_shared);
-	demo_row(&f->parent, "private", &f->parent_private);
-	if (f->child.request_fd < 0)
-		return;
-	demo_row(&f->child, "shared", &f->child_shared);
-	demo_row(&f->child, "private", &f->child_private);
+	demo_row_pair(&f->parent, "shared", &f->parent_shared, "private", &f->parent_private);
+	if (f->child.request_fd >= 0)
+		demo_row_pair(&f->child, "shared", &f->child_shared, "private",
+			      &f->child_private);
 }
 
 static void parent_maps(struct figure *f)

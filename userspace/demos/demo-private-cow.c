@@ -12,7 +12,6 @@
 
 #include "demo_util.h"
 
-#define GUARD_BYTES	(1UL << 20)	/* pushes process 2's area elsewhere */
 #define AREA_PAGES	2
 
 static const char about[] =
@@ -50,15 +49,10 @@ static void map_privately(struct figure *f)
 	struct demo *d = &f->d;
 
 	demo_step(d, "Process 1 and process 2 map the object with MAP_PRIVATE.");
-	demo_map(&f->p1, 0, 0, AREA_PAGES, MAP_PRIVATE, 0, &f->v1);
-	demo_map(&f->p2, 0, 0, AREA_PAGES, MAP_PRIVATE, GUARD_BYTES, &f->v2);
-	demo_say("Each process opened the device and called mmap() itself. The kernel\n"
-		 "marks each area private copy-on-write. Nothing is mapped yet.");
-	demo_row(&f->p1, "private", &f->v1);
-	demo_row(&f->p2, "private", &f->v2);
-	demo_counters(d);
-	demo_expect(d, !f->v1.pte.present && !f->v2.pte.present,
-		    "neither process has a frame before its first touch");
+	demo_map_apart(d, &f->p1, &f->p2, 0, AREA_PAGES, MAP_PRIVATE, "private",
+		       "Each process opened the device and called mmap() itself. The kernel\n"
+		       "marks each area private copy-on-write. Nothing is mapped yet.",
+		       &f->v1, &f->v2);
 }
 
 static void both_read(struct figure *f)

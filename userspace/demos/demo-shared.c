@@ -12,8 +12,6 @@
 
 #include "demo_util.h"
 
-#define GUARD_BYTES	(1UL << 20)	/* pushes process 2's area elsewhere */
-
 static const char about[] =
 	"Starts two separate processes. Each opens the device and maps page 0 of\n"
 	"the object with MAP_SHARED itself, at a different virtual address. Shows\n"
@@ -31,18 +29,11 @@ static void map_both(struct figure *f)
 	struct demo *d = &f->d;
 
 	demo_step(d, "Each process maps page 0 of the object with MAP_SHARED.");
-	demo_map(&f->p1, 0, 0, 1, MAP_SHARED, 0, &f->v1);
-	demo_map(&f->p2, 0, 0, 1, MAP_SHARED, GUARD_BYTES, &f->v2);
-	demo_say("Two programs, two address spaces. Process 2 first reserved 1 MiB of\n"
-		 "address space, so its area starts at another virtual address. mmap()\n"
-		 "only created an area in each process; no frame is mapped yet.");
-	demo_row(&f->p1, "shared", &f->v1);
-	demo_row(&f->p2, "shared", &f->v2);
-	demo_counters(d);
-	if (f->v1.va == f->v2.va)
-		demo_say("(Both areas got the same virtual address by chance; that is allowed.)");
-	demo_expect(d, !f->v1.pte.present && !f->v2.pte.present,
-		    "neither process has a frame before its first touch");
+	demo_map_apart(d, &f->p1, &f->p2, 0, 1, MAP_SHARED, "shared",
+		       "Two programs, two address spaces. Process 2 first reserved 1 MiB of\n"
+		       "address space, so its area starts at another virtual address. mmap()\n"
+		       "only created an area in each process; no frame is mapped yet.",
+		       &f->v1, &f->v2);
 }
 
 static void first_touch(struct figure *f)

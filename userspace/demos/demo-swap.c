@@ -56,8 +56,7 @@ static void print_evicted(const struct toymap_evict *e)
 
 static void rows(struct figure *f)
 {
-	demo_row(&f->self, "page 0", &f->page0);
-	demo_row(&f->self, "page 1", &f->page1);
+	demo_row_pair(&f->self, "page 0", &f->page0, "page 1", &f->page1);
 }
 
 static void write_page(struct figure *f)

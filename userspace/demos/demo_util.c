@@ -55,6 +55,19 @@ static struct {
 	size_t len;
 } areas[DEMO_MAX_AREAS];
 
+static void __attribute__((noreturn)) cannot_run(void)
+{
+	exit(DEMO_EXIT_CANNOT_RUN);
+}
+
+/* Say why @cmd failed (@when: what the demo was doing, or ""), and exit. */
+static void __attribute__((noreturn)) ioctl_failed(struct demo *d, const char *when,
+						    unsigned long cmd, int err)
+{
+	toymap_perror_ioctl(when, d->device, d->fd, cmd, err);
+	cannot_run();
+}
+
 /* ------------------------------------------------------ operations */
 
 static unsigned char *area_page(const struct demo_request *rq, int *err)
@@ -184,44 +197,7 @@ static void do_request(const struct demo_request *rq, struct demo_view *v)
 	look_page(addr, v);
 }
 
-/* ------------------------------------------------------ pipes */
-
-static int write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* 0, -EPIPE at end of file (the other side is gone), or -errno. */
-static int read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EPIPE;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
+/* ------------------------------------------------------ peers */
 
 /* A peer's life: answer requests until told to exit or the pipe closes. */
 static void __attribute__((noreturn)) serve(int request_fd, int view_fd)
@@ -230,10 +206,10 @@ static void __attribute__((noreturn)) serve(int request_fd, int view_fd)
 	struct demo_view v;
 
 	for (;;) {
-		if (read_full(request_fd, &rq, sizeof(rq)) || rq.op == DEMO_OP_EXIT)
+		if (toymap_read_full(request_fd, &rq, sizeof(rq)) || rq.op == DEMO_OP_EXIT)
 			_exit(0);
 		do_request(&rq, &v);
-		if (write_full(view_fd, &v, sizeof(v)))
+		if (toymap_write_full(view_fd, &v, sizeof(v)))
 			_exit(1);
 	}
 }
@@ -251,11 +227,6 @@ static void __attribute__((noreturn)) peer_main(char **argv)
 	if (device_fd < 0)
 		device_err = device_fd;
 	serve(request_fd, view_fd);
-}
-
-static void __attribute__((noreturn)) cannot_run(void)
-{
-	exit(DEMO_EXIT_CANNOT_RUN);
 }
 
 static void __attribute__((noreturn)) peer_died(struct demo_proc *p)
@@ -280,8 +251,8 @@ static void call(struct demo_proc *p, const struct demo_request *rq, struct demo
 {
 	if (p->request_fd < 0)
 		do_request(rq, v);
-	else if (write_full(p->request_fd, rq, sizeof(*rq)) ||
-		 read_full(p->view_fd, v, sizeof(*v)))
+	else if (toymap_write_full(p->request_fd, rq, sizeof(*rq)) ||
+		 toymap_read_full(p->view_fd, v, sizeof(*v)))
 		peer_died(p);
 	if (v->err) {
 		fprintf(stderr, "%s (pid %d): %s: %s\n", p->name, (int)p->pid, what,
@@ -376,7 +347,7 @@ void demo_end(struct demo_proc *p)
 
 	if (p->request_fd < 0)
 		return;
-	if (write_full(p->request_fd, &rq, sizeof(rq)) == 0 &&
+	if (toymap_write_full(p->request_fd, &rq, sizeof(rq)) == 0 &&
 	    waitpid(p->pid, &status, 0) == p->pid &&
 	    (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
 		fprintf(stderr, "%s (pid %d) ended badly (status 0x%x)\n", p->name,
@@ -402,6 +373,22 @@ void demo_map(struct demo_proc *p, unsigned int area, uint64_t offset, size_t pa
 		 (flags & MAP_SHARED) ? "MAP_SHARED" : "MAP_PRIVATE", pages,
 		 pages == 1 ? "" : "s", offset);
 	call(p, &rq, v, what);
+}
+
+void demo_map_apart(struct demo *d, struct demo_proc *a, struct demo_proc *b, unsigned int area,
+		    size_t pages, int flags, const char *label, const char *why,
+		    struct demo_view *va, struct demo_view *vb)
+{
+	demo_map(a, area, 0, pages, flags, 0, va);
+	demo_map(b, area, 0, pages, flags, DEMO_GUARD_BYTES, vb);
+	demo_say("%s", why);
+	demo_row(a, label, va);
+	demo_row(b, label, vb);
+	demo_counters(d);
+	if (va->va == vb->va)
+		demo_say("(Both areas got the same virtual address by chance; that is allowed.)");
+	demo_expect(d, !va->pte.present && !vb->pte.present,
+		    "neither process has a frame before its first touch");
 }
 
 static void page_op(struct demo_proc *p, enum demo_op op, unsigned int area, size_t page,
@@ -514,11 +501,8 @@ static void init(struct demo *d, int argc, char **argv, const char *about,
 	d->page_size = toymap_page_size();
 	d->pfn_readable = toymap_can_read_pfn();
 	err = toymap_get_info(fd, &d->now);
-	if (err) {
-		fprintf(stderr, "%s is not a toymap device (TOYMAP_IOC_INFO: %s)\n",
-			d->device, strerror(-err));
-		cannot_run();
-	}
+	if (err)
+		ioctl_failed(d, "", TOYMAP_IOC_INFO, err);
 	d->before = d->now;
 }
 
@@ -636,6 +620,13 @@ void demo_row(const struct demo_proc *p, const char *area, const struct demo_vie
 	printf(ROW_FORMAT, who, area, va, frame, contents);
 }
 
+void demo_row_pair(const struct demo_proc *p, const char *area_a, const struct demo_view *a,
+		   const char *area_b, const struct demo_view *b)
+{
+	demo_row(p, area_a, a);
+	demo_row(p, area_b, b);
+}
+
 /* ------------------------------------------------------ counters, checks */
 
 #define COUNTERS_LABEL "  object's counters:"
@@ -647,10 +638,8 @@ static void read_counters(struct demo *d)
 
 	d->before = d->now;
 	err = toymap_get_info(d->fd, &d->now);
-	if (err) {
-		fprintf(stderr, "TOYMAP_IOC_INFO on %s: %s\n", d->device, strerror(-err));
-		cannot_run();
-	}
+	if (err)
+		ioctl_failed(d, "", TOYMAP_IOC_INFO, err);
 }
 
 void demo_counters(struct demo *d)
@@ -694,11 +683,8 @@ void demo_discard(struct demo *d, uint64_t offset, uint64_t length)
 {
 	int err = toymap_discard(d->fd, offset, length);
 
-	if (err) {
-		fprintf(stderr, "TOYMAP_IOC_DISCARD of %s [%" PRIu64 ", +%" PRIu64 "): %s\n",
-			d->device, offset, length, strerror(-err));
-		cannot_run();
-	}
+	if (err)
+		ioctl_failed(d, "", TOYMAP_IOC_DISCARD, err);
 	read_counters(d);
 	d->before = d->now;
 }
@@ -747,13 +733,6 @@ bool demo_expect_frames(struct demo *d, const struct demo_view *a, const struct 
 
 /* ------------------------------------------------------ the backing */
 
-static void __attribute__((noreturn)) ioctl_failed(struct demo *d, const char *what, int err)
-{
-	fprintf(stderr, "%s on %s: %s%s\n", what, d->device, strerror(-err),
-		err == -EBUSY ? " (does another process map the object now?)" : "");
-	cannot_run();
-}
-
 void demo_fresh_object(struct demo *d)
 {
 	int err;
@@ -762,16 +741,16 @@ void demo_fresh_object(struct demo *d)
 	if (d->now.backing_flags & TOYMAP_BACKING_FILE) {
 		err = toymap_detach(d->fd);
 		if (err)
-			ioctl_failed(d, "TOYMAP_IOC_DETACH of a file an earlier run left", err);
+			ioctl_failed(d, "making the object fresh: ", TOYMAP_IOC_DETACH, err);
 		demo_say("(An earlier run left a file attached to %s: detached it.)", d->device);
 	}
 	err = toymap_discard(d->fd, 0, d->now.object_size);
 	if (err)
-		ioctl_failed(d, "TOYMAP_IOC_DISCARD of the whole object", err);
+		ioctl_failed(d, "making the object fresh: ", TOYMAP_IOC_DISCARD, err);
 	if (d->now.backing_flags & TOYMAP_BACKING_SWAP) {
 		err = toymap_set_swap(d->fd, -1);
 		if (err)
-			ioctl_failed(d, "TOYMAP_IOC_SET_SWAP to drop an earlier swap file", err);
+			ioctl_failed(d, "making the object fresh: ", TOYMAP_IOC_SET_SWAP, err);
 	}
 	demo_counters_restart(d);
 }
@@ -780,10 +759,8 @@ void demo_attach(struct demo *d, int file_fd, uint64_t offset, uint64_t length)
 {
 	int err = toymap_attach(d->fd, file_fd, offset, length);
 
-	if (err) {
-		toymap_perror_attach("", d->device, d->fd, err);
-		cannot_run();
-	}
+	if (err)
+		ioctl_failed(d, "", TOYMAP_IOC_ATTACH, err);
 }
 
 void demo_detach(struct demo *d)
@@ -791,7 +768,7 @@ void demo_detach(struct demo *d)
 	int err = toymap_detach(d->fd);
 
 	if (err)
-		ioctl_failed(d, "TOYMAP_IOC_DETACH", err);
+		ioctl_failed(d, "", TOYMAP_IOC_DETACH, err);
 }
 
 void demo_set_swap(struct demo *d, int swap_fd)
@@ -799,7 +776,7 @@ void demo_set_swap(struct demo *d, int swap_fd)
 	int err = toymap_set_swap(d->fd, swap_fd);
 
 	if (err)
-		ioctl_failed(d, "TOYMAP_IOC_SET_SWAP", err);
+		ioctl_failed(d, "", TOYMAP_IOC_SET_SWAP, err);
 }
 
 void demo_evict(struct demo *d, uint64_t offset, uint64_t length, struct toymap_evict *result)
@@ -807,65 +784,44 @@ void demo_evict(struct demo *d, uint64_t offset, uint64_t length, struct toymap_
 	int err = toymap_evict(d->fd, offset, length, result);
 
 	if (err)
-		ioctl_failed(d, "TOYMAP_IOC_EVICT", err);
+		ioctl_failed(d, "", TOYMAP_IOC_EVICT, err);
 }
 
 /* ------------------------------------------------------ scratch files */
 
 int demo_tmpfile(const char *tag, char *path, size_t len)
 {
-	const char *dir = getenv("TMPDIR");
-	int fd;
+	int fd = toymap_temp_file(tag, path, len);
 
-	if (!dir || !dir[0])
-		dir = "/tmp";
-	snprintf(path, len, "%s/toymap-%s.XXXXXX", dir, tag);
-	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "cannot create %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "cannot create %s: %s\n", path, strerror(-fd));
 		cannot_run();
 	}
 	return fd;
 }
 
+/* Say why a whole read or write at @offset failed with -@err, and exit. */
+static void __attribute__((noreturn)) file_io_failed(const char *call, uint64_t offset, int err)
+{
+	fprintf(stderr, "%s() of a file at offset %" PRIu64 ": %s\n", call, offset,
+		err == -ENODATA ? "end of file" : strerror(-err));
+	cannot_run();
+}
+
 void demo_pread(int fd, uint64_t offset, void *buf, size_t len)
 {
-	char *p = buf;
-	ssize_t n;
+	int err = toymap_pread_full(fd, buf, len, (off_t)offset);
 
-	while (len) {
-		n = pread(fd, p, len, (off_t)offset);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			fprintf(stderr, "read() of a file at offset %" PRIu64 ": %s\n", offset,
-				n < 0 ? strerror(errno) : "end of file");
-			cannot_run();
-		}
-		p += n;
-		offset += (uint64_t)n;
-		len -= (size_t)n;
-	}
+	if (err)
+		file_io_failed("read", offset, err);
 }
 
 void demo_pwrite(int fd, uint64_t offset, const void *buf, size_t len)
 {
-	const char *p = buf;
-	ssize_t n;
+	int err = toymap_pwrite_full(fd, buf, len, (off_t)offset);
 
-	while (len) {
-		n = pwrite(fd, p, len, (off_t)offset);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fprintf(stderr, "write() of a file at offset %" PRIu64 ": %s\n", offset,
-				strerror(errno));
-			cannot_run();
-		}
-		p += n;
-		offset += (uint64_t)n;
-		len -= (size_t)n;
-	}
+	if (err)
+		file_io_failed("write", offset, err);
 }
 
 const char *demo_file_text(int fd, uint64_t offset, char *text)
@@ -874,11 +830,8 @@ const char *demo_file_text(int fd, uint64_t offset, char *text)
 	ssize_t n;
 
 	n = pread(fd, bytes, sizeof(bytes) - 1, (off_t)offset);
-	if (n < 0) {
-		fprintf(stderr, "read() of a file at offset %" PRIu64 ": %s\n", offset,
-			strerror(errno));
-		cannot_run();
-	}
+	if (n < 0)
+		file_io_failed("read", offset, -errno);
 	format_text(bytes, (size_t)n, text);
 	return text;
 }

@@ -34,6 +34,8 @@
 
 #define DEMO_TEXT_LEN		48	/* bytes of a page's contents shown */
 #define DEMO_MAX_AREAS		4	/* mappings per process */
+/* Address space a second process reserves first, so that its area lands elsewhere. */
+#define DEMO_GUARD_BYTES	(1UL << 20)
 
 /* The state of one demo run (the process that tells the story). */
 struct demo {
@@ -103,6 +105,9 @@ void demo_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void demo_step(struct demo *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* One row of the figure: who, which area, virtual address, frame, contents. */
 void demo_row(const struct demo_proc *p, const char *area, const struct demo_view *v);
+/* The rows of two areas of one process: @area_a (@a), then @area_b (@b). */
+void demo_row_pair(const struct demo_proc *p, const char *area_a, const struct demo_view *a,
+		   const char *area_b, const struct demo_view *b);
 
 /* Read the counters (now -> before, fresh -> now) and print what changed. */
 void demo_counters(struct demo *d);
@@ -150,6 +155,16 @@ void demo_end(struct demo_proc *p);
  */
 void demo_map(struct demo_proc *p, unsigned int area, uint64_t offset, size_t pages,
 	      int flags, size_t guard_bytes, struct demo_view *v);
+/*
+ * The step "two processes map the object at different addresses": @a and
+ * @b each map @pages pages of the object from offset 0 with @flags into
+ * area @area, @b after reserving DEMO_GUARD_BYTES.  Then the story @why,
+ * a row for page 0 of each area (named @label), the counters, and the
+ * check that neither process has a frame before its first touch.
+ */
+void demo_map_apart(struct demo *d, struct demo_proc *a, struct demo_proc *b, unsigned int area,
+		    size_t pages, int flags, const char *label, const char *why,
+		    struct demo_view *va, struct demo_view *vb);
 void demo_look(struct demo_proc *p, unsigned int area, size_t page, struct demo_view *v);
 void demo_read(struct demo_proc *p, unsigned int area, size_t page, struct demo_view *v);
 void demo_write(struct demo_proc *p, unsigned int area, size_t page, const char *text,

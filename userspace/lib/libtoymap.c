@@ -4,8 +4,7 @@
  * unload through libkmod, and a /proc/self/pagemap reader.
  *
  * Every function returns 0 (or a non-negative value) on success and -errno
- * on failure, and prints nothing; toymap_perror_open() is the one that
- * prints, and says so in its name.
+ * on failure, and prints nothing: the messages are toymap_errors.c's.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -19,7 +18,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libkmod.h>
@@ -139,81 +137,6 @@ int toymap_count_devices(void)
 			count++;
 	closedir(dir);
 	return count;
-}
-
-void toymap_perror_open(const char *path, int err)
-{
-	struct stat st;
-	int n;
-
-	err = err < 0 ? -err : err;
-	if (err == ENOENT && !toymap_is_loaded()) {
-		fprintf(stderr, "cannot open %s: %s — is the module loaded? (toymapctl load)\n",
-			path, strerror(err));
-	} else if (err == ENOENT) {
-		n = toymap_count_devices();
-		fprintf(stderr, "cannot open %s: %s (toymap is loaded with %d device%s: "
-			TOYMAP_DEV_PREFIX "0..%d)\n", path, strerror(err), n,
-			n == 1 ? "" : "s", n - 1);
-	} else if ((err == EACCES || err == EPERM) && stat(path, &st) == 0) {
-		fprintf(stderr, "cannot open %s: %s (the module's mode=%04o; %s)\n", path,
-			strerror(err), (unsigned int)(st.st_mode & 07777),
-			"load with mode=0666 for a lab");
-	} else {
-		fprintf(stderr, "cannot open %s: %s\n", path, strerror(err));
-	}
-}
-
-static const char *attach_cause(int err)
-{
-	switch (err) {
-	case EINVAL:
-		return "the file is not a regular file, is open with O_APPEND, or is the "
-		       "object's swap file (EINVAL)";
-	case EBADF:
-		return "the file is not open for reading (EBADF)";
-	case EOVERFLOW:
-		return "offset + length overflow (EOVERFLOW)";
-	default:
-		return strerror(err);
-	}
-}
-
-void toymap_perror_attach(const char *prefix, const char *device, int fd, int err)
-{
-	struct toymap_info info;
-	uint64_t mappings;
-	char size[32];
-
-	err = err < 0 ? -err : err;
-	if (err != EBUSY || toymap_get_info(fd, &info)) {
-		fprintf(stderr, "%scannot attach the file to %s: %s\n", prefix, device,
-			attach_cause(err));
-		return;
-	}
-	fprintf(stderr, "%scannot attach the file to %s: the object is busy (EBUSY):\n", prefix,
-		device);
-	toymap_format_size(info.object_size, size, sizeof(size));
-	mappings = info.vma_opens - info.vma_closes;
-	if (info.backing_flags & TOYMAP_BACKING_FILE)
-		fprintf(stderr, "  it has a file attached already (bytes %" PRIu64 "..%" PRIu64
-			" of it). One file at a time:\n  toymapctl detach %s\n",
-			(uint64_t)info.backing_offset,
-			(uint64_t)(info.backing_offset + info.backing_length - 1), device);
-	else if (mappings)
-		fprintf(stderr, "  %" PRIu64 " mapping%s of it exist%s now: a process maps it.\n"
-			"  The backing of a mapped object cannot change.\n", mappings,
-			mappings == 1 ? "" : "s", mappings == 1 ? "s" : "");
-	else if (info.swapped_pages)
-		fprintf(stderr, "  %" PRIu64 " page%s of it live%s in its swap file; attaching "
-			"would lose them.\n  toymapctl discard %s 0 %" PRIu64 "   (frees them)\n",
-			(uint64_t)info.swapped_pages, info.swapped_pages == 1 ? "" : "s",
-			info.swapped_pages == 1 ? "s" : "", device, (uint64_t)info.object_size);
-	else
-		fprintf(stderr, "  it holds dirty pages: data written through MAP_SHARED that an\n"
-			"  anonymous object has nowhere to write. Attaching would lose them.\n"
-			"  toymapctl discard %s 0 %" PRIu64 "   (frees them: the whole %s)\n"
-			"  or use another device.\n", device, (uint64_t)info.object_size, size);
 }
 
 /* ------------------------------------------------------ struct toymap_info */

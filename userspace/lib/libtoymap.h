@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * libtoymap: what every toymap program, demo and selftest needs.
+ * libtoymap: what every toymap program, demo and selftest needs, one header
+ * for all of it: the device, its ioctls and counters, module parameters,
+ * load and unload, pagemap (here); why an open or an ioctl failed
+ * (toymap_errors.h); whole reads and writes, scratch files (toymap_io.h).
  * Functions return 0 (or a non-negative value) on success and -errno on
- * failure; none of them prints, except toymap_perror-style helpers named so.
+ * failure; none of them prints, except the toymap_perror_* ones.
  */
 #ifndef LIBTOYMAP_H
 #define LIBTOYMAP_H
@@ -12,6 +15,8 @@
 #include <stdint.h>
 
 #include "toymap.h"
+#include "toymap_errors.h"
+#include "toymap_io.h"
 
 #define TOYMAP_MODULE_NAME	"toymap"
 #define TOYMAP_PARAM_DIR	"/sys/module/toymap/parameters"
@@ -34,20 +39,6 @@ int toymap_evict(int fd, uint64_t offset, uint64_t length, struct toymap_evict *
 int toymap_count_devices(void);
 /* Open a device node by path (any path, e.g. a demo's argument): fd or -errno. */
 int toymap_open_path(const char *path, int flags);
-/*
- * Print why opening @path failed with -@err, naming the cause: the module
- * not loaded, no such device index, or the node's mode (the module's "mode"
- * parameter).  Prints to stderr.
- */
-void toymap_perror_open(const char *path, int err);
-
-/*
- * Explain on stderr why TOYMAP_IOC_ATTACH on @fd (the device @device)
- * failed with -@err, after @prefix ("mmapcopy: "): for EBUSY, which of the
- * module's reasons holds (a file attached, a mapping, swapped or dirty
- * pages) and what to do.
- */
-void toymap_perror_attach(const char *prefix, const char *device, int fd, int err);
 
 /*
  * The fields of struct toymap_info, in struct order, for tables and

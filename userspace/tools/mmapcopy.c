@@ -127,8 +127,7 @@ static int open_device(const char *device, const char *path, uint64_t file_size)
 	}
 	err = toymap_get_info(fd, &info);
 	if (err) {
-		fprintf(stderr, "mmapcopy: %s: %s\n", device,
-			err == -ENOTTY ? "not a toymap device" : strerror(-err));
+		toymap_perror_ioctl("mmapcopy: ", device, -1, TOYMAP_IOC_INFO, err);
 		exit(EXIT_FAILURE);
 	}
 	if (file_size > info.object_size) {
@@ -205,14 +204,14 @@ int main(int argc, char **argv)
 	catch_signals();
 	err = toymap_attach(dev_fd, file_fd, 0, (uint64_t)st.st_size);
 	if (err) {
-		toymap_perror_attach("mmapcopy: ", device, dev_fd, err);
+		toymap_perror_ioctl("mmapcopy: ", device, dev_fd, TOYMAP_IOC_ATTACH, err);
 		return EXIT_FAILURE;
 	}
 	/* From here on, whatever happens, the object is detached before exit. */
 	err = copy_out(dev_fd, device, (uint64_t)st.st_size);
 	detach_err = toymap_detach(dev_fd);
 	if (detach_err) {
-		fprintf(stderr, "mmapcopy: detach from %s: %s\n", device, strerror(-detach_err));
+		toymap_perror_ioctl("mmapcopy: ", device, dev_fd, TOYMAP_IOC_DETACH, detach_err);
 		err = err ? err : detach_err;
 	}
 	if (err == -EPIPE)

@@ -442,8 +442,7 @@ static int cmd_info(int argc, char **argv)
 		err = toymap_get_info(fd, &rows[n].info);
 		close(fd);
 		if (err) {
-			fprintf(stderr, "toymapctl: %s: TOYMAP_IOC_INFO: %s\n", device,
-				err == -ENOTTY ? "not a toymap device" : strerror(-err));
+			toymap_perror_ioctl("toymapctl: ", device, -1, TOYMAP_IOC_INFO, err);
 			status = EXIT_FAILURE;
 			continue;
 		}
@@ -526,53 +525,12 @@ static int parse_bytes(const char *text, uint64_t *bytes)
 	return 0;
 }
 
-static int cmd_discard(int argc, char **argv)
+/* Say why @cmd on @device (open as @fd, or -1) failed: the exit status. */
+static int ioctl_failed(const char *device, int fd, unsigned long cmd, int err)
 {
-	struct toymap_info before, after;
-	uint64_t offset, length;
-	long page = toymap_page_size();
-	char size[32];
-	int fd, err;
-
-	if (argc != 4)
-		return usage_error("discard takes DEVICE OFFSET LENGTH");
-	if (parse_bytes(argv[2], &offset))
-		return usage_error("discard: OFFSET \"%s\" is not a byte count", argv[2]);
-	if (parse_bytes(argv[3], &length))
-		return usage_error("discard: LENGTH \"%s\" is not a byte count", argv[3]);
-	if (offset % (uint64_t)page || length % (uint64_t)page || !length) {
-		fprintf(stderr, "toymapctl: OFFSET and LENGTH must be multiples of the page "
-			"size (%ld), LENGTH non-zero\n", page);
-		return EXIT_FAILURE;
-	}
-	fd = toymap_open_path(argv[1], O_RDWR);
-	if (fd < 0) {
-		toymap_perror_open(argv[1], fd);
-		return EXIT_FAILURE;
-	}
-	err = toymap_get_info(fd, &before);
-	if (!err)
-		err = toymap_discard(fd, offset, length);
-	if (!err)
-		err = toymap_get_info(fd, &after);
-	close(fd);
-	if (err == -EINVAL) {
-		fprintf(stderr, "toymapctl: %s: the range does not lie inside the object (%s)\n",
-			argv[1], toymap_format_size(before.object_size, size, sizeof(size)));
-		return EXIT_FAILURE;
-	}
-	if (err) {
-		fprintf(stderr, "toymapctl: %s: %s\n", argv[1],
-			err == -ENOTTY ? "not a toymap device" : strerror(-err));
-		return EXIT_FAILURE;
-	}
-	printf("%s: discarded %llu page(s); %llu page(s) of the object remain resident\n",
-	       argv[1], (unsigned long long)(after.discarded_pages - before.discarded_pages),
-	       (unsigned long long)after.resident_pages);
-	return EXIT_SUCCESS;
+	toymap_perror_ioctl("toymapctl: ", device, fd, cmd, err);
+	return EXIT_FAILURE;
 }
-
-/* ------------------------------------------------------ backing, evict, sync */
 
 /* Open DEVICE read-write and read its info: the fd, or -1 after saying why. */
 static int open_object(const char *device, struct toymap_info *info)
@@ -587,13 +545,48 @@ static int open_object(const char *device, struct toymap_info *info)
 	}
 	err = toymap_get_info(fd, info);
 	if (err) {
-		fprintf(stderr, "toymapctl: %s: %s\n", device,
-			err == -ENOTTY ? "not a toymap device" : strerror(-err));
+		toymap_perror_ioctl("toymapctl: ", device, -1, TOYMAP_IOC_INFO, err);
 		close(fd);
 		return -1;
 	}
 	return fd;
 }
+
+static int cmd_discard(int argc, char **argv)
+{
+	struct toymap_info before, after;
+	uint64_t offset, length;
+	long page = toymap_page_size();
+	int fd, err;
+
+	if (argc != 4)
+		return usage_error("discard takes DEVICE OFFSET LENGTH");
+	if (parse_bytes(argv[2], &offset))
+		return usage_error("discard: OFFSET \"%s\" is not a byte count", argv[2]);
+	if (parse_bytes(argv[3], &length))
+		return usage_error("discard: LENGTH \"%s\" is not a byte count", argv[3]);
+	if (offset % (uint64_t)page || length % (uint64_t)page || !length) {
+		fprintf(stderr, "toymapctl: OFFSET and LENGTH must be multiples of the page "
+			"size (%ld), LENGTH non-zero\n", page);
+		return EXIT_FAILURE;
+	}
+	fd = open_object(argv[1], &before);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	err = toymap_discard(fd, offset, length);
+	if (err)
+		return ioctl_failed(argv[1], fd, TOYMAP_IOC_DISCARD, err);
+	err = toymap_get_info(fd, &after);
+	if (err)
+		return ioctl_failed(argv[1], -1, TOYMAP_IOC_INFO, err);
+	close(fd);
+	printf("%s: discarded %llu page(s); %llu page(s) of the object remain resident\n",
+	       argv[1], (unsigned long long)(after.discarded_pages - before.discarded_pages),
+	       (unsigned long long)after.resident_pages);
+	return EXIT_SUCCESS;
+}
+
+/* ------------------------------------------------------ backing, evict, sync */
 
 /* Open FILE for attach: read-write unless @readonly or not writable; -1 after saying why. */
 static int open_backing_file(const char *path, bool *readonly, struct stat *st)
@@ -697,10 +690,8 @@ static int cmd_attach(int argc, char **argv)
 	if (fd < 0)
 		return EXIT_FAILURE;
 	err = toymap_attach(fd, file_fd, offset, length);
-	if (err) {
-		toymap_perror_attach("toymapctl: ", argv[1], fd, err);
-		return EXIT_FAILURE;
-	}
+	if (err)
+		return ioctl_failed(argv[1], fd, TOYMAP_IOC_ATTACH, err);
 	print_attached(argv[1], argv[2], offset, length, readonly, &st, &info);
 	return EXIT_SUCCESS;
 }
@@ -716,19 +707,11 @@ static int cmd_detach(int argc, char **argv)
 	if (fd < 0)
 		return EXIT_FAILURE;
 	err = toymap_detach(fd);
-	if (err == -EINVAL) {
-		fprintf(stderr, "toymapctl: %s has no file attached\n", argv[1]);
-		return EXIT_FAILURE;
-	}
-	if (err == -EBUSY) {
-		fprintf(stderr, "toymapctl: %s is mapped by a process now: detach needs an "
-			"unmapped object\n", argv[1]);
-		return EXIT_FAILURE;
-	}
-	if (err || (err = toymap_get_info(fd, &after))) {
-		fprintf(stderr, "toymapctl: detach %s: %s\n", argv[1], strerror(-err));
-		return EXIT_FAILURE;
-	}
+	if (err)
+		return ioctl_failed(argv[1], fd, TOYMAP_IOC_DETACH, err);
+	err = toymap_get_info(fd, &after);
+	if (err)
+		return ioctl_failed(argv[1], -1, TOYMAP_IOC_INFO, err);
 	printf("%s: detached; %" PRIu64 " dirty page(s) written back to the file; the object "
 	       "is anonymous again\n", argv[1], (uint64_t)(after.write_backs - before.write_backs));
 	return EXIT_SUCCESS;
@@ -755,22 +738,8 @@ static int cmd_swap(int argc, char **argv)
 	if (fd < 0)
 		return EXIT_FAILURE;
 	err = toymap_set_swap(fd, swap_fd);
-	if (err == -EBUSY) {
-		fprintf(stderr, "toymapctl: %" PRIu64 " page(s) of %s live in its swap file now; "
-			"it cannot change\nuntil they are discarded (toymapctl discard %s 0 %"
-			PRIu64 ")\n", (uint64_t)info.swapped_pages, argv[1], argv[1],
-			(uint64_t)info.object_size);
-		return EXIT_FAILURE;
-	}
-	if (err == -EINVAL) {
-		fprintf(stderr, "toymapctl: %s cannot be a swap file: not a regular file, open "
-			"with O_APPEND, or the object's backing file\n", argv[2]);
-		return EXIT_FAILURE;
-	}
-	if (err) {
-		fprintf(stderr, "toymapctl: swap %s: %s\n", argv[1], strerror(-err));
-		return EXIT_FAILURE;
-	}
+	if (err)
+		return ioctl_failed(argv[1], fd, TOYMAP_IOC_SET_SWAP, err);
 	if (none)
 		printf("%s: no swap file: evicting a dirty anonymous page keeps it in memory\n",
 		       argv[1]);
@@ -808,10 +777,8 @@ static int cmd_evict(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	err = toymap_evict(fd, offset, length, &result);
-	if (err) {
-		fprintf(stderr, "toymapctl: evict %s: %s\n", argv[1], strerror(-err));
-		return EXIT_FAILURE;
-	}
+	if (err)
+		return ioctl_failed(argv[1], fd, TOYMAP_IOC_EVICT, err);
 	printf("%s: evicted pages %" PRIu64 "..%" PRIu64 ":\n"
 	       "  %" PRIu64 " dropped (clean, or cleaned below)\n"
 	       "  %" PRIu64 " written back to the file\n"
