@@ -17,6 +17,7 @@
 #include "toymap.h"
 #include "toymap_errors.h"
 #include "toymap_io.h"
+#include "toymap_lookup.h"
 
 #define TOYMAP_MODULE_NAME	"toymap"
 #define TOYMAP_PARAM_DIR	"/sys/module/toymap/parameters"

@@ -49,6 +49,7 @@ static const struct {
 	{ TOYMAP_IOC_DETACH, "detach the file from" },
 	{ TOYMAP_IOC_SET_SWAP, "change the swap file of" },
 	{ TOYMAP_IOC_EVICT, "evict pages of" },
+	{ TOYMAP_IOC_LOOKUP, "look up an address through" },
 };
 
 #define NO_CMD		0UL	/* a cause that holds for every command */
@@ -100,9 +101,13 @@ static const struct {
 	{ TOYMAP_IOC_EVICT, EIO, "writing a dirty page to the file or the swap file failed" },
 	{ TOYMAP_IOC_EVICT, ENOSPC,
 	  "no space left to write a dirty page to the file or the swap file" },
-	{ NO_CMD, ENOTTY, "not a toymap device" },
+	{ TOYMAP_IOC_LOOKUP, EINVAL,
+	  "flags or reserved are not 0, or the module does not know this size of "
+	  "struct toymap_lookup" },
+	{ TOYMAP_IOC_LOOKUP, EINTR, "a fatal signal came while it waited for mmap_lock" },
+	{ NO_CMD, ENOTTY, "not a toymap device (or a module without this ioctl)" },
 	{ NO_CMD, EBADF,
-	  "the device is open read-only: every ioctl but TOYMAP_IOC_INFO needs it open "
+	  "the device is open read-only: every ioctl but INFO and LOOKUP needs it open "
 	  "for writing" },
 	{ NO_CMD, EFAULT, "the argument is not in the caller's memory" },
 };
