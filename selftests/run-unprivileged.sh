@@ -8,9 +8,10 @@
 #     --reuid=65534 --regid=65534 --clear-groups) cannot open /dev/toymap0,
 #     for reading or writing: EACCES;
 #   - reloads it with mode=0666 and, as nobody: opens it; runs
-#     build/bin/toymap_test and toymap_file_test, which must pass, every skip
-#     saying it needs root or CAP_SYS_ADMIN; runs every demo, which must
-#     succeed and print no PFN; runs toymap-stress for a few seconds, whose
+#     build/bin/toymap_test, toymap_file_test and toymap_lookup_test, which
+#     must pass, every skip saying it needs root or CAP_SYS_ADMIN; runs every
+#     demo, which must succeed, print no PFN, and compare frames through
+#     TOYMAP_IOC_LOOKUP's identities (shared, private-cow, fork, file); runs toymap-stress for a few seconds, whose
 #     model checks that freshly discarded pages (and every page it reads)
 #     hold no stale data and that pagemap hides every PFN;
 #   - reloads the module with the parameters it had.
@@ -33,16 +34,21 @@ readonly DEVICE=/dev/toymap0
 readonly SYSFS_PARAMS=/sys/module/toymap/parameters
 # The parameters a reload keeps (the writable ones included).
 readonly PARAMS=(devices size max_pages mode trace fault_around)
-readonly TEST_PROGS=(toymap_test toymap_file_test)
+readonly TEST_PROGS=(toymap_test toymap_file_test toymap_lookup_test)
 readonly DEMOS=(demo-demand-zero demo-shared demo-private-cow demo-fork demo-file demo-swap
 	demo-execve)
 # Why a selftest may skip for an unprivileged user, and nothing else.
 readonly ALLOWED_SKIP_RE='needs root|needs CAP_SYS_ADMIN'
-# Result lines: mode=0600, mode=0666, two selftests, the demos, the stress
+# Result lines: mode=0600, mode=0666, three selftests, the demos, the stress
 # and its two findings, the reload.
-readonly NR_RESULTS=9
+readonly NR_RESULTS=10
 # A frame number as libtoymap's toymap_describe_frame prints it (as root).
 readonly PFN_RE='pfn 0x[0-9a-f]+'
+# The demos that compare frames: without PFNs they must do it by LOOKUP's
+# identities (demo_util's "ok: ...: the same frame (identity #... = #...)").
+readonly FRAME_DEMOS_RE='^demo-(shared|private-cow|fork|file)$'
+readonly IDENTITY_CHECK_RE='^ *ok: .* frame \(identity #'
+readonly LEFT_OUT_RE='comparing PFNs needs root'
 
 test_num=0
 failed=0
@@ -187,14 +193,16 @@ run_selftest() {
 	result "$1 as uid $NOBODY: $pass passed, $nskips skipped (need root or CAP_SYS_ADMIN)" "$why"
 }
 
-# The demos as nobody: each succeeds, none prints a PFN.
+# The demos as nobody: each succeeds, none prints a PFN, and those that
+# compare frames do so by identity, none left out.
 run_demos() {
-	local demo out status why="" pfns
+	local demo out status why="" pfns checks
 
 	for demo in "${DEMOS[@]}"; do
 		status=0
 		out=$(as_nobody "$BUILD/bin/$demo" 2>&1) || status=$?
 		pfns=$(grep -E "$PFN_RE" <<<"$out" || true)
+		checks=$(grep -cE "$IDENTITY_CHECK_RE" <<<"$out" || true)
 		if [[ "$status" -ne 0 ]]; then
 			why="${why:+$why; }$demo exited $status"
 			comment "$demo: " <<<"$out" | tail -n 30
@@ -202,10 +210,15 @@ run_demos() {
 		if [[ -n "$pfns" ]]; then
 			why="${why:+$why; }$demo shows a PFN: $(head -n 2 <<<"$pfns" | tr '\n' '|')"
 		fi
-		echo "# $demo as uid $NOBODY: exit $status," \
-			"$(grep -c 'PFN needs root' <<<"$out" || true) frame(s) shown as \"PFN needs root\""
+		if [[ "$demo" =~ $FRAME_DEMOS_RE && "$checks" -eq 0 ]]; then
+			why="${why:+$why; }$demo compared no frame by identity"
+		fi
+		if grep -qE "$LEFT_OUT_RE" <<<"$out"; then
+			why="${why:+$why; }$demo left a frame comparison out"
+		fi
+		echo "# $demo as uid $NOBODY: exit $status, $checks frame comparison(s) by identity"
 	done
-	result "the demos run as uid $NOBODY and show no PFN" "$why"
+	result "the demos run as uid $NOBODY, show no PFN, compare frames by identity" "$why"
 }
 
 # A short toymap-stress as nobody, and what its summary says of PFNs and

@@ -85,10 +85,17 @@ static unsigned char *area_page(const struct demo_request *rq, int *err)
 	return areas[rq->area].addr + rq->page * page_size;
 }
 
+/*
+ * What backs @addr: pagemap's entry, and LOOKUP's frame identity, which
+ * needs no root (0 when no page is mapped, or the module has no LOOKUP).
+ */
 static void look_page(const unsigned char *addr, struct demo_view *v)
 {
+	struct toymap_lookup l;
+
 	v->va = (uintptr_t)addr;
 	v->err = toymap_pagemap(addr, &v->pte);
+	v->frame = toymap_lookup(device_fd, addr, &l) ? 0 : l.frame;
 }
 
 /* The text a row shows for @bytes: up to the first zero byte, printable. */
@@ -564,9 +571,10 @@ void demo_title(struct demo *d, const char *title)
 	if (d->pfn_readable)
 		demo_say("You are root, so /proc/self/pagemap shows each frame's number (PFN).");
 	else
-		demo_say("You are not root, so /proc/self/pagemap hides frame numbers\n"
-			 "(\"PFN needs root\"). This run shows the flags pagemap does give, and\n"
-			 "proves sharing through contents. Run it as root to see the PFNs.");
+		demo_say("You are not root, so /proc/self/pagemap hides frame numbers. The\n"
+			 "module's TOYMAP_IOC_LOOKUP names each frame instead (\"frame #3fa2c1\"):\n"
+			 "a keyed hash of its number, the same for the same frame, and nothing\n"
+			 "about where it is. Run it as root to see the PFNs.");
 	demo_say("The frame column: \"file\" = a page of the object (in the page cache),\n"
 		 "\"anon\" = a private anonymous page, \"excl\" = mapped by one process only.");
 }
@@ -596,6 +604,16 @@ void demo_step(struct demo *d, const char *fmt, ...)
 
 #define ROW_FORMAT "  %-22s %-10s %-20s %-41s %s\n"
 
+/* LOOKUP's identity of a frame, shortened for a row: "frame #3fa2c1 file excl". */
+#define IDENTITY_DIGITS	6
+
+static void format_identity(const struct demo_view *v, char *buf, size_t len)
+{
+	snprintf(buf, len, "frame #%0*" PRIx64 " %s%s", IDENTITY_DIGITS,
+		 v->frame >> (64 - 4 * IDENTITY_DIGITS), v->pte.file ? "file" : "anon",
+		 v->pte.exclusive ? " excl" : "");
+}
+
 void demo_row(const struct demo_proc *p, const char *area, const struct demo_view *v)
 {
 	char who[64], va[32], frame[64], contents[DEMO_TEXT_LEN + 16];
@@ -608,7 +626,10 @@ void demo_row(const struct demo_proc *p, const char *area, const struct demo_vie
 	snprintf(who, sizeof(who), "%s (pid %d)", p->name, (int)v->pid);
 	snprintf(va, sizeof(va), "0x%016" PRIx64, v->va);
 	snprintf(frame, sizeof(frame), "-> ");
-	toymap_format_pte(&v->pte, frame + 3, sizeof(frame) - 3);
+	if (v->pte.present && !v->pte.pfn_known && v->frame)
+		format_identity(v, frame + 3, sizeof(frame) - 3);
+	else
+		toymap_format_pte(&v->pte, frame + 3, sizeof(frame) - 3);
 	if (!v->has_text)
 		snprintf(contents, sizeof(contents), "(not touched)");
 	else if (!v->text[0])
@@ -716,13 +737,20 @@ bool demo_expect_frames(struct demo *d, const struct demo_view *a, const struct 
 {
 	bool equal;
 
-	if (!d->pfn_readable) {
-		printf("  (%s: %s frame? Comparing PFNs needs root;\n", what,
+	if (!d->pfn_readable && a->pte.present && b->pte.present && a->frame && b->frame) {
+		equal = a->frame == b->frame;
+		return demo_expect(d, equal == same,
+				   "%s: %s frame (identity #%016" PRIx64 " %s #%016" PRIx64 ")",
+				   what, equal ? "the same" : "different", a->frame,
+				   equal ? "=" : "!=", b->frame);
+	}
+	if (!d->pfn_readable && a->pte.present && b->pte.present) {
+		printf("  (%s: %s frame? This module has no TOYMAP_IOC_LOOKUP and\n", what,
 		       same ? "the same" : "a different");
-		printf("   the flags and contents tell.)\n");
+		printf("   comparing PFNs needs root; the flags and contents tell.)\n");
 		return true;
 	}
-	if (!a->pte.pfn_known || !b->pte.pfn_known)
+	if (!a->pte.present || !b->pte.present)
 		return demo_expect(d, false, "%s: expected %s frame, but a page is not present",
 				   what, same ? "the same" : "a different");
 	equal = a->pte.pfn == b->pte.pfn;

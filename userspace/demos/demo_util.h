@@ -74,6 +74,7 @@ struct demo_view {
 	int32_t pid;
 	uint64_t va;			/* virtual address of the page */
 	struct toymap_pte pte;		/* pagemap entry after the operation */
+	uint64_t frame;			/* LOOKUP's frame identity, 0: none (no page) */
 	bool has_text;			/* the page was read or written */
 	uint32_t zero_bytes;		/* read: zero bytes in the page */
 	char text[DEMO_TEXT_LEN];	/* read or written: the page's first bytes */
@@ -127,8 +128,9 @@ bool demo_expect(struct demo *d, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /*
  * Expect @a and @b to be the same frame (@same) or different frames.  With
- * PFNs it compares them; without, it says the comparison needs root and
- * returns true: the demo then proves it by contents and pagemap flags.
+ * PFNs it compares them; without, the frame identities TOYMAP_IOC_LOOKUP
+ * gives every user (and only if the module has no LOOKUP, it says the
+ * comparison needs root and returns true).
  */
 bool demo_expect_frames(struct demo *d, const struct demo_view *a, const struct demo_view *b,
 			bool same, const char *what);
