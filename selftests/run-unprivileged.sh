@@ -11,8 +11,8 @@
 #     build/bin/toymap_test, toymap_file_test and toymap_lookup_test, which
 #     must pass, every skip saying it needs root or CAP_SYS_ADMIN; runs every
 #     demo, which must succeed, print no PFN, and compare frames through
-#     TOYMAP_IOC_LOOKUP's identities (shared, private-cow, fork, file); runs toymap-stress for a few seconds, whose
-#     model checks that freshly discarded pages (and every page it reads)
+#     TOYMAP_IOC_LOOKUP's identities (shared, private-cow, fork, file);
+#     runs toymap-stress for a few seconds, whose model checks that freshly discarded pages (and every page it reads)
 #     hold no stale data and that pagemap hides every PFN;
 #   - reloads the module with the parameters it had.
 # Output: KTAP, one result line per check, names starting "unprivileged: ".
