@@ -815,7 +815,7 @@ static int child_share_file_frames(struct backed *b, struct sync_pipes *sp)
 
 	CHILD_CHECK(mem != MAP_FAILED, "mmap: %s", strerror(errno));
 	CHILD_CHECK(!memcmp(mem, b->expect, pagesize), "page 0 is not the file's in the child");
-	CHILD_CHECK(!toymap_pagemap(mem, &report.pte), "pagemap");
+	CHILD_CHECK(!toymap_pagemap_frame(frame_fd, mem, &report.pte), "pagemap");
 	backed_write(b, mem, 1, 1, WRITE_SEED);
 	CHILD_CHECK(!sync_send(sp, &report, sizeof(report)), "parent gone");
 	CHILD_CHECK(!sync_wait(sp), "parent gone");

@@ -50,6 +50,8 @@ static const char *const writable_params[] = {
 	"frame identity not compared: /proc/self/pagemap shows no PFNs (needs CAP_SYS_ADMIN)"
 
 static size_t pagesize;
+/* A device for LOOKUP's frame identities in PTE() (open_clean_object sets it). */
+static int frame_fd = -1;
 
 /**
  * struct object - the object under test and what the fixture saved
@@ -89,10 +91,13 @@ struct object {
 /* A "now" value of an INFO() snapshot, signed for comparisons. */
 #define NOW(info, field)		((long long)(info).field)
 
-/* What pagemap says about @addr; the test fails when it cannot be read. */
+/*
+ * What pagemap says about @addr, with LOOKUP's frame identity; the test
+ * fails when pagemap cannot be read.
+ */
 #define PTE(addr) ({								\
 	struct toymap_pte __pte;						\
-	int __ret = toymap_pagemap((addr), &__pte);				\
+	int __ret = toymap_pagemap_frame(frame_fd, (addr), &__pte);		\
 	ASSERT_EQ(0, __ret) TH_LOG("pagemap: %s", strerror(-__ret));		\
 	__pte;									\
 })
@@ -128,8 +133,9 @@ struct object {
 
 /*
  * Two present PTEs map the same frame (or, with @same false, different
- * frames).  Without PFNs the comparison is left out and remembered, and the
- * test ends with SKIP_IF_FRAMES_UNCHECKED() after its other checks passed.
+ * frames): by PFN where pagemap shows it, else by LOOKUP's identity.  With
+ * neither the comparison is left out and remembered, and the test ends with
+ * SKIP_IF_FRAMES_UNCHECKED() after its other checks passed.
  */
 #define ASSERT_FRAMES(obj, pte_a, pte_b, same) do {				\
 	struct toymap_pte __a = (pte_a), __b = (pte_b);				\
@@ -140,6 +146,12 @@ struct object {
 			TH_LOG("pfn %#llx vs %#llx: expected %s frame",		\
 			       (unsigned long long)__a.pfn,			\
 			       (unsigned long long)__b.pfn,			\
+			       (same) ? "the same" : "a different");		\
+	} else if (__a.frame && __b.frame) {					\
+		ASSERT_EQ(same, __a.frame == __b.frame)				\
+			TH_LOG("frame identity %#llx vs %#llx: expected %s frame", \
+			       (unsigned long long)__a.frame,			\
+			       (unsigned long long)__b.frame,			\
 			       (same) ? "the same" : "a different");		\
 	} else {								\
 		(obj)->frames_unchecked = true;					\
@@ -272,6 +284,7 @@ static inline void open_clean_object(struct __test_metadata *_metadata, struct o
 			   (unsigned long long)obj->size, MIN_OBJECT_PAGES * pagesize);
 
 	clean_object(_metadata, obj, OBJECT_INDEX);
+	frame_fd = obj->fd;
 	for (size_t i = 0; i < ARRAY_SIZE(writable_params); i++)
 		save_param(writable_params[i], obj->saved_params[i], sizeof(obj->saved_params[i]));
 }

@@ -96,7 +96,7 @@ static int child_share_frame(const struct object *obj, struct sync_pipes *sp)
 
 	CHILD_CHECK(mem != MAP_FAILED, "mmap: %s", strerror(errno));
 	CHILD_CHECK(read_byte(mem) == 'p', "the parent's write not seen by the child");
-	CHILD_CHECK(!toymap_pagemap(mem, &report.pte), "pagemap");
+	CHILD_CHECK(!toymap_pagemap_frame(frame_fd, mem, &report.pte), "pagemap");
 	write_byte(page_of(mem, 1), 'c');
 	CHILD_CHECK(!sync_send(sp, &report, sizeof(report)), "parent gone");
 	CHILD_CHECK(!sync_wait(sp), "parent gone");
@@ -1898,7 +1898,7 @@ static int child_race(char *mem, bool write, int go_fd, struct sync_pipes *sp)
 	CHILD_CHECK(!sync_signal(sp), "parent gone");
 	CHILD_CHECK(!racers_join(r, threads), "no start signal");
 	for (size_t i = 0; i < RACE_PAGES; i++)
-		CHILD_CHECK(!toymap_pagemap(page_of(mem, i), &ptes[i]), "pagemap");
+		CHILD_CHECK(!toymap_pagemap_frame(frame_fd, page_of(mem, i), &ptes[i]), "pagemap");
 	CHILD_CHECK(!sync_send(sp, ptes, sizeof(ptes)), "parent gone");
 	return 0;
 }

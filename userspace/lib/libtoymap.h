@@ -91,8 +91,15 @@ struct toymap_pte {
 	bool exclusive;		/* bit 56: mapped by this process only */
 	bool pfn_known;		/* PFN readable (CAP_SYS_ADMIN) and present */
 	uint64_t pfn;		/* bits 0-54, valid when pfn_known */
+	uint64_t frame;		/* LOOKUP's frame identity (toymap_pagemap_frame), 0: none */
 };
 int toymap_pagemap(const void *addr, struct toymap_pte *pte);
+/*
+ * toymap_pagemap() and, for a present page of a toymap mapping, LOOKUP's
+ * frame identity through @fd (any toymap device; -1: none), which any user
+ * may compare where the PFN is hidden.  A LOOKUP that fails leaves it 0.
+ */
+int toymap_pagemap_frame(int fd, const void *addr, struct toymap_pte *pte);
 /* The text of toymap_describe_frame for an entry already read.  Returns @buf. */
 const char *toymap_format_pte(const struct toymap_pte *pte, char *buf, size_t len);
 /*

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "toymap_lookup.h"
+#include "libtoymap.h"
 
 int toymap_lookup(int fd, const void *addr, struct toymap_lookup *res)
 {
@@ -32,4 +32,17 @@ const char *toymap_lookup_kind_name(uint32_t kind)
 	default:
 		return "unknown kind";
 	}
+}
+
+int toymap_pagemap_frame(int fd, const void *addr, struct toymap_pte *pte)
+{
+	struct toymap_lookup l;
+	int err = toymap_pagemap(addr, pte);
+
+	if (err || !pte->present || fd < 0)
+		return err;
+	if (!toymap_lookup(fd, addr, &l) &&
+	    (l.kind == TOYMAP_LOOKUP_OBJECT || l.kind == TOYMAP_LOOKUP_PRIVATE))
+		pte->frame = l.frame;
+	return 0;
 }
