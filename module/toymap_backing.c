@@ -234,7 +234,7 @@ static void toymap_note_writeback(struct toymap_object *obj, pgoff_t index, size
 {
 	toymap_count(obj, to_swap ? TOYMAP_STAT_SWAP_OUTS : TOYMAP_STAT_WRITE_BACKS);
 	trace_toymap_writeback(obj->index, index, bytes, to_swap);
-	if (READ_ONCE(toymap_trace))
+	if (toymap_tracing())
 		pr_info("toymap%u: pid %d (%s) pgoff %lu: %s, %zu bytes\n",
 			obj->index, task_pid_nr(current), current->comm, index,
 			to_swap ? "swap-out to the swap file" : "write-back to the file", bytes);
@@ -689,7 +689,7 @@ put:
 		fput(file);
 		return err;
 	}
-	if (READ_ONCE(toymap_trace))
+	if (toymap_tracing())
 		pr_info("toymap%u: pid %d (%s) attach: bytes %lld..%lld of the file%s\n",
 			obj->index, task_pid_nr(current), current->comm, arg->offset,
 			arg->offset + arg->length - 1,
@@ -748,7 +748,7 @@ int toymap_detach(struct toymap_object *obj)
 		return err;
 
 	fput(file);
-	if (READ_ONCE(toymap_trace))
+	if (toymap_tracing())
 		pr_info("toymap%u: pid %d (%s) detach: %llu pages written back, the object is anonymous again\n",
 			obj->index, task_pid_nr(current), current->comm, counts.written_back);
 	return 0;

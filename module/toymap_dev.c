@@ -81,7 +81,38 @@ module_param_named(mode, toymap_mode, ushort, 0444);
 MODULE_PARM_DESC(mode, "permissions of /dev/toymapN (default 0600; 0666 for a lab)");
 
 bool toymap_trace;
-module_param_named(trace, toymap_trace, bool, 0644);
+DEFINE_STATIC_KEY_FALSE(toymap_trace_key);
+
+static void toymap_trace_sync(void)
+{
+	if (READ_ONCE(toymap_trace))
+		static_branch_enable(&toymap_trace_key);
+	else
+		static_branch_disable(&toymap_trace_key);
+}
+
+/*
+ * trace= sets the bool and, once the module is live, the static key that
+ * toymap_tracing() tests; toymap_init() sets the key for the load's value.
+ * Parameter writes are serialised by the kernel's param lock.
+ */
+static bool toymap_trace_live;
+
+static int toymap_trace_set(const char *val, const struct kernel_param *kp)
+{
+	int err = param_set_bool(val, kp);
+
+	if (!err && READ_ONCE(toymap_trace_live))
+		toymap_trace_sync();
+	return err;
+}
+
+static const struct kernel_param_ops toymap_trace_ops = {
+	.set = toymap_trace_set,
+	.get = param_get_bool,
+};
+
+module_param_cb(trace, &toymap_trace_ops, &toymap_trace, 0644);
 MODULE_PARM_DESC(trace, "log every fault, fault-around, mkwrite and discard to the kernel log (default 0)");
 
 bool toymap_fault_around = true;
@@ -397,6 +428,7 @@ static void toymap_object_release(struct device *dev)
 	if (obj->inode)
 		iput(obj->inode);
 	toymap_backing_release(obj);
+	free_percpu(obj->stats);
 	kfree(obj);
 }
 
@@ -410,6 +442,11 @@ static struct toymap_object *toymap_object_create(unsigned int index)
 		return ERR_PTR(-ENOMEM);
 
 	obj->index = index;
+	obj->stats = alloc_percpu(struct toymap_stats);
+	if (!obj->stats) {
+		kfree(obj);
+		return ERR_PTR(-ENOMEM);
+	}
 	mutex_init(&obj->lock);
 	spin_lock_init(&obj->map_lock);
 	xa_init(&obj->swapped);
@@ -485,9 +522,14 @@ static int __init toymap_init(void)
 		return err;
 
 	toymap_lookup_init();
+	err = toymap_budget_init();
+	if (err)
+		return err;
 	toymap_objects = kcalloc(toymap_devices, sizeof(*toymap_objects), GFP_KERNEL);
-	if (!toymap_objects)
-		return -ENOMEM;
+	if (!toymap_objects) {
+		err = -ENOMEM;
+		goto err_budget;
+	}
 
 	err = simple_pin_fs(&toymap_fs_type, &toymap_mnt, &toymap_mnt_count);
 	if (err)
@@ -509,6 +551,8 @@ static int __init toymap_init(void)
 		}
 	}
 
+	toymap_trace_sync();
+	WRITE_ONCE(toymap_trace_live, true);
 	pr_info("toymap: %u objects of %llu bytes, max_pages %lu, fault_around %d, trace %d\n",
 		toymap_devices, toymap_size, toymap_page_limit(),
 		toymap_fault_around, toymap_trace);
@@ -523,6 +567,8 @@ err_release_fs:
 	simple_release_fs(&toymap_mnt, &toymap_mnt_count);
 err_free:
 	kfree(toymap_objects);
+err_budget:
+	toymap_budget_exit();
 	return err;
 }
 
@@ -538,6 +584,7 @@ static void __exit toymap_exit(void)
 
 	pr_info("toymap: unloaded, freed %ld pages, %ld pages held\n",
 		before - toymap_pages_held(), toymap_pages_held());
+	toymap_budget_exit();
 }
 
 module_init(toymap_init);

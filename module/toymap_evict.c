@@ -212,7 +212,7 @@ int toymap_evict(struct toymap_object *obj, struct toymap_evict *arg)
 	toymap_count_n(obj, TOYMAP_STAT_EVICTIONS, dropped);
 	trace_toymap_evict(obj->index, first, last - first + 1, dropped, counts.written_back,
 			   counts.swapped_out, counts.kept);
-	if (READ_ONCE(toymap_trace))
+	if (toymap_tracing())
 		pr_info("toymap%u: pid %d (%s) evict from pgoff %lu, %lu pages: %lu dropped, %llu written back, %llu swapped out, %llu dirty kept, %lu held by others\n",
 			obj->index, task_pid_nr(current), current->comm, first,
 			last - first + 1, dropped, counts.written_back, counts.swapped_out,
@@ -245,7 +245,7 @@ long toymap_discard(struct toymap_object *obj, loff_t start, loff_t len)
 
 	toymap_count_n(obj, TOYMAP_STAT_DISCARDED_PAGES, freed);
 	trace_toymap_discard(obj->index, first, last - first + 1, freed);
-	if (READ_ONCE(toymap_trace))
+	if (toymap_tracing())
 		pr_info("toymap%u: pid %d (%s) discard from pgoff %llu, %llu pages: %lu freed\n",
 			obj->index, task_pid_nr(current), current->comm,
 			start >> PAGE_SHIFT, len >> PAGE_SHIFT, freed);

@@ -13,7 +13,9 @@
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/jump_label.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/xarray.h>
 
@@ -49,6 +51,11 @@ enum toymap_outcome {
 	TOYMAP_READ_FAILED,	/* the file or swap file could not be read */
 };
 
+/* One CPU's share of an object's counters. */
+struct toymap_stats {
+	u64 count[TOYMAP_NR_STATS];
+};
+
 /**
  * struct toymap_object - one memory object, the device /dev/toymapN
  * @dev:	the device; its release() frees the object
@@ -75,7 +82,7 @@ enum toymap_outcome {
  * @swap:	the swap file for dirty anonymous pages, or NULL
  * @swapped:	pages with a copy in @swap (at index * PAGE_SIZE)
  * @nr_swapped:	entries in @swapped
- * @stats:	monotonic counters, indexed by enum toymap_stat
+ * @stats:	monotonic counters, per CPU, indexed by enum toymap_stat
  *
  * Locks, outermost first.  Folio locks are invisible to lockdep: this order
  * is kept by reading, so keep it true.
@@ -129,26 +136,48 @@ struct toymap_object {
 	struct file *swap;
 	struct xarray swapped;
 	atomic_long_t nr_swapped;
-	atomic64_t stats[TOYMAP_NR_STATS];
+	struct toymap_stats __percpu *stats;
 };
 
 /* Module parameters, read at run time with READ_ONCE(). */
 extern bool toymap_trace;
 extern bool toymap_fault_around;
 
+/*
+ * trace=1: log to the kernel log.  A static key follows the parameter
+ * (toymap_dev.c), so that with trace=0 the fault path pays a no-op, not a
+ * load and a branch.
+ */
+DECLARE_STATIC_KEY_FALSE(toymap_trace_key);
+
+static inline bool toymap_tracing(void)
+{
+	return static_branch_unlikely(&toymap_trace_key);
+}
+
+/*
+ * The counters are per CPU, so that faults on different CPUs write no
+ * shared cache line; INFO sums them.  A u64 per CPU is read whole on 64-bit
+ * machines; on 32-bit a sum may see a torn value while a CPU increments it.
+ */
+static inline void toymap_count_n(struct toymap_object *obj, enum toymap_stat stat, s64 n)
+{
+	this_cpu_add(obj->stats->count[stat], n);
+}
+
 static inline void toymap_count(struct toymap_object *obj, enum toymap_stat stat)
 {
-	atomic64_inc(&obj->stats[stat]);
+	toymap_count_n(obj, stat, 1);
 }
 
 static inline u64 toymap_stat(struct toymap_object *obj, enum toymap_stat stat)
 {
-	return atomic64_read(&obj->stats[stat]);
-}
+	u64 sum = 0;
+	int cpu;
 
-static inline void toymap_count_n(struct toymap_object *obj, enum toymap_stat stat, s64 n)
-{
-	atomic64_add(n, &obj->stats[stat]);
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(obj->stats, cpu)->count[stat];
+	return sum;
 }
 
 static inline pgoff_t toymap_object_pages(struct toymap_object *obj)
@@ -161,6 +190,8 @@ struct toymap_object *toymap_nth_object(unsigned int i);
 
 /* toymap_vm.c */
 extern const struct address_space_operations toymap_aops;
+int toymap_budget_init(void);
+void toymap_budget_exit(void);
 unsigned long toymap_page_limit(void);
 long toymap_pages_held(void);
 int toymap_mmap(struct file *file, struct vm_area_struct *vma);

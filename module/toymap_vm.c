@@ -15,6 +15,7 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/pagemap.h>
+#include <linux/percpu_counter.h>
 #include <linux/writeback.h>
 #include <linux/sched.h>
 
@@ -33,8 +34,23 @@ static unsigned long toymap_max_pages;
 module_param_named(max_pages, toymap_max_pages, ulong, 0644);
 MODULE_PARM_DESC(max_pages, "pages all objects may hold together; 0 = a quarter of RAM (default 0)");
 
-/* Pages charged to the budget: grows on insert, shrinks in free_folio. */
-static atomic_long_t toymap_nr_pages = ATOMIC_LONG_INIT(0);
+/*
+ * Pages charged to the budget: grows on insert, shrinks in free_folio.  A
+ * per-CPU counter, so that faults on different CPUs write no shared cache
+ * line; it is summed exactly near the limit and for INFO.
+ */
+static struct percpu_counter toymap_nr_pages;
+
+int __init toymap_budget_init(void)
+{
+	return percpu_counter_init(&toymap_nr_pages, 0, GFP_KERNEL);
+}
+
+/* After every object is gone: nothing can charge or uncharge any more. */
+void toymap_budget_exit(void)
+{
+	percpu_counter_destroy(&toymap_nr_pages);
+}
 
 /* The budget now: max_pages, or a quarter of RAM when it is 0. */
 unsigned long toymap_page_limit(void)
@@ -44,18 +60,25 @@ unsigned long toymap_page_limit(void)
 
 long toymap_pages_held(void)
 {
-	return atomic_long_read(&toymap_nr_pages);
+	return percpu_counter_sum(&toymap_nr_pages);
 }
 
 static void toymap_uncharge_pages(long nr)
 {
-	atomic_long_sub(nr, &toymap_nr_pages);
+	percpu_counter_sub(&toymap_nr_pages, nr);
 }
 
-/* Charge one page to the budget; false when the module holds max_pages. */
+/*
+ * Charge one page to the budget; false when the module holds max_pages.
+ * Add, compare (exactly, summing every CPU, when near the limit) and take
+ * it back if over: the budget is never exceeded, though two charges racing
+ * for the last page may both be refused.  (shmem's
+ * percpu_counter_limited_add() is not exported to modules.)
+ */
 static bool toymap_charge_page(void)
 {
-	if (atomic_long_inc_return(&toymap_nr_pages) <= toymap_page_limit())
+	percpu_counter_inc(&toymap_nr_pages);
+	if (percpu_counter_compare(&toymap_nr_pages, toymap_page_limit()) <= 0)
 		return true;
 	toymap_uncharge_pages(1);
 	return false;
@@ -116,7 +139,7 @@ static void toymap_note_fault(struct toymap_object *obj, struct vm_fault *vmf,
 	trace_toymap_fault(obj->index, vmf->address, vmf->pgoff,
 			   vmf->flags & FAULT_FLAG_WRITE,
 			   vmf->vma->vm_flags & VM_SHARED, vmf->cow_page, outcome);
-	if (!READ_ONCE(toymap_trace))
+	if (!toymap_tracing())
 		return;
 
 	switch (outcome) {
@@ -278,7 +301,7 @@ static vm_fault_t toymap_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff,
 		toymap_count(obj, TOYMAP_STAT_FAULT_AROUND_HITS);
 
 	trace_toymap_fault_around(obj->index, vmf->address, start_pgoff, end_pgoff, hit);
-	if (READ_ONCE(toymap_trace))
+	if (toymap_tracing())
 		toymap_log(obj, vmf, hit ? "fault-around, resident" :
 			   "fault-around found nothing, calling .fault");
 	return ret;
@@ -305,7 +328,7 @@ static vm_fault_t toymap_page_mkwrite(struct vm_fault *vmf)
 
 	toymap_count(obj, TOYMAP_STAT_PAGE_MKWRITES);
 	trace_toymap_mkwrite(obj->index, vmf->address, vmf->pgoff);
-	if (READ_ONCE(toymap_trace))
+	if (toymap_tracing())
 		toymap_log(obj, vmf, "page_mkwrite, page now dirty");
 	return VM_FAULT_LOCKED;
 }
