@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "toymap_fixture.h"
+#include "toymap_badinput.h"
 
 #define DEMAND_ZERO_MAP_MAX	(64UL << 20)
 
@@ -447,10 +448,6 @@ TEST_F(object, trace_lines_follow_trace_param)
 /* The bad-input tables: every ioctl and mmap case, on every object.        */
 
 #define PARAM_DEVICES		"devices"
-/* Where the x86-64 kernel's text starts: never a user address. */
-#define KERNEL_ADDRESS		0xffffffff81000000UL
-/* A descriptor number the tables keep closed (far above what they open). */
-#define CLOSED_FD_MIN		1000
 
 /* How many objects the module has: its devices= parameter, checked against /dev. */
 static unsigned int count_devices(struct __test_metadata *_metadata)
@@ -471,687 +468,28 @@ static unsigned int count_devices(struct __test_metadata *_metadata)
 	return devices;
 }
 
-/* How a row of bad_ioctl_inputs fills the struct's size field. */
-enum arg_size {
-	SIZE_EXACT,		/* sizeof the struct */
-	SIZE_ZERO,
-	SIZE_ONE,
-	SIZE_SHORT,		/* 4 bytes less than the first published size */
-	SIZE_FIRST,		/* the first published size (TOYMAP_INFO_SIZE_VER0) */
-	SIZE_UNALIGNED,		/* the first published size + 1, that byte zero */
-	SIZE_LONG_ZERO_TAIL,	/* 8 bytes more, all zero */
-	SIZE_LONG_DIRTY_TAIL,	/* 8 bytes more, one of them not zero */
-	SIZE_PAGE,		/* a page, zero past the struct */
-	SIZE_PAGE_DIRTY_END,	/* a page, its last byte not zero */
-	SIZE_OVER_PAGE,		/* a page and 8 bytes, all zero */
-	SIZE_U32_MAX,		/* UINT32_MAX */
-};
-
 /*
- * Where a row of bad_ioctl_inputs puts the argument.  The buffer is
- * ARG_PAGES pages: two writable, one PROT_NONE, one PROT_READ.
+ * The rows of the one table of bad inputs (userspace/lib/toymap_badinput.c)
+ * on one object, in order: every row but the O_DIRECT ones, which are the
+ * stress's (the descriptors here are made without TOYMAP_BAD_DIRECT).
  */
-#define ARG_PAGES	4
-enum arg_place {
-	ARG_BUFFER,		/* at the start of the two writable pages */
-	ARG_NULL,
-	ARG_UNMAPPED,		/* on the PROT_NONE page */
-	ARG_KERNEL,		/* KERNEL_ADDRESS */
-	ARG_TAIL_UNMAPPED,	/* the struct fits, its larger size runs into PROT_NONE */
-	ARG_UNALIGNED,		/* one byte into the writable pages */
-	ARG_READONLY,		/* on the PROT_READ page: readable, not writable */
-};
-
-/* removed when the bad-input table moves to lib */
-static int temp_file(void)
+static void ioctl_rows_run(struct __test_metadata *_metadata, unsigned int index,
+			   const struct toymap_bad_target *t)
 {
-	return toymap_temp_file("test", NULL, 0);
-}
+	for (size_t i = 0; i < toymap_bad_nrows; i++) {
+		const struct toymap_bad_row *row = &toymap_bad_rows[i];
+		void *arg;
+		int err;
 
-/* The file descriptor a row of bad_ioctl_inputs puts in an fd field. */
-enum arg_fd {
-	FD_FILE,		/* a regular file, O_RDWR */
-	FD_SWAP,		/* another regular file, O_RDWR */
-	FD_RDONLY,		/* the first file again, O_RDONLY */
-	FD_WRONLY,		/* ... O_WRONLY */
-	FD_APPEND,		/* ... O_RDWR | O_APPEND */
-	FD_PATH,		/* ... O_PATH: fget() sees no file */
-	FD_DIR,			/* a directory, O_RDONLY */
-	FD_PIPE,		/* the read end of a pipe */
-	FD_DEVICE,		/* the object's own /dev/toymapN */
-	FD_ZERO,		/* number 0, made the first file for the table */
-	FD_ONE,			/* number 1, made the pipe for the table */
-	FD_CLOSED,		/* a number no descriptor has */
-	FD_MINUS_1,		/* -1 */
-	FD_MINUS_2,		/* -2 */
-	FD_INT_MAX,
-	FD_INT_MIN,
-	NR_ARG_FDS
-};
-
-/*
- * The descriptors of enum arg_fd, the pipe, and stdin and stdout as they
- * were before the table borrowed numbers 0 and 1 (-1: they were closed).
- */
-struct arg_fds {
-	int fd[NR_ARG_FDS];
-	int pipe[2];
-	int saved[2];
-};
-
-struct ioctl_case {
-	const char *name;
-	unsigned long cmd;
-	enum arg_size size;
-	enum arg_place place;
-	uint32_t flags;		/* every struct but toymap_info */
-	uint64_t offset;	/* toymap_range, toymap_evict, toymap_attach */
-	uint64_t length;	/* the same */
-	int expect;		/* errno, 0 for success */
-	enum arg_fd fd;		/* toymap_attach, toymap_swap */
-	uint32_t reserved;	/* toymap_attach, toymap_swap */
-	uint64_t out;		/* put in every output field (info, evict counts) */
-};
-
-/*
- * One row: its name, the command, the size field, the place, the errno
- * expected (0: success), then what the struct needs of .flags, .offset,
- * .length, .fd, .reserved and .out (0 and FD_FILE otherwise).
- */
-#define ROW(row_name, row_cmd, row_size, row_place, row_expect, ...)		\
-	{ .name = (row_name), .cmd = (row_cmd), .size = (row_size),		\
-	  .place = (row_place), .expect = (row_expect), __VA_ARGS__ }
-
-static size_t ioctl_struct_size(unsigned long cmd)
-{
-	switch (cmd) {
-	case TOYMAP_IOC_DISCARD:
-		return sizeof(struct toymap_range);
-	case TOYMAP_IOC_ATTACH:
-		return sizeof(struct toymap_attach);
-	case TOYMAP_IOC_DETACH:
-		return sizeof(struct toymap_detach);
-	case TOYMAP_IOC_SET_SWAP:
-		return sizeof(struct toymap_swap);
-	case TOYMAP_IOC_EVICT:
-		return sizeof(struct toymap_evict);
-	default:
-		return sizeof(struct toymap_info);
-	}
-}
-
-/* The smallest size the kernel accepts: the first published layout. */
-static size_t ioctl_min_size(unsigned long cmd)
-{
-	return cmd == TOYMAP_IOC_INFO ? TOYMAP_INFO_SIZE_VER0 : ioctl_struct_size(cmd);
-}
-
-static uint32_t ioctl_size_field(unsigned long cmd, enum arg_size size, size_t len)
-{
-	switch (size) {
-	case SIZE_ZERO:
-		return 0;
-	case SIZE_ONE:
-		return 1;
-	case SIZE_SHORT:
-		return ioctl_min_size(cmd) - 4;
-	case SIZE_FIRST:
-		return ioctl_min_size(cmd);
-	case SIZE_UNALIGNED:
-		return ioctl_min_size(cmd) + 1;
-	case SIZE_LONG_ZERO_TAIL:
-	case SIZE_LONG_DIRTY_TAIL:
-		return len + 8;
-	case SIZE_PAGE:
-	case SIZE_PAGE_DIRTY_END:
-		return pagesize;
-	case SIZE_OVER_PAGE:
-		return pagesize + 8;
-	case SIZE_U32_MAX:
-		return UINT32_MAX;
-	default:
-		return len;
-	}
-}
-
-/* Any of the ioctl arguments, each starting with its size. */
-union ioctl_arg {
-	uint32_t size;
-	struct toymap_info info;
-	struct toymap_range range;
-	struct toymap_attach attach;
-	struct toymap_detach detach;
-	struct toymap_swap swap;
-	struct toymap_evict evict;
-};
-
-/* Lay out the argument of @c in @buf (ARG_PAGES pages, see enum arg_place). */
-static void *ioctl_arg(struct __test_metadata *_metadata, char *buf, const struct ioctl_case *c,
-		       const struct arg_fds *fds)
-{
-	size_t len = ioctl_struct_size(c->cmd);
-	uint32_t size = ioctl_size_field(c->cmd, c->size, len);
-	char *readonly = buf + 3 * pagesize;
-	const int *fd = fds->fd;
-	union ioctl_arg a;
-	char *arg = buf;
-
-	memset(buf, 0, 2 * pagesize);
-	switch (c->place) {
-	case ARG_NULL:
-		return NULL;
-	case ARG_UNMAPPED:
-		return buf + 2 * pagesize;
-	case ARG_KERNEL:
-		return (void *)KERNEL_ADDRESS;
-	case ARG_TAIL_UNMAPPED:
-		arg = buf + 2 * pagesize - len;
-		size = len + 8;
-		break;
-	case ARG_UNALIGNED:
-		arg = buf + 1;
-		break;
-	case ARG_READONLY:
-		ASSERT_EQ(0, mprotect(readonly, pagesize, RW));
-		arg = readonly;
-		memset(arg, 0, pagesize);
-		break;
-	case ARG_BUFFER:
-		break;
-	}
-	if (c->size == SIZE_LONG_DIRTY_TAIL)
-		arg[len + 3] = 1;
-	if (c->size == SIZE_PAGE_DIRTY_END)
-		arg[pagesize - 1] = 1;
-
-	memset(&a, 0, sizeof(a));
-	switch (c->cmd) {
-	case TOYMAP_IOC_DISCARD:
-		a.range = (struct toymap_range){ .flags = c->flags, .offset = c->offset,
-						 .length = c->length };
-		break;
-	case TOYMAP_IOC_ATTACH:
-		a.attach = (struct toymap_attach){ .flags = c->flags, .fd = fd[c->fd],
-						   .reserved = c->reserved, .offset = c->offset,
-						   .length = c->length };
-		break;
-	case TOYMAP_IOC_DETACH:
-		a.detach = (struct toymap_detach){ .flags = c->flags };
-		break;
-	case TOYMAP_IOC_SET_SWAP:
-		a.swap = (struct toymap_swap){ .flags = c->flags, .fd = fd[c->fd],
-					       .reserved = c->reserved };
-		break;
-	case TOYMAP_IOC_EVICT:
-		a.evict = (struct toymap_evict){ .flags = c->flags, .offset = c->offset,
-						 .length = c->length, .dropped = c->out,
-						 .written_back = c->out, .swapped_out = c->out,
-						 .kept = c->out };
-		break;
-	default:	/* toymap_info, also for unknown commands */
-		memset(&a.info, c->out ? 0xff : 0, sizeof(a.info));
-		break;
-	}
-	a.size = size;
-	memcpy(arg, &a, len);
-	if (c->place == ARG_READONLY)
-		ASSERT_EQ(0, mprotect(readonly, pagesize, PROT_READ));
-	return arg;
-}
-
-/*
- * Make the descriptors of enum arg_fd: two regular files, the first
- * reopened read-only, write-only, append-only and O_PATH, a directory, a
- * pipe, a closed number.  Numbers 0 and 1 become the first file and the
- * pipe until ioctl_fds_close(), so that their rows do not depend on how the
- * test was started.  0, or -1 when one could not be made.
- */
-static int ioctl_fds_open(struct arg_fds *f)
-{
-	int closed;
-
-	f->fd[FD_FILE] = temp_file();
-	f->fd[FD_SWAP] = temp_file();
-	f->fd[FD_RDONLY] = reopen_fd(f->fd[FD_FILE], O_RDONLY);
-	f->fd[FD_WRONLY] = reopen_fd(f->fd[FD_FILE], O_WRONLY);
-	f->fd[FD_APPEND] = reopen_fd(f->fd[FD_FILE], O_RDWR | O_APPEND);
-	f->fd[FD_PATH] = reopen_fd(f->fd[FD_FILE], O_PATH);
-	f->fd[FD_DIR] = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pipe2(f->pipe, O_CLOEXEC))
-		f->pipe[0] = f->pipe[1] = -1;
-	f->fd[FD_PIPE] = f->pipe[0];
-	f->fd[FD_DEVICE] = -1;		/* set for each object */
-	f->fd[FD_ZERO] = 0;
-	f->fd[FD_ONE] = 1;
-	f->fd[FD_MINUS_1] = -1;
-	f->fd[FD_MINUS_2] = -2;
-	f->fd[FD_INT_MAX] = INT_MAX;
-	f->fd[FD_INT_MIN] = INT_MIN;
-	/* Far above the lowest free numbers that later opens take. */
-	closed = fcntl(f->fd[FD_DIR], F_DUPFD_CLOEXEC, CLOSED_FD_MIN);
-	f->fd[FD_CLOSED] = closed;
-	if (closed >= 0)
-		close(closed);
-
-	fflush(stdout);
-	f->saved[0] = fcntl(0, F_DUPFD_CLOEXEC, 3);
-	f->saved[1] = fcntl(1, F_DUPFD_CLOEXEC, 3);
-	for (int i = 0; i <= FD_PIPE; i++)
-		if (f->fd[i] < 0)
-			return -1;
-	if (closed < 0 || dup2(f->fd[FD_FILE], 0) < 0 || dup2(f->pipe[0], 1) < 0)
-		return -1;
-	return 0;
-}
-
-static void ioctl_fds_close(struct arg_fds *f)
-{
-	for (int n = 0; n < 2; n++) {
-		if (f->saved[n] >= 0) {
-			dup2(f->saved[n], n);
-			close(f->saved[n]);
-		} else {
-			close(n);
-		}
-	}
-	for (int i = 0; i < FD_PIPE; i++)
-		if (f->fd[i] >= 0)
-			close(f->fd[i]);
-	for (int i = 0; i < 2; i++)
-		if (f->pipe[i] >= 0)
-			close(f->pipe[i]);
-}
-
-/*
- * The rows of bad_ioctl_inputs for one object of @end bytes.  They run in
- * order, and some change the object (attach, set a swap file) for the rows
- * after them: a bad input that a check let through would succeed, or leave
- * the object so that later rows fail.  For each ioctl and field: 0, 1, the
- * maximum, unaligned values and sums that overflow; sizes from 0 to
- * UINT32_MAX (short, larger with a zero or non-zero tail); bad pointers.
- */
-static void ioctl_rows_run(struct __test_metadata *_metadata, unsigned int index, int fd,
-			   uint64_t end, char *buf, const struct arg_fds *fds)
-{
-	const uint64_t pg = pagesize, llong_max = INT64_MAX, u64_max = UINT64_MAX;
-	const uint32_t u32_max = UINT32_MAX, bit31 = 1u << 31;
-	const unsigned long info = TOYMAP_IOC_INFO, discard = TOYMAP_IOC_DISCARD;
-	const unsigned long attach = TOYMAP_IOC_ATTACH, detach = TOYMAP_IOC_DETACH;
-	const unsigned long swap = TOYMAP_IOC_SET_SWAP, evict = TOYMAP_IOC_EVICT;
-	const struct ioctl_case cases[] = {
-		ROW("info: exact size", info, SIZE_EXACT, ARG_BUFFER, 0),
-		ROW("info: first published size", info, SIZE_FIRST, ARG_BUFFER, 0),
-		ROW("info: first size + 1, unaligned", info, SIZE_UNALIGNED, ARG_BUFFER, 0),
-		ROW("info: size 0", info, SIZE_ZERO, ARG_BUFFER, EINVAL),
-		ROW("info: size 1", info, SIZE_ONE, ARG_BUFFER, EINVAL),
-		ROW("info: size below the first", info, SIZE_SHORT, ARG_BUFFER, EINVAL),
-		ROW("info: larger, zero tail", info, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0),
-		ROW("info: larger, non-zero tail", info, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER, EINVAL),
-		ROW("info: a page, zero tail", info, SIZE_PAGE, ARG_BUFFER, 0),
-		ROW("info: a page, last byte not zero", info, SIZE_PAGE_DIRTY_END, ARG_BUFFER,
-		    EINVAL),
-		ROW("info: size over a page", info, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL),
-		ROW("info: size UINT32_MAX", info, SIZE_U32_MAX, ARG_BUFFER, EINVAL),
-		ROW("info: output fields all ones on input", info, SIZE_EXACT, ARG_BUFFER, 0,
-		    .out = u64_max),
-		ROW("info: NULL pointer", info, SIZE_EXACT, ARG_NULL, EFAULT),
-		ROW("info: unmapped pointer", info, SIZE_EXACT, ARG_UNMAPPED, EFAULT),
-		ROW("info: kernel pointer", info, SIZE_EXACT, ARG_KERNEL, EFAULT),
-		ROW("info: tail unmapped", info, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT),
-		ROW("info: unaligned pointer", info, SIZE_EXACT, ARG_UNALIGNED, 0),
-		ROW("info: on a read-only page", info, SIZE_EXACT, ARG_READONLY, EFAULT),
-		ROW("info: another size in the command", _IOWR(TOYMAP_IOC_MAGIC, 0x00, __u64),
-		    SIZE_EXACT, ARG_BUFFER, 0),
-
-		ROW("discard: one page", discard, SIZE_EXACT, ARG_BUFFER, 0, .length = pg),
-		ROW("discard: whole object", discard, SIZE_EXACT, ARG_BUFFER, 0, .length = end),
-		ROW("discard: last page", discard, SIZE_EXACT, ARG_BUFFER, 0, .offset = end - pg,
-		    .length = pg),
-		ROW("discard: size 0", discard, SIZE_ZERO, ARG_BUFFER, EINVAL, .length = pg),
-		ROW("discard: size 1", discard, SIZE_ONE, ARG_BUFFER, EINVAL, .length = pg),
-		ROW("discard: size below the struct", discard, SIZE_SHORT, ARG_BUFFER, EINVAL,
-		    .length = pg),
-		ROW("discard: size + 1, unaligned", discard, SIZE_UNALIGNED, ARG_BUFFER, 0,
-		    .length = pg),
-		ROW("discard: larger, zero tail", discard, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0,
-		    .length = pg),
-		ROW("discard: larger, non-zero tail", discard, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
-		    EINVAL, .length = pg),
-		ROW("discard: a page, zero tail", discard, SIZE_PAGE, ARG_BUFFER, 0, .length = pg),
-		ROW("discard: a page, last byte not zero", discard, SIZE_PAGE_DIRTY_END,
-		    ARG_BUFFER, EINVAL, .length = pg),
-		ROW("discard: size over a page", discard, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL,
-		    .length = pg),
-		ROW("discard: size UINT32_MAX", discard, SIZE_U32_MAX, ARG_BUFFER, EINVAL,
-		    .length = pg),
-		ROW("discard: flags 1", discard, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1,
-		    .length = pg),
-		ROW("discard: flags 1<<31", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .flags = bit31, .length = pg),
-		ROW("discard: flags UINT32_MAX", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .flags = u32_max, .length = pg),
-		ROW("discard: offset 1", discard, SIZE_EXACT, ARG_BUFFER, EINVAL, .offset = 1,
-		    .length = pg),
-		ROW("discard: offset a page + 1", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = pg + 1, .length = pg),
-		ROW("discard: offset UINT64_MAX", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = u64_max, .length = pg),
-		ROW("discard: offset at the end", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = end, .length = pg),
-		ROW("discard: offset far past the end", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = end + 1024 * pg, .length = pg),
-		ROW("discard: length 0", discard, SIZE_EXACT, ARG_BUFFER, EINVAL),
-		ROW("discard: length 1", discard, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = 1),
-		ROW("discard: length half a page", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .length = pg / 2),
-		ROW("discard: length a page + 1", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .length = pg + 1),
-		ROW("discard: length UINT64_MAX", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .length = u64_max),
-		ROW("discard: length past the end", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .length = end + pg),
-		ROW("discard: range past the end", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = end - pg, .length = 2 * pg),
-		ROW("discard: offset a page + the whole object", discard, SIZE_EXACT, ARG_BUFFER,
-		    EINVAL, .offset = pg, .length = end),
-		ROW("discard: offset+length wraps to a page", discard, SIZE_EXACT, ARG_BUFFER,
-		    EINVAL, .offset = 2 * pg, .length = -pg),
-		ROW("discard: offset+length wraps to 0", discard, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = -pg, .length = pg),
-		ROW("discard: NULL pointer", discard, SIZE_EXACT, ARG_NULL, EFAULT, .length = pg),
-		ROW("discard: unmapped pointer", discard, SIZE_EXACT, ARG_UNMAPPED, EFAULT,
-		    .length = pg),
-		ROW("discard: kernel pointer", discard, SIZE_EXACT, ARG_KERNEL, EFAULT,
-		    .length = pg),
-		ROW("discard: tail unmapped", discard, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT,
-		    .length = pg),
-		ROW("discard: unaligned pointer", discard, SIZE_EXACT, ARG_UNALIGNED, 0,
-		    .length = pg),
-		ROW("discard: on a read-only page", discard, SIZE_EXACT, ARG_READONLY, 0,
-		    .length = pg),
-
-		ROW("attach: exact size", attach, SIZE_EXACT, ARG_BUFFER, 0, .length = pg,
-		    .fd = FD_FILE),
-		ROW("attach: attached already", attach, SIZE_EXACT, ARG_BUFFER, EBUSY, .length = pg,
-		    .fd = FD_SWAP),
-		/* Bad detaches while a file is attached: without the check they succeed. */
-		ROW("detach: size 0", detach, SIZE_ZERO, ARG_BUFFER, EINVAL),
-		ROW("detach: size 1", detach, SIZE_ONE, ARG_BUFFER, EINVAL),
-		ROW("detach: size below the struct", detach, SIZE_SHORT, ARG_BUFFER, EINVAL),
-		ROW("detach: larger, non-zero tail", detach, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
-		    EINVAL),
-		ROW("detach: a page, last byte not zero", detach, SIZE_PAGE_DIRTY_END, ARG_BUFFER,
-		    EINVAL),
-		ROW("detach: size over a page", detach, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL),
-		ROW("detach: size UINT32_MAX", detach, SIZE_U32_MAX, ARG_BUFFER, EINVAL),
-		ROW("detach: flags 1", detach, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1),
-		ROW("detach: flags 1<<31", detach, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = bit31),
-		ROW("detach: flags UINT32_MAX", detach, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .flags = u32_max),
-		ROW("detach: NULL pointer", detach, SIZE_EXACT, ARG_NULL, EFAULT),
-		ROW("detach: unmapped pointer", detach, SIZE_EXACT, ARG_UNMAPPED, EFAULT),
-		ROW("detach: kernel pointer", detach, SIZE_EXACT, ARG_KERNEL, EFAULT),
-		ROW("detach: tail unmapped", detach, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT),
-		ROW("set_swap: the backing file", swap, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .fd = FD_FILE),
-		ROW("set_swap: the backing file as fd 0", swap, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .fd = FD_ZERO),
-		ROW("detach: exact size", detach, SIZE_EXACT, ARG_BUFFER, 0),
-		ROW("detach: nothing attached", detach, SIZE_EXACT, ARG_BUFFER, EINVAL),
-		/* Good attaches, each undone by a good detach. */
-		ROW("attach: fd 0", attach, SIZE_EXACT, ARG_BUFFER, 0, .length = pg, .fd = FD_ZERO),
-		ROW("detach: size + 1, unaligned", detach, SIZE_UNALIGNED, ARG_BUFFER, 0),
-		ROW("attach: size + 1, unaligned", attach, SIZE_UNALIGNED, ARG_BUFFER, 0,
-		    .length = pg, .fd = FD_FILE),
-		ROW("detach: larger, zero tail", detach, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0),
-		ROW("attach: larger, zero tail", attach, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0,
-		    .length = pg, .fd = FD_FILE),
-		ROW("detach: a page, zero tail", detach, SIZE_PAGE, ARG_BUFFER, 0),
-		ROW("attach: a page, zero tail", attach, SIZE_PAGE, ARG_BUFFER, 0, .length = pg,
-		    .fd = FD_FILE),
-		ROW("detach: unaligned pointer", detach, SIZE_EXACT, ARG_UNALIGNED, 0),
-		ROW("attach: unaligned pointer", attach, SIZE_EXACT, ARG_UNALIGNED, 0,
-		    .length = pg, .fd = FD_FILE),
-		ROW("detach: on a read-only page", detach, SIZE_EXACT, ARG_READONLY, 0),
-		ROW("attach: on a read-only page", attach, SIZE_EXACT, ARG_READONLY, 0,
-		    .length = pg, .fd = FD_FILE),
-		ROW("detach: after the read-only page", detach, SIZE_EXACT, ARG_BUFFER, 0),
-		ROW("attach: offset 1, length 1", attach, SIZE_EXACT, ARG_BUFFER, 0, .offset = 1,
-		    .length = 1, .fd = FD_FILE),
-		ROW("detach: after offset 1", detach, SIZE_EXACT, ARG_BUFFER, 0),
-		ROW("attach: length a page + 1", attach, SIZE_EXACT, ARG_BUFFER, 0,
-		    .length = pg + 1, .fd = FD_FILE),
-		ROW("detach: after length a page + 1", detach, SIZE_EXACT, ARG_BUFFER, 0),
-		ROW("attach: length LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER, 0,
-		    .length = llong_max, .fd = FD_FILE),
-		ROW("detach: after length LLONG_MAX", detach, SIZE_EXACT, ARG_BUFFER, 0),
-		ROW("attach: O_RDONLY, section ends at LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER,
-		    0, .offset = 1, .length = llong_max - 1, .fd = FD_RDONLY),
-		ROW("detach: the read-only file", detach, SIZE_EXACT, ARG_BUFFER, 0),
-		/* Bad attaches with nothing attached: without the check they succeed. */
-		ROW("attach: size 0", attach, SIZE_ZERO, ARG_BUFFER, EINVAL, .length = pg,
-		    .fd = FD_FILE),
-		ROW("attach: size 1", attach, SIZE_ONE, ARG_BUFFER, EINVAL, .length = pg,
-		    .fd = FD_FILE),
-		ROW("attach: size below the struct", attach, SIZE_SHORT, ARG_BUFFER, EINVAL,
-		    .length = pg, .fd = FD_FILE),
-		ROW("attach: larger, non-zero tail", attach, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
-		    EINVAL, .length = pg, .fd = FD_FILE),
-		ROW("attach: a page, last byte not zero", attach, SIZE_PAGE_DIRTY_END, ARG_BUFFER,
-		    EINVAL, .length = pg, .fd = FD_FILE),
-		ROW("attach: size over a page", attach, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL,
-		    .length = pg, .fd = FD_FILE),
-		ROW("attach: size UINT32_MAX", attach, SIZE_U32_MAX, ARG_BUFFER, EINVAL,
-		    .length = pg, .fd = FD_FILE),
-		ROW("attach: flags 1", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1,
-		    .length = pg, .fd = FD_FILE),
-		ROW("attach: flags 1<<31", attach, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .flags = bit31, .length = pg, .fd = FD_FILE),
-		ROW("attach: flags UINT32_MAX", attach, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .flags = u32_max, .length = pg, .fd = FD_FILE),
-		ROW("attach: reserved 1", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
-		    .fd = FD_FILE, .reserved = 1),
-		ROW("attach: reserved UINT32_MAX", attach, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .length = pg, .fd = FD_FILE, .reserved = u32_max),
-		ROW("attach: length 0", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_FILE),
-		ROW("attach: length past LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER, EOVERFLOW,
-		    .length = llong_max + 1, .fd = FD_FILE),
-		ROW("attach: length UINT64_MAX", attach, SIZE_EXACT, ARG_BUFFER, EOVERFLOW,
-		    .length = u64_max, .fd = FD_FILE),
-		ROW("attach: offset past LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER, EOVERFLOW,
-		    .offset = llong_max + 1, .length = pg, .fd = FD_FILE),
-		ROW("attach: offset UINT64_MAX", attach, SIZE_EXACT, ARG_BUFFER, EOVERFLOW,
-		    .offset = u64_max, .length = 1, .fd = FD_FILE),
-		ROW("attach: offset+length past LLONG_MAX", attach, SIZE_EXACT, ARG_BUFFER,
-		    EOVERFLOW, .offset = llong_max, .length = 1, .fd = FD_FILE),
-		ROW("attach: offset+length wraps to a page", attach, SIZE_EXACT, ARG_BUFFER,
-		    EOVERFLOW, .offset = 2 * pg, .length = -pg, .fd = FD_FILE),
-		ROW("attach: offset+length wraps to 1", attach, SIZE_EXACT, ARG_BUFFER, EOVERFLOW,
-		    .offset = u64_max, .length = 2, .fd = FD_FILE),
-		ROW("attach: fd 1, a pipe", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
-		    .fd = FD_ONE),
-		ROW("attach: fd -1", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
-		    .fd = FD_MINUS_1),
-		ROW("attach: fd -2", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
-		    .fd = FD_MINUS_2),
-		ROW("attach: fd INT_MAX", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
-		    .fd = FD_INT_MAX),
-		ROW("attach: fd INT_MIN", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
-		    .fd = FD_INT_MIN),
-		ROW("attach: closed fd", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
-		    .fd = FD_CLOSED),
-		ROW("attach: O_WRONLY fd", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
-		    .fd = FD_WRONLY),
-		ROW("attach: O_PATH fd", attach, SIZE_EXACT, ARG_BUFFER, EBADF, .length = pg,
-		    .fd = FD_PATH),
-		ROW("attach: a directory", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
-		    .fd = FD_DIR),
-		ROW("attach: a pipe", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
-		    .fd = FD_PIPE),
-		ROW("attach: O_APPEND fd", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
-		    .fd = FD_APPEND),
-		ROW("attach: the object's own device", attach, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .length = pg, .fd = FD_DEVICE),
-		ROW("attach: NULL pointer", attach, SIZE_EXACT, ARG_NULL, EFAULT, .length = pg,
-		    .fd = FD_FILE),
-		ROW("attach: unmapped pointer", attach, SIZE_EXACT, ARG_UNMAPPED, EFAULT,
-		    .length = pg, .fd = FD_FILE),
-		ROW("attach: kernel pointer", attach, SIZE_EXACT, ARG_KERNEL, EFAULT,
-		    .length = pg, .fd = FD_FILE),
-		ROW("attach: tail unmapped", attach, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT,
-		    .length = pg, .fd = FD_FILE),
-
-		ROW("set_swap: exact size", swap, SIZE_EXACT, ARG_BUFFER, 0, .fd = FD_SWAP),
-		ROW("set_swap: another file", swap, SIZE_EXACT, ARG_BUFFER, 0, .fd = FD_FILE),
-		ROW("attach: the swap file", attach, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = pg,
-		    .fd = FD_FILE),
-		ROW("attach: the swap file as fd 0", attach, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .length = pg, .fd = FD_ZERO),
-		ROW("set_swap: fd -1 drops it", swap, SIZE_EXACT, ARG_BUFFER, 0, .fd = FD_MINUS_1),
-		ROW("set_swap: fd -1, none set", swap, SIZE_EXACT, ARG_BUFFER, 0, .fd = FD_MINUS_1),
-		ROW("set_swap: fd 0", swap, SIZE_EXACT, ARG_BUFFER, 0, .fd = FD_ZERO),
-		ROW("set_swap: size + 1, unaligned", swap, SIZE_UNALIGNED, ARG_BUFFER, 0,
-		    .fd = FD_SWAP),
-		ROW("set_swap: larger, zero tail", swap, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0,
-		    .fd = FD_SWAP),
-		ROW("set_swap: a page, zero tail", swap, SIZE_PAGE, ARG_BUFFER, 0, .fd = FD_SWAP),
-		ROW("set_swap: unaligned pointer", swap, SIZE_EXACT, ARG_UNALIGNED, 0,
-		    .fd = FD_SWAP),
-		ROW("set_swap: on a read-only page", swap, SIZE_EXACT, ARG_READONLY, 0,
-		    .fd = FD_SWAP),
-		ROW("set_swap: size 0", swap, SIZE_ZERO, ARG_BUFFER, EINVAL, .fd = FD_SWAP),
-		ROW("set_swap: size 1", swap, SIZE_ONE, ARG_BUFFER, EINVAL, .fd = FD_SWAP),
-		ROW("set_swap: size below the struct", swap, SIZE_SHORT, ARG_BUFFER, EINVAL,
-		    .fd = FD_SWAP),
-		ROW("set_swap: larger, non-zero tail", swap, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER,
-		    EINVAL, .fd = FD_SWAP),
-		ROW("set_swap: a page, last byte not zero", swap, SIZE_PAGE_DIRTY_END, ARG_BUFFER,
-		    EINVAL, .fd = FD_SWAP),
-		ROW("set_swap: size over a page", swap, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL,
-		    .fd = FD_SWAP),
-		ROW("set_swap: size UINT32_MAX", swap, SIZE_U32_MAX, ARG_BUFFER, EINVAL,
-		    .fd = FD_SWAP),
-		ROW("set_swap: flags 1", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1,
-		    .fd = FD_SWAP),
-		ROW("set_swap: flags 1<<31", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = bit31,
-		    .fd = FD_SWAP),
-		ROW("set_swap: flags UINT32_MAX", swap, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .flags = u32_max, .fd = FD_SWAP),
-		ROW("set_swap: reserved 1", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_SWAP,
-		    .reserved = 1),
-		ROW("set_swap: reserved UINT32_MAX", swap, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .fd = FD_SWAP, .reserved = u32_max),
-		ROW("set_swap: fd 1, a pipe", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_ONE),
-		ROW("set_swap: fd -2", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_MINUS_2),
-		ROW("set_swap: fd INT_MAX", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_INT_MAX),
-		ROW("set_swap: fd INT_MIN", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_INT_MIN),
-		ROW("set_swap: closed fd", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_CLOSED),
-		ROW("set_swap: O_RDONLY fd", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_RDONLY),
-		ROW("set_swap: O_WRONLY fd", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_WRONLY),
-		ROW("set_swap: O_PATH fd", swap, SIZE_EXACT, ARG_BUFFER, EBADF, .fd = FD_PATH),
-		ROW("set_swap: a directory", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_DIR),
-		ROW("set_swap: a pipe", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_PIPE),
-		ROW("set_swap: O_APPEND fd", swap, SIZE_EXACT, ARG_BUFFER, EINVAL, .fd = FD_APPEND),
-		ROW("set_swap: the object's own device", swap, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .fd = FD_DEVICE),
-		ROW("set_swap: NULL pointer", swap, SIZE_EXACT, ARG_NULL, EFAULT, .fd = FD_SWAP),
-		ROW("set_swap: unmapped pointer", swap, SIZE_EXACT, ARG_UNMAPPED, EFAULT,
-		    .fd = FD_SWAP),
-		ROW("set_swap: kernel pointer", swap, SIZE_EXACT, ARG_KERNEL, EFAULT,
-		    .fd = FD_SWAP),
-		ROW("set_swap: tail unmapped", swap, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT,
-		    .fd = FD_SWAP),
-		ROW("set_swap: fd -1 drops it again", swap, SIZE_EXACT, ARG_BUFFER, 0,
-		    .fd = FD_MINUS_1),
-
-		ROW("evict: one page", evict, SIZE_EXACT, ARG_BUFFER, 0, .length = pg),
-		ROW("evict: whole object", evict, SIZE_EXACT, ARG_BUFFER, 0, .length = end),
-		ROW("evict: last page", evict, SIZE_EXACT, ARG_BUFFER, 0, .offset = end - pg,
-		    .length = pg),
-		ROW("evict: output fields all ones on input", evict, SIZE_EXACT, ARG_BUFFER, 0,
-		    .length = pg, .out = u64_max),
-		ROW("evict: size 0", evict, SIZE_ZERO, ARG_BUFFER, EINVAL, .length = pg),
-		ROW("evict: size 1", evict, SIZE_ONE, ARG_BUFFER, EINVAL, .length = pg),
-		ROW("evict: size below the struct", evict, SIZE_SHORT, ARG_BUFFER, EINVAL,
-		    .length = pg),
-		ROW("evict: size + 1, unaligned", evict, SIZE_UNALIGNED, ARG_BUFFER, 0,
-		    .length = pg),
-		ROW("evict: larger, zero tail", evict, SIZE_LONG_ZERO_TAIL, ARG_BUFFER, 0,
-		    .length = pg),
-		ROW("evict: larger, non-zero tail", evict, SIZE_LONG_DIRTY_TAIL, ARG_BUFFER, EINVAL,
-		    .length = pg),
-		ROW("evict: a page, zero tail", evict, SIZE_PAGE, ARG_BUFFER, 0, .length = pg),
-		ROW("evict: a page, last byte not zero", evict, SIZE_PAGE_DIRTY_END, ARG_BUFFER,
-		    EINVAL, .length = pg),
-		ROW("evict: size over a page", evict, SIZE_OVER_PAGE, ARG_BUFFER, EINVAL,
-		    .length = pg),
-		ROW("evict: size UINT32_MAX", evict, SIZE_U32_MAX, ARG_BUFFER, EINVAL,
-		    .length = pg),
-		ROW("evict: flags 1", evict, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = 1,
-		    .length = pg),
-		ROW("evict: flags 1<<31", evict, SIZE_EXACT, ARG_BUFFER, EINVAL, .flags = bit31,
-		    .length = pg),
-		ROW("evict: flags UINT32_MAX", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .flags = u32_max, .length = pg),
-		ROW("evict: offset 1", evict, SIZE_EXACT, ARG_BUFFER, EINVAL, .offset = 1,
-		    .length = pg),
-		ROW("evict: offset a page + 1", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = pg + 1, .length = pg),
-		ROW("evict: offset UINT64_MAX", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = u64_max, .length = pg),
-		ROW("evict: offset at the end", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = end, .length = pg),
-		ROW("evict: offset far past the end", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = end + 1024 * pg, .length = pg),
-		ROW("evict: length 0", evict, SIZE_EXACT, ARG_BUFFER, EINVAL),
-		ROW("evict: length 1", evict, SIZE_EXACT, ARG_BUFFER, EINVAL, .length = 1),
-		ROW("evict: length half a page", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .length = pg / 2),
-		ROW("evict: length a page + 1", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .length = pg + 1),
-		ROW("evict: length UINT64_MAX", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .length = u64_max),
-		ROW("evict: length past the end", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .length = end + pg),
-		ROW("evict: range past the end", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = end - pg, .length = 2 * pg),
-		ROW("evict: offset a page + the whole object", evict, SIZE_EXACT, ARG_BUFFER,
-		    EINVAL, .offset = pg, .length = end),
-		ROW("evict: offset+length wraps to a page", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = 2 * pg, .length = -pg),
-		ROW("evict: offset+length wraps to 0", evict, SIZE_EXACT, ARG_BUFFER, EINVAL,
-		    .offset = -pg, .length = pg),
-		ROW("evict: NULL pointer", evict, SIZE_EXACT, ARG_NULL, EFAULT, .length = pg),
-		ROW("evict: unmapped pointer", evict, SIZE_EXACT, ARG_UNMAPPED, EFAULT,
-		    .length = pg),
-		ROW("evict: kernel pointer", evict, SIZE_EXACT, ARG_KERNEL, EFAULT, .length = pg),
-		ROW("evict: tail unmapped", evict, SIZE_EXACT, ARG_TAIL_UNMAPPED, EFAULT,
-		    .length = pg),
-		ROW("evict: unaligned pointer", evict, SIZE_EXACT, ARG_UNALIGNED, 0, .length = pg),
-		/* The counts cannot be written back (the eviction itself happened). */
-		ROW("evict: on a read-only page", evict, SIZE_EXACT, ARG_READONLY, EFAULT,
-		    .length = pg),
-
-		ROW("unknown: command 0", 0, SIZE_EXACT, ARG_BUFFER, ENOTTY),
-		ROW("unknown: number 0x7f", _IO(TOYMAP_IOC_MAGIC, 0x7f), SIZE_EXACT, ARG_BUFFER,
-		    ENOTTY),
-		ROW("unknown: number 0x07", _IOWR(TOYMAP_IOC_MAGIC, 0x07, struct toymap_range),
-		    SIZE_EXACT, ARG_BUFFER, ENOTTY),
-		ROW("unknown: another magic", _IOWR(TOYMAP_IOC_MAGIC + 1, 0x00, struct toymap_info),
-		    SIZE_EXACT, ARG_BUFFER, ENOTTY),
-		ROW("unknown: info without direction bits", _IO(TOYMAP_IOC_MAGIC, 0x00),
-		    SIZE_EXACT, ARG_BUFFER, ENOTTY),
-		ROW("unknown: discard as _IOR", _IOR(TOYMAP_IOC_MAGIC, 0x01, struct toymap_range),
-		    SIZE_EXACT, ARG_BUFFER, ENOTTY),
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		const struct ioctl_case *c = &cases[i];
-		void *arg = ioctl_arg(_metadata, buf, c, fds);
-		int err = ioctl(fd, c->cmd, arg) < 0 ? errno : 0;
-
-		EXPECT_EQ(c->expect, err) TH_LOG("toymap%u: %s: expected %s, got %s", index,
-						 c->name, errno_name(c->expect), errno_name(err));
+		if (toymap_bad_needs(row) & TOYMAP_BAD_DIRECT)
+			continue;
+		err = toymap_bad_arg(row, t, &arg);
+		ASSERT_EQ(0, err) TH_LOG("toymap%u: %s: laying out the argument: %s", index,
+					 row->name, strerror(-err));
+		err = ioctl(t->device_fd, row->cmd, arg) < 0 ? errno : 0;
+		EXPECT_EQ(row->expect, err) TH_LOG("toymap%u: %s: expected %s, got %s", index,
+						   row->name, errno_name(row->expect),
+						   errno_name(err));
 	}
 }
 
@@ -1164,21 +502,24 @@ static void ioctl_rows_run(struct __test_metadata *_metadata, unsigned int index
 TEST_F(object, bad_ioctl_inputs)
 {
 	unsigned int devices = count_devices(_metadata);
-	char *buf = mmap(NULL, ARG_PAGES * pagesize, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct arg_fds fds;
+	char *buf = toymap_bad_buf();
+	struct toymap_bad_fds fds;
+	int ret;
 
-	ASSERT_NE(MAP_FAILED, buf);
-	ASSERT_EQ(0, mprotect(buf + 2 * pagesize, pagesize, PROT_NONE));
-	ASSERT_EQ(0, mprotect(buf + 3 * pagesize, pagesize, PROT_READ));
-	ASSERT_EQ(0, ioctl_fds_open(&fds)) TH_LOG("making the descriptors: %s", strerror(errno));
+	ASSERT_NE(NULL, buf) TH_LOG("the argument buffer: %s", strerror(errno));
+	ret = toymap_bad_fds_open(&fds, "test", TOYMAP_BAD_STDIO);
+	ASSERT_EQ(0, ret) TH_LOG("making the descriptors: %s", strerror(-ret));
 	for (unsigned int i = 0; i < devices; i++) {
 		struct toymap_info before, after;
+		struct toymap_bad_target t;
 		struct object dev;
 
 		open_device(_metadata, i, &dev);
 		before = INFO(&dev);
-		fds.fd[FD_DEVICE] = dev.fd;
-		ioctl_rows_run(_metadata, i, dev.fd, dev.size, buf, &fds);
+		t = (struct toymap_bad_target){
+			.buf = buf, .fds = &fds, .device_fd = dev.fd, .end = dev.size,
+		};
+		ioctl_rows_run(_metadata, i, &t);
 		after = INFO(&dev);
 		EXPECT_EQ(i, after.index);
 		EXPECT_EQ(dev.size, after.object_size) TH_LOG("toymap%u: the object changed", i);
@@ -1188,7 +529,8 @@ TEST_F(object, bad_ioctl_inputs)
 		EXPECT_EQ(0, DELTA(after, before, vma_opens)) TH_LOG("toymap%u: mapped", i);
 		close(dev.fd);
 	}
-	ioctl_fds_close(&fds);
+	toymap_bad_fds_close(&fds);
+	toymap_bad_buf_free(buf);
 }
 
 /* What a row of bad_mmap_inputs checks on the mapping it made. */
