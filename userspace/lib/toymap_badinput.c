@@ -373,6 +373,31 @@ const struct toymap_bad_row toymap_bad_rows[] = {
 	ROW("evict: on a read-only page", EVICT, EXACT, READONLY, EFAULT, .length = PAGES(1),
 	    .needs = TOYMAP_BAD_WORKS),
 
+	ROW("lookup: exact size, address 0", LOOKUP, EXACT, BUFFER, 0),
+	ROW("lookup: size 0", LOOKUP, ZERO, BUFFER, EINVAL),
+	ROW("lookup: size 1", LOOKUP, ONE, BUFFER, EINVAL),
+	ROW("lookup: size below the struct", LOOKUP, SHORT, BUFFER, EINVAL),
+	ROW("lookup: size + 1, unaligned", LOOKUP, UNALIGNED, BUFFER, 0),
+	ROW("lookup: larger, zero tail", LOOKUP, LONG_ZERO_TAIL, BUFFER, 0),
+	ROW("lookup: larger, non-zero tail", LOOKUP, LONG_DIRTY_TAIL, BUFFER, EINVAL),
+	ROW("lookup: a page, zero tail", LOOKUP, PAGE, BUFFER, 0),
+	ROW("lookup: a page, last byte not zero", LOOKUP, PAGE_DIRTY_END, BUFFER, EINVAL),
+	ROW("lookup: size over a page", LOOKUP, OVER_PAGE, BUFFER, EINVAL),
+	ROW("lookup: size UINT32_MAX", LOOKUP, U32_MAX, BUFFER, EINVAL),
+	ROW("lookup: flags 1", LOOKUP, EXACT, BUFFER, EINVAL, .flags = 1),
+	ROW("lookup: flags 1<<31", LOOKUP, EXACT, BUFFER, EINVAL, .flags = 1u << 31),
+	ROW("lookup: reserved 1", LOOKUP, EXACT, BUFFER, EINVAL, .reserved = 1),
+	ROW("lookup: reserved UINT32_MAX", LOOKUP, EXACT, BUFFER, EINVAL, .reserved = UINT32_MAX),
+	ROW("lookup: address UINT64_MAX", LOOKUP, EXACT, BUFFER, 0, .offset = BYTES(UINT64_MAX)),
+	ROW("lookup: output fields all ones on input", LOOKUP, EXACT, BUFFER, 0,
+	    .out = UINT64_MAX),
+	ROW("lookup: NULL pointer", LOOKUP, EXACT, NULL, EFAULT),
+	ROW("lookup: unmapped pointer", LOOKUP, EXACT, UNMAPPED, EFAULT),
+	ROW("lookup: kernel pointer", LOOKUP, EXACT, KERNEL, EFAULT),
+	ROW("lookup: tail unmapped", LOOKUP, EXACT, TAIL_UNMAPPED, EFAULT),
+	ROW("lookup: unaligned pointer", LOOKUP, EXACT, UNALIGNED, 0),
+	ROW("lookup: on a read-only page", LOOKUP, EXACT, READONLY, EFAULT),
+
 	CMD_ROW("unknown: command 0", 0, EXACT, BUFFER, ENOTTY),
 	CMD_ROW("unknown: number 0x7f", _IO(TOYMAP_IOC_MAGIC, 0x7f), EXACT, BUFFER, ENOTTY),
 	CMD_ROW("unknown: number 0x07", _IOWR(TOYMAP_IOC_MAGIC, 0x07, struct toymap_range), EXACT,
@@ -414,6 +439,8 @@ size_t toymap_bad_struct_size(unsigned long cmd)
 		return sizeof(struct toymap_swap);
 	case TOYMAP_IOC_EVICT:
 		return sizeof(struct toymap_evict);
+	case TOYMAP_IOC_LOOKUP:
+		return sizeof(struct toymap_lookup);
 	default:
 		return sizeof(struct toymap_info);
 	}
@@ -468,6 +495,7 @@ union bad_arg {
 	struct toymap_detach detach;
 	struct toymap_swap swap;
 	struct toymap_evict evict;
+	struct toymap_lookup lookup;
 };
 
 /* The struct of @row, its size field aside. */
@@ -501,6 +529,13 @@ static void fill_arg(union bad_arg *a, const struct toymap_bad_row *row,
 						  .length = length, .dropped = row->out,
 						  .written_back = row->out,
 						  .swapped_out = row->out, .kept = row->out };
+		break;
+	case TOYMAP_IOC_LOOKUP:
+		a->lookup = (struct toymap_lookup){ .flags = row->flags, .addr = offset,
+						    .reserved = row->reserved,
+						    .kind = (uint32_t)row->out,
+						    .index = (uint32_t)row->out, .pgoff = row->out,
+						    .frame = row->out, .mapped = (uint32_t)row->out };
 		break;
 	default:	/* toymap_info, also for unknown commands */
 		memset(&a->info, row->out ? 0xff : 0, sizeof(a->info));

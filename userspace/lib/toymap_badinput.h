@@ -108,11 +108,12 @@ struct toymap_bad_value {
  * @needs:	TOYMAP_BAD_ORDER, TOYMAP_BAD_WORKS where the row's fields do
  *		not say so (toymap_bad_needs() adds the rest)
  * @flags:	every struct but toymap_info
- * @offset:	toymap_range, toymap_evict, toymap_attach
+ * @offset:	toymap_range, toymap_evict, toymap_attach; toymap_lookup's addr
  * @length:	the same
  * @fd:		toymap_attach, toymap_swap
- * @reserved:	the same
- * @out:	put in every output field on input (info, the evict counts)
+ * @reserved:	the same, and toymap_lookup
+ * @out:	put in every output field on input (info, the evict counts,
+ *		lookup's answer)
  */
 struct toymap_bad_row {
 	const char *name;

@@ -379,7 +379,7 @@ int check_pagemap(struct worker *w, const struct mapping *m, size_t i, uint8_t *
 	if (check_pfn(w, &pte, addr))
 		return -1;
 	if (!pte.present || pte.file != want_anon)
-		return 0;
+		return check_lookup(w, m, i, addr, m->obj->fd);
 	fail(w, "pagemap of page %zu of %s at %p: %s page, expected %s", i,
 	     map_desc(w, m, desc, sizeof(desc)), (void *)addr, pte.file ? "file" : "anonymous",
 	     want_anon ? "an anonymous COW copy" : "the object's file page");

@@ -423,6 +423,8 @@ void print_summary(const struct totals *t, uint64_t checks, uint64_t bytes)
 	       PRIu64 " pagemap entries, %" PRIu64 " present ones with the PFN %s)\n", checks,
 	       bytes, x->sigbus, x->sigsegv, x->errnos, x->pagemaps, x->pfns,
 	       cfg.pfn_visible ? "shown (CAP_SYS_ADMIN)" : "hidden (no CAP_SYS_ADMIN)");
+	printf("lookups: %" PRIu64 " TOYMAP_IOC_LOOKUP answers checked (kind, object, page, and\n"
+	       "  with PFNs shown, one identity per frame)\n", x->lookups);
 	printf("no stale data: %" PRIu64 " pages read zero right after DISCARD or DETACH, %" PRIu64
 	       " at the start; backing files compared %" PRIu64 " times; %" PRIu64 " file changes "
 	       "a later touch had to see; %" PRIu64 " PTEs gone (or COW copies kept) after "

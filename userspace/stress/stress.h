@@ -20,6 +20,7 @@
  *   ops_race.c		a write racing DISCARD or EVICT of its page
  *   ops_badinput.c	bad inputs (rows of lib/toymap_badinput.c); ATTACH, DETACH
  *   ops_perm.c		who may do what: O_RDONLY descriptors, a second user
+ *   ops_lookup.c	TOYMAP_IOC_LOOKUP: kinds, objects, frame identities
  *   cycle*.c		the attach cycle, a fuzzer of its own (cycle.h)
  */
 #ifndef TOYMAP_STRESS_H
@@ -69,7 +70,7 @@
 enum op_kind {
 	OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MREMAP, OP_MADVISE, OP_FORK,
 	OP_READ, OP_WRITE, OP_GUP, OP_RACE, OP_MSYNC, OP_FSYNC, OP_DISCARD, OP_EVICT,
-	OP_SWAP, OP_ATTACH, OP_INFO, OP_UNLOAD, OP_RDONLY, OP_USER, OP_FILE,
+	OP_SWAP, OP_ATTACH, OP_INFO, OP_UNLOAD, OP_RDONLY, OP_USER, OP_LOOKUP, OP_FILE,
 	NR_OPS
 };
 
@@ -162,6 +163,7 @@ struct slot {
 	uint64_t errnos;	/* expected errors seen */
 	uint64_t cows;		/* first private writes to a page (COW) */
 	uint64_t pagemaps;	/* pagemap entries checked */
+	uint64_t lookups;	/* TOYMAP_IOC_LOOKUP answers checked */
 	uint64_t pfns;		/* ... present, with the PFN shown or hidden as expected */
 	uint64_t children;	/* fork children that ran */
 	uint64_t races;		/* write-vs-DISCARD races run */
@@ -544,6 +546,10 @@ int op_rdonly(struct worker *w);
 int op_user(struct worker *w);
 void user_nodes_open(void);
 void user_nodes_restore(void);
+
+/* ops_lookup.c */
+int check_lookup(struct worker *w, const struct mapping *m, size_t i, const void *addr, int fd);
+int op_lookup(struct worker *w, struct mapping *m);
 
 /* cycle.c */
 void __attribute__((noreturn)) file_main(double deadline);

@@ -40,6 +40,8 @@ const struct op op_table[NR_OPS] = {
 	/* Issue 9: an O_RDONLY opener, a second user (uid 65534). */
 	[OP_RDONLY]	= { "rdonly",	10, .run = op_rdonly },
 	[OP_USER]	= { "user",	3, .run = op_user },
+	/* Issue 11: what backs an address, and frame identities. */
+	[OP_LOOKUP]	= { "lookup",	15, .run_map = op_lookup },
 	/* The attach cycle: its own process (cycle.c); counts its operations. */
 	[OP_FILE]	= { "file",	0 },
 };
