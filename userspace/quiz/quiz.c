@@ -282,8 +282,7 @@ static int judge(struct quiz *q, const struct quiz_question *qq, size_t i, int a
 	print_counters(q);
 	if (right < 0) {
 		say("  ", "None of the options is what happened: this run contradicts them all.");
-		say("  ", "(The kernel or the module behaves unlike this quiz expects; please "
-		    "report it.)");
+		say("  ", "(The kernel or module behaves unlike this quiz expects: please report it.)");
 		if (tap_mode)
 			printf("# correct: none\nnot ok %zu %s\n", i + 1, qq->name);
 		return -1;
