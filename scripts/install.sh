@@ -6,8 +6,8 @@
 #   install    registers the module's source with DKMS (/usr/src/toymap-VERSION,
 #              dkms add, then dkms install for each kernel of DKMS_KERNELS whose
 #              headers are there; DKMS rebuilds it for each kernel installed
-#              later), installs toymapctl (sbin), mmapcopy and the demos (bin)
-#              from build/bin and their man pages
+#              later), installs toymapctl (sbin), mmapcopy, the demos and
+#              toymap-quiz (bin) from build/bin and their man pages
 #   uninstall  dkms remove --all, and removes every file install put there
 #   version    print the module's version, dkms.conf's PACKAGE_VERSION
 #
@@ -21,7 +21,7 @@ SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(dirname "$SCRIPTS")
 readonly SCRIPTS REPO
 readonly PROGRAMS=(mmapcopy demo-demand-zero demo-shared demo-private-cow demo-fork demo-file demo-swap
-	demo-execve)
+	demo-execve toymap-quiz)
 readonly ADMIN_PROGRAMS=(toymapctl)
 readonly MODULE_FILES=(Kbuild module dkms.conf)
 
@@ -140,7 +140,7 @@ install_all() {
 		mandb -q 2>/dev/null || true
 	fi
 	dkms_install "$version"
-	say "installed toymap $version: toymapctl in $prefix/sbin, the demos and mmapcopy in $prefix/bin;" \
+	say "installed toymap $version: toymapctl in $prefix/sbin, the demos, mmapcopy and toymap-quiz in $prefix/bin;" \
 		"load it with: sudo toymapctl load (mode=0600: root only; mode=0666 for a lab)"
 }
 

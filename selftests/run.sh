@@ -30,6 +30,10 @@
 #     refuses the user nobody, mode=0666 lets it run the selftests, the demos
 #     and the stress without ever seeing a PFN or a stale byte (it reloads the
 #     module for that, then loads it as it was);
+#   - selftests/run-quiz.sh, its results numbered on: toymap-quiz graded by
+#     its own key (read from the "# correct:" lines of a run): the key's
+#     answers score full marks, one wrong answer one less, the key follows
+#     fault_around, and uid 65534 scores the same by frame identities;
 #   - the module unloads, and its unload line says it held 0 pages;
 #   - LOOKUP's frame identities change with every load: build/bin/toymap_frames
 #     reloads the module and meets some PFN in both loads, with two identities;
@@ -445,6 +449,7 @@ main() {
 		run_fail_stress
 		echo "# run.sh: as an unprivileged user"
 		TOYMAP_STRESS_SEED=$STRESS_SEED run_program "$SELFTESTS/run-unprivileged.sh"
+		run_program "$SELFTESTS/run-quiz.sh"
 		echo "# run.sh: module checks"
 		check_unload
 		module_loaded || check_frame_identities
