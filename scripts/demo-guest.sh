@@ -1,10 +1,11 @@
 #!/bin/bash
 # The guest side of scripts/demo.sh: runs inside a scripts/vmrun.sh guest, as
-# root, with toymap.ko loaded with trace=1 mode=0666. Runs the chapter's
-# demos in order, then mmapcopy on a file compared with the original, each
-# followed by the kernel log lines of its page faults, then demo-private-cow
-# again as the unprivileged user nobody, and closes with one summary line per
-# run. Files the demos write go to /tmp (a tmpfs in the guest).
+# root, with toymap.ko loaded with trace=1 mode=0666 size=1G. Runs the
+# chapter's demos in order (each shows its steps' own kernel log lines), then
+# mmapcopy on a file compared with the original, followed by the kernel log
+# lines of its page faults, then demo-private-cow again as the unprivileged
+# user nobody, and closes with one summary line per run. Files the demos write
+# go to /tmp (a tmpfs in the guest).
 #
 # Exit status: 0 every run agrees with the chapter; 1 a run contradicts it;
 # 3 a run could not run (and none contradicts); 2 a usage or setup error.
@@ -56,16 +57,19 @@ check_setup() {
 	command -v setpriv >/dev/null || die "setpriv (util-linux) is missing"
 }
 
-# Say once how to read the kernel log lines shown after each demo.
+# Say once how to read the demos' steps and the kernel log lines in them.
 print_legend() {
 	cat <<-EOF
 
 	How to read this run
-	Each demo tells its own story and checks it against the chapter ("ok:").
-	Then come the lines the module wrote to the kernel log (trace=1) while the
-	demo ran. For example
+	Each demo tells its story in steps. A step shows the evidence first: a
+	table (process, area, virtual address, the frame behind it, the page's
+	first bytes), what changed in the object's counters, and the lines the
+	module wrote to the kernel log (trace=1) during the step. Then what it
+	means, and the checks against the chapter ("ok:"). A log line such as
 
-	  toymap0: pid 812 (process 1) va 0x7f3a1c000000 pgoff 0 read shared: zero-fill
+	  toymap0: pid 812 (process 1) va 0x7f3a1c000000 pgoff 0 read shared:
+	      zero-fill
 
 	is a page fault of process 812 ("process 1" in the demo's table): it read
 	virtual address 0x7f3a1c000000, which had no page table entry, so the
@@ -120,15 +124,26 @@ print_fault_log() {
 		return
 	fi
 	count=$(wc -l <<<"$lines")
-	head -n "$MAX_LOG_LINES" <<<"$lines" | sed 's/^/  /'
+	head -n "$MAX_LOG_LINES" <<<"$lines" | fold -s -w 76 | sed 's/^/  /'
 	if ((count > MAX_LOG_LINES)); then
 		echo "  ... and $((count - MAX_LOG_LINES)) more (dmesg has them all)"
 	fi
 }
 
+# Run COMMAND as run NUMBER; return its exit status. A demo prints the
+# kernel log lines of each step itself.
+run_demo() {
+	local number="$1" status=0
+
+	shift
+	mark_log "toymap-demo: run $number begins"
+	"$@" || status=$?
+	return "$status"
+}
+
 # Run COMMAND as run NUMBER, then show its kernel log lines; return its
 # exit status.
-run_demo() {
+run_logged() {
 	local number="$1" status=0
 	local marker="toymap-demo: run $1 begins"
 
@@ -220,7 +235,7 @@ main() {
 	number=$((number + 1))
 	print_banner "$number" "$total" "${bindir#"$REPO"/}/mmapcopy $MMAPCOPY_FILE, as root"
 	status=0
-	run_demo "$number" run_mmapcopy "$bindir" || status=$?
+	run_logged "$number" run_mmapcopy "$bindir" || status=$?
 	results+=("mmapcopy $MMAPCOPY_FILE=$status")
 
 	number=$((number + 1))
@@ -228,7 +243,8 @@ main() {
 		"${bindir#"$REPO"/}/$UNPRIVILEGED_DEMO again, as user nobody"
 	echo "A student's own account: no root. The module was loaded with mode=0666, so"
 	echo "anyone may open and map /dev/toymap0; but /proc/self/pagemap now hides the"
-	echo "frame numbers, so the demo proves sharing and copying by contents and flags."
+	echo "frame numbers, so the demo compares frames by the module's frame identities"
+	echo "(TOYMAP_IOC_LOOKUP), and the kernel log is root's: its lines are not shown."
 	echo
 	status=0
 	run_demo "$number" setpriv --reuid="$NOBODY_UID" --regid="$NOBODY_UID" --clear-groups \

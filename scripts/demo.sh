@@ -1,10 +1,11 @@
 #!/bin/bash
 # The walk-through of `make demo`: boots one kernel of the matrix under QEMU
-# with toymap.ko loaded with trace=1 (every fault logged) and mode=0666 (any
-# user may map the objects), and runs scripts/demo-guest.sh there: the four
-# demos of CS:APP chapter 9 in order, each followed by the kernel log lines
-# of its page faults, then one demo again without root. Expects everything
-# built (make userspace modules).
+# with toymap.ko loaded with trace=1 (every fault logged), mode=0666 (any
+# user may map the objects) and size=1G (the 1 GiB area of the chapter's
+# demand-zero example), and runs scripts/demo-guest.sh there: the demos of
+# CS:APP chapter 9 in order, each step with the kernel log lines of its page
+# faults, then one demo again without root. Expects everything built (make
+# userspace modules).
 #
 # Exit status: 0 every demo agrees with the chapter; 1 a demo contradicts
 # it; 3 a demo could not run; 2 a usage or setup error; 124, 125 and 126 as
@@ -16,7 +17,7 @@ SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(dirname "$SCRIPTS")
 readonly SCRIPTS REPO
 
-readonly MODULE_ARGS="trace=1 mode=0666"
+readonly MODULE_ARGS="trace=1 mode=0666 size=1G"
 readonly TIMEOUT=300
 readonly EXIT_USAGE=2
 
@@ -64,7 +65,8 @@ print_preface() {
 	cat <<-EOF
 	toymap demo: CS:APP chapter 9.8 (memory mapping), run on a real Linux kernel.
 	Booting Debian's $release under QEMU, loading toymap.ko with
-	$MODULE_ARGS (log every fault; let any user map the objects).
+	$MODULE_ARGS (log every fault; let any user map the objects;
+	objects of 1 GiB).
 	This takes about half a minute.
 	EOF
 }

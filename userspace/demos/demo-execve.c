@@ -269,6 +269,16 @@ static void end_real_process(struct figure *f)
 	f->real.pid = 0;
 }
 
+/* Print a line of /proc/PID/maps without the padding before its path. */
+static void print_maps_line(const struct maps_line *m)
+{
+	int before_path = (int)(m->path - m->text);
+
+	while (before_path > 0 && m->text[before_path - 1] == ' ')
+		before_path--;
+	printf("    %.*s%s%s\n", before_path, m->text, m->path[0] ? " " : "", m->path);
+}
+
 /* Print the real process's lines for segment @s; its pages there go to s->real_pages. */
 static bool print_real_lines(struct figure *f, struct segment *s, uint64_t *first_offset)
 {
@@ -285,7 +295,7 @@ static bool print_real_lines(struct figure *f, struct segment *s, uint64_t *firs
 	for (i = 0; i < r->nmaps; i++) {
 		if (r->maps[i].end <= start || r->maps[i].start >= end)
 			continue;
-		printf("    %s\n", r->maps[i].text);
+		print_maps_line(&r->maps[i]);
 		from = r->maps[i].start > start ? r->maps[i].start : start;
 		to = r->maps[i].end < end ? r->maps[i].end : end;
 		s->real_pages += (to - from) / (uint64_t)f->d.page_size;
@@ -304,7 +314,7 @@ static void print_own_line(void *addr)
 	printf("  This process, /proc/self/maps:\n");
 	for (i = 0; i < n; i++)
 		if (maps[i].start == (uintptr_t)addr)
-			printf("    %s\n", maps[i].text);
+			print_maps_line(&maps[i]);
 }
 
 /* ------------------------------------------------------ one segment */
@@ -366,14 +376,14 @@ static const char *page_kind(const struct figure *f, const struct segment *s,
 	if (res->file_bytes == (uint64_t)f->d.page_size)
 		snprintf(buf, len, "from the file");
 	else if (res->file_bytes)
-		snprintf(buf, len, "%" PRIu64 " bytes from the file, then zeros%s",
-			 res->file_bytes, bss ? " (the start of .bss)" : " (past the segment)");
+		snprintf(buf, len, "%" PRIu64 " file bytes, then %szeros", res->file_bytes,
+			 bss ? ".bss " : "");
 	else
 		snprintf(buf, len, "zeros: demand-zero%s", bss ? " .bss" : "");
 	return buf;
 }
 
-#define RUN_FORMAT "  %-13s %-25s %-13s %s\n"
+#define RUN_FORMAT "  %-6s %-15s %-13s %s\n"
 
 static void print_run(const struct figure *f, const struct segment *s, uint64_t first,
 		      uint64_t last, const struct page_result *res, bool all_expected)
@@ -393,7 +403,7 @@ static void print_run(const struct figure *f, const struct segment *s, uint64_t 
 		snprintf(did, sizeof(did), "%s x%" PRIu64, res->did, last - first + 1);
 	printf(RUN_FORMAT, pages, vaddr, did, page_kind(f, s, res, kind, sizeof(kind)));
 	if (!all_expected)
-		printf("  %13s (some page here differs from the file's bytes and zeros)\n", "");
+		printf("  %6s (some page here differs from the file's bytes and zeros)\n", "");
 }
 
 /* Touch every page; print one line per run of pages alike. */
@@ -403,7 +413,7 @@ static bool touch_segment(struct figure *f, struct segment *s, const unsigned ch
 	struct page_result res, run = { 0 };
 	bool all = true, run_ok = true;
 
-	printf(RUN_FORMAT, "object pages", "addresses in the binary", "the module", "bytes");
+	printf(RUN_FORMAT, "pages", "binary address", "the module", "bytes");
 	for (k = 0; k < s->pages; k++) {
 		touch_page(f, s, addr + k * page, k, &res);
 		all &= res.as_expected;
@@ -455,10 +465,10 @@ static void explain_segment(const struct segment *s)
 	else
 		demo_say("Read-only data (.rodata and the like), from the file.");
 	if (s->section_length)
-		demo_say("The object is backed by the file's bytes 0x%" PRIx64 "..0x%" PRIx64 ":\n"
-			 "from p_offset rounded down to a page, to p_offset + p_filesz. It is\n"
+		demo_say("The object was backed by the file's bytes 0x%" PRIx64 "..0x%" PRIx64 ":\n"
+			 "from p_offset rounded down to a page, to p_offset + p_filesz. It was\n"
 			 "mapped MAP_PRIVATE, %" PRIu64 " page%s: p_memsz, counted from the page\n"
-			 "of p_vaddr. Then the demo reads every page of the area, in order.",
+			 "of p_vaddr. Then the demo read every page of the area, in order.",
 			 s->section_offset, s->section_offset + s->section_length - 1,
 			 s->pages, s->pages == 1 ? "" : "s");
 	else
@@ -488,6 +498,16 @@ static void explain_real(struct figure *f, const struct segment *s, bool have_re
 			 "both in one area: past the section, the module fills pages with zeros.");
 }
 
+/* What the segment holds, for the title of its step. */
+static const char *segment_name(const struct segment *s)
+{
+	if (s->ph.p_flags & PF_X)
+		return "the code";
+	if (s->ph.p_flags & PF_W)
+		return "the data and .bss";
+	return s->ph.p_offset == 0 ? "the headers and tables" : "read-only data";
+}
+
 static void show_segment(struct figure *f, struct segment *s)
 {
 	struct demo *d = &f->d;
@@ -496,26 +516,27 @@ static void show_segment(struct figure *f, struct segment *s)
 	unsigned char *addr;
 	char flags[4];
 
-	demo_step(d, "Segment %d (%s): p_offset 0x%" PRIx64 ", p_vaddr 0x%" PRIx64
-		  ", p_filesz 0x%" PRIx64 ", p_memsz 0x%" PRIx64 ".", s->number,
-		  segment_flags(&s->ph, flags), (uint64_t)s->ph.p_offset,
-		  (uint64_t)s->ph.p_vaddr, (uint64_t)s->ph.p_filesz, (uint64_t)s->ph.p_memsz);
-	explain_segment(s);
+	demo_step(d, "Segment %d (%s): %s.", s->number, segment_flags(&s->ph, flags),
+		  segment_name(s));
+	printf("  p_offset 0x%" PRIx64 ", p_vaddr 0x%" PRIx64 ", p_filesz 0x%" PRIx64
+	       ", p_memsz 0x%" PRIx64 "\n", (uint64_t)s->ph.p_offset, (uint64_t)s->ph.p_vaddr,
+	       (uint64_t)s->ph.p_filesz, (uint64_t)s->ph.p_memsz);
 	if (s->section_length)
 		demo_attach(d, f->file_fd, s->section_offset, s->section_length);
 	demo_counters_restart(d);
 	addr = map_segment(f, s, &no_exec);
-	if (no_exec)
-		demo_say("(mmap with PROT_EXEC was refused: /dev is mounted noexec here. The\n"
-			 "demo maps it without; it only reads the pages.)");
 	all = touch_segment(f, s, addr);
 	for (k = 0; k < s->pages; k++)
 		expect_file += file_bytes_in(f, s, k) != 0;
 	expect_zero = s->pages - expect_file;
 	have_real = f->real.pid && print_real_lines(f, s, &real_offset);
 	print_own_line(addr);
-	explain_real(f, s, have_real);
 	demo_counters(d);
+	explain_segment(s);
+	if (no_exec)
+		demo_say("(mmap with PROT_EXEC was refused: /dev is mounted noexec here. The\n"
+			 "demo maps it without; it only reads the pages.)");
+	explain_real(f, s, have_real);
 
 	demo_expect(d, all, "every page holds the file's bytes where the section has some, "
 		    "and zeros elsewhere");
@@ -550,9 +571,6 @@ static void show_headers(struct figure *f)
 	int i;
 
 	demo_step(d, "The program headers of %s.", f->path);
-	demo_say("execve() reads the ELF header and the program headers, and maps each\n"
-		 "PT_LOAD segment: p_filesz bytes of the file from p_offset, at virtual\n"
-		 "address p_vaddr, p_memsz bytes in memory. (As readelf -l shows them.)");
 	printf("  %-8s %-5s %-10s %-18s %-10s %s\n", "segment", "flags", "p_offset",
 	       "p_vaddr", "p_filesz", "p_memsz");
 	for (i = 0; i < f->nseg; i++)
@@ -560,6 +578,9 @@ static void show_headers(struct figure *f)
 		       PRIx64 "\n", f->seg[i].number, segment_flags(&f->seg[i].ph, flags),
 		       (uint64_t)f->seg[i].ph.p_offset, (uint64_t)f->seg[i].ph.p_vaddr,
 		       (uint64_t)f->seg[i].ph.p_filesz, (uint64_t)f->seg[i].ph.p_memsz);
+	demo_say("execve() reads the ELF header and the program headers, and maps each\n"
+		 "PT_LOAD segment: p_filesz bytes of the file from p_offset, at virtual\n"
+		 "address p_vaddr, p_memsz bytes in memory. (As readelf -l shows them.)");
 	start_real_process(f);
 	if (f->real.pid)
 		demo_say("A real process of it: %s started by this demo under ptrace, which\n"

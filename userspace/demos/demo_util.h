@@ -34,6 +34,7 @@
 
 #define DEMO_TEXT_LEN		48	/* bytes of a page's contents shown */
 #define DEMO_MAX_AREAS		4	/* mappings per process */
+#define DEMO_MAX_PROCS		4	/* processes of one story */
 /* Address space a second process reserves first, so that its area lands elsewhere. */
 #define DEMO_GUARD_BYTES	(1UL << 20)
 
@@ -152,6 +153,8 @@ void demo_end(struct demo_proc *p);
  * saw afterwards.  demo_map() maps @pages pages of the object from byte
  * @offset with @flags (MAP_SHARED or MAP_PRIVATE) into area @area, first
  * reserving @guard_bytes of address space (to push the area elsewhere);
+ * with MAP_PRIVATE | MAP_ANONYMOUS it maps anonymous memory instead (no
+ * object, @offset ignored) in 4 KiB pages (MADV_NOHUGEPAGE).
  * @v describes page 0 of the area.  demo_look() reads pagemap only (no
  * touch); demo_read() reads the page (a touch); demo_write() writes @text.
  */
