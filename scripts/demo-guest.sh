@@ -16,9 +16,10 @@ SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(dirname "$SCRIPTS")
 readonly SCRIPTS REPO
 
-# The chapter's order: CS:APP 9.8, 9.8.1 (Figures 9.29 and 9.30), 9.8.2; then
-# file-backed areas (9.8), swapping (9.3.4), execve (9.8.3, Figure 9.31).
-readonly DEMOS=(demo-demand-zero demo-shared demo-private-cow demo-fork
+# The chapter's order: CS:APP 9.7.2 (Figure 9.28), 9.8, 9.8.1 (Figures 9.29
+# and 9.30), 9.8.2; then file-backed areas (9.8), swapping (9.3.4), execve
+# (9.8.3, Figure 9.31).
+readonly DEMOS=(demo-fault demo-demand-zero demo-shared demo-private-cow demo-fork
 	demo-file demo-swap demo-execve)
 # CS:APP 9.8.4, Practice Problem 9.5: mmapcopy copies this file to stdout.
 readonly MMAPCOPY_FILE=/etc/os-release

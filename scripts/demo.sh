@@ -50,7 +50,8 @@ pick_kernel() {
 check_built() {
 	local kernel="$1" file
 
-	for file in "build/$kernel/toymap.ko" build/bin/toymapctl build/bin/demo-demand-zero \
+	for file in "build/$kernel/toymap.ko" build/bin/toymapctl build/bin/demo-fault \
+		build/bin/demo-demand-zero \
 		build/bin/demo-shared build/bin/demo-private-cow build/bin/demo-fork \
 		build/bin/demo-file build/bin/demo-swap build/bin/demo-execve build/bin/mmapcopy; do
 		[[ -e "$REPO/$file" ]] || die "$file is missing: run make demo (or make userspace modules)"

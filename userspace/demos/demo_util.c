@@ -602,6 +602,35 @@ static void trace_mark(struct demo *d, const char *title)
 	}
 }
 
+bool demo_maps_line(pid_t pid, uint64_t addr, char *line, size_t len)
+{
+	unsigned long long start, end;
+	char path[64], text[512];
+	int path_at, cut;
+	bool found = false;
+	FILE *file;
+
+	line[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	file = fopen(path, "re");
+	if (!file)
+		return false;
+	while (!found && fgets(text, sizeof(text), file)) {
+		text[strcspn(text, "\n")] = '\0';
+		path_at = 0;
+		if (sscanf(text, "%llx-%llx %*s %*s %*s %*s %n", &start, &end, &path_at) < 2 ||
+		    addr < start || addr >= end)
+			continue;
+		for (cut = path_at; cut > 0 && text[cut - 1] == ' '; cut--)
+			;
+		snprintf(line, len, "%.*s%s%s", cut, text, text[path_at] ? " " : "",
+			 text + path_at);
+		found = true;
+	}
+	fclose(file);
+	return found;
+}
+
 /* ------------------------------------------------------ telling the story */
 
 static void usage(const char *name, const char *about, const char *operand_name, FILE *out)

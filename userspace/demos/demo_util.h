@@ -180,6 +180,11 @@ void demo_msync(struct demo_proc *p, unsigned int area);
 void demo_unmap(struct demo_proc *p, unsigned int area);
 /* The base address of area @area of this process. */
 void *demo_area_addr(unsigned int area);
+/*
+ * The line of /proc/@pid/maps whose area holds @addr, without the padding
+ * before its path: true, or false with @line "" when no area holds it.
+ */
+bool demo_maps_line(pid_t pid, uint64_t addr, char *line, size_t len);
 
 /*
  * The object's backing, through this process's open device.  Each helper
