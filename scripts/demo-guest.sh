@@ -5,7 +5,11 @@
 # mmapcopy on a file compared with the original, followed by the kernel log
 # lines of its page faults, then demo-private-cow again as the unprivileged
 # user nobody, and closes with one summary line per run. Files the demos write
-# go to /tmp (a tmpfs in the guest).
+# go to /tmp (a tmpfs in the guest). With --figures DIR, each demo run as root
+# also writes its figures there, DIR/NAME/step-NN.dot (--dot: scripts/demo.sh
+# renders them on the host, where dot runs some forty times faster than under
+# TCG), and its output to DIR/NAME/output.txt; DIR/demos.txt lists the demos
+# in order.
 #
 # Exit status: 0 every run agrees with the chapter; 1 a run contradicts it;
 # 3 a run could not run (and none contradicts); 2 a usage or setup error.
@@ -33,7 +37,8 @@ readonly RULE="-----------------------------------------------------------------
 readonly EXIT_OK=0 EXIT_CONTRADICTION=1 EXIT_USAGE=2 EXIT_CANNOT_RUN=3
 
 usage() {
-	echo "usage: ${0##*/} [BINDIR]   (default $REPO/build/bin; run by scripts/demo.sh)" >&2
+	echo "usage: ${0##*/} [--figures DIR] [BINDIR]" \
+		"  (default $REPO/build/bin; run by scripts/demo.sh)" >&2
 	exit "$EXIT_USAGE"
 }
 
@@ -142,6 +147,24 @@ run_demo() {
 	return "$status"
 }
 
+# Run demo NAME of BINDIR as run NUMBER; with FIGDIR, write its figures (DOT)
+# and a copy of its output to FIGDIR/NAME. Return its exit status.
+run_figured_demo() {
+	local number="$1" bindir="$2" name="$3" figdir="$4" status
+
+	if [[ -z "$figdir" ]]; then
+		run_demo "$number" "$bindir/$name"
+		return
+	fi
+	mkdir -p "$figdir/$name"
+	echo "$name" >>"$figdir/demos.txt"
+	set +e
+	run_demo "$number" "$bindir/$name" --dot "$figdir/$name" | tee "$figdir/$name/output.txt"
+	status=${PIPESTATUS[0]}
+	set -e
+	return "$status"
+}
+
 # Run COMMAND as run NUMBER, then show its kernel log lines; return its
 # exit status.
 run_logged() {
@@ -219,9 +242,16 @@ print_summary() {
 }
 
 main() {
-	local bindir="${1:-$REPO/build/bin}" results=() total number=0 demo status
+	local bindir results=() total number=0 demo status figdir=""
 
+	if [[ "${1:-}" == --figures ]]; then
+		[[ $# -ge 2 ]] || usage
+		figdir="$2"
+		shift 2
+		rm -f "$figdir/demos.txt"
+	fi
 	[[ $# -le 1 && "${1:-}" != -* ]] || usage
+	bindir="${1:-$REPO/build/bin}"
 	check_setup "$bindir"
 	total=$((${#DEMOS[@]} + 2))
 	print_legend
@@ -229,7 +259,7 @@ main() {
 		number=$((number + 1))
 		print_banner "$number" "$total" "${bindir#"$REPO"/}/$demo, as root"
 		status=0
-		run_demo "$number" "$bindir/$demo" || status=$?
+		run_figured_demo "$number" "$bindir" "$demo" "$figdir" || status=$?
 		results+=("$demo (as root)=$status")
 	done
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "demo_util.h"
+#include "demo_figure.h"
 
 #define NORMAL_AREA	0	/* two pages, read-write; its page 1 is unmapped: a hole */
 #define READONLY_AREA	1	/* one page, made PROT_READ */
@@ -175,6 +176,7 @@ static void map_areas(struct figure *f)
 		perror("mprotect");
 		exit(DEMO_EXIT_CANNOT_RUN);
 	}
+	demo_figure_prot(f->self.pid, READONLY_AREA, "r--");
 	/* Last, so that no later mapping lands in it. */
 	normal = demo_area_addr(NORMAL_AREA);
 	f->hole = normal + d->page_size;
@@ -182,6 +184,7 @@ static void map_areas(struct figure *f)
 		perror("munmap");
 		exit(DEMO_EXIT_CANNOT_RUN);
 	}
+	demo_figure_hole(f->self.pid, NORMAL_AREA, 1);
 	printf("  read-write, page 0 of the object (its page 1 was unmapped: a hole):\n");
 	show_touch(NULL, normal, NULL);
 	printf("  read-only (mprotect PROT_READ), page 1 of the object:\n");
@@ -198,17 +201,23 @@ static void map_areas(struct figure *f)
 }
 
 /*
- * A step where a child touches @addr (writes when @write) and must get
- * @signo with @code there; @why explains it.
+ * A step where a child touches page @page of @area (writes when @write)
+ * and must get @signo with @code there; @why explains it.
  */
-static void child_faults(struct figure *f, const char *title, unsigned char *addr, bool write,
-			 int signo, int code, const char *why)
+static void child_faults(struct figure *f, const char *title, unsigned int area, uint64_t page,
+			 bool write, int signo, int code, const char *why)
 {
 	struct demo *d = &f->d;
 	const char *access = write ? "wrote" : "read";
+	unsigned char *addr = (unsigned char *)demo_area_addr(area) + page * d->page_size;
+	char what[96];
 
 	demo_step(d, "%s", title);
 	touch_in_child(addr, write, &f->seen);
+	snprintf(what, sizeof(what), "the child (pid %d) %s here: %s, %s", (int)f->seen.pid,
+		 write ? "writes" : "reads", signal_name(f->seen.signo),
+		 code_name(f->seen.signo, f->seen.code, false));
+	demo_figure_access(f->self.pid, area, page, what);
 	show_touch(access, addr, &f->seen);
 	demo_counters(d);
 	demo_say("%s", why);
@@ -230,8 +239,8 @@ static void segmentation_fault(struct figure *f)
 {
 	struct demo *d = &f->d;
 
-	child_faults(f, "A child reads an address in no area: a segmentation fault.", f->hole,
-		     false, SIGSEGV, SEGV_MAPERR,
+	child_faults(f, "A child reads an address in no area: a segmentation fault.", NORMAL_AREA,
+		     1, false, SIGSEGV, SEGV_MAPERR,
 		     "Figure 9.28 (1): the address is in no area, so the handler gives up at\n"
 		     "once: SIGSEGV, with si_code SEGV_MAPERR and the address in si_addr. The\n"
 		     "module was never asked: no area, no fault handler of a driver. (The\n"
@@ -247,6 +256,8 @@ static void normal_fault(struct figure *f)
 
 	demo_step(d, "This process reads page 0 of its read-write area: a normal fault.");
 	demo_read(&f->self, NORMAL_AREA, 0, &v);
+	demo_figure_access(f->self.pid, NORMAL_AREA, 0,
+			   "this process reads here: a page fault, .fault gives the page");
 	demo_row(&f->self, "read-write", &v);
 	demo_counters(d);
 	demo_say("Figure 9.28 (3): a legal address, a legal read, but no page table entry\n"
@@ -264,7 +275,7 @@ static void protection_fault(struct figure *f)
 	struct demo *d = &f->d;
 
 	child_faults(f, "A child writes to the read-only area: a protection fault.",
-		     demo_area_addr(READONLY_AREA), true, SIGSEGV, SEGV_ACCERR,
+		     READONLY_AREA, 0, true, SIGSEGV, SEGV_ACCERR,
 		     "Figure 9.28 (2): the address is in an area, but the area is read-only\n"
 		     "(\"r--s\"): the write is not allowed. SIGSEGV again, with si_code\n"
 		     "SEGV_ACCERR this time. The kernel checks the area's permissions before\n"
@@ -277,8 +288,7 @@ static void past_the_end(struct figure *f)
 	struct demo *d = &f->d;
 
 	child_faults(f, "A child reads past the end of the object, inside its area: SIGBUS.",
-		     (unsigned char *)demo_area_addr(END_AREA) + d->page_size, false, SIGBUS,
-		     BUS_ADRERR,
+		     END_AREA, 1, false, SIGBUS, BUS_ADRERR,
 		     "Not in Figure 9.28, but the same path as a normal fault: the area and\n"
 		     "the read are legal, so the kernel asks the module's .fault for the page.\n"
 		     "There is none: the area reaches past the end of the object, as an mmap()\n"

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "demo_util.h"
+#include "demo_figure.h"
 
 #define PEER_ARG	"--peer"	/* argv[1] of a spawned peer */
 #define ROW_WIDTH	80		/* columns of every line a demo prints */
@@ -258,6 +259,28 @@ static void __attribute__((noreturn)) peer_died(struct demo_proc *p)
 	cannot_run();
 }
 
+/* What @p did (@rq) and saw (@v), for the figures. */
+static void figure_request(const struct demo_proc *p, const struct demo_request *rq,
+			   const struct demo_view *v)
+{
+	switch (rq->op) {
+	case DEMO_OP_MAP:
+		demo_figure_map(p->pid, rq->area, v->va, rq->pages, rq->offset, rq->flags);
+		demo_figure_view(p->pid, rq->area, 0, v);
+		break;
+	case DEMO_OP_LOOK:
+	case DEMO_OP_READ:
+	case DEMO_OP_WRITE:
+		demo_figure_view(p->pid, rq->area, rq->page, v);
+		break;
+	case DEMO_OP_UNMAP:
+		demo_figure_unmap(p->pid, rq->area);
+		break;
+	default:
+		break;
+	}
+}
+
 /* Run @rq in process @p; on failure say what @p could not do, and exit. */
 static void call(struct demo_proc *p, const struct demo_request *rq, struct demo_view *v,
 		 const char *what)
@@ -272,6 +295,7 @@ static void call(struct demo_proc *p, const struct demo_request *rq, struct demo
 			strerror(-v->err));
 		cannot_run();
 	}
+	figure_request(p, rq, v);
 }
 
 /* ------------------------------------------------------ processes */
@@ -287,9 +311,11 @@ static struct {
 	bool introduced;
 } known[DEMO_MAX_PROCS];
 static unsigned int nknown;
+static unsigned int spawned;		/* peers started by demo_spawn */
 
-static void introduce(const char *name, pid_t pid)
+static void introduce(const char *name, pid_t pid, enum demo_figure_side side)
 {
+	demo_figure_proc(name, pid, side);
 	if (nknown == DEMO_MAX_PROCS)
 		return;
 	known[nknown].name = name;
@@ -304,7 +330,7 @@ void demo_self(struct demo_proc *p, const char *name)
 	p->view_fd = -1;
 	/* Its name in the kernel log, as in the rows. */
 	prctl(PR_SET_NAME, name);
-	introduce(name, p->pid);
+	introduce(name, p->pid, DEMO_FIGURE_LEFT);
 }
 
 static void make_pipes(int request[2], int view[2])
@@ -347,7 +373,8 @@ void demo_spawn(struct demo *d, struct demo_proc *p, const char *name)
 	p->name = name;
 	p->request_fd = request[1];
 	p->view_fd = view[0];
-	introduce(name, p->pid);
+	/* In the figures, the first peer on the left, the second on the right. */
+	introduce(name, p->pid, spawned++ % 2 ? DEMO_FIGURE_RIGHT : DEMO_FIGURE_LEFT);
 }
 
 void demo_fork(struct demo_proc *p, const char *name)
@@ -375,7 +402,8 @@ void demo_fork(struct demo_proc *p, const char *name)
 	p->pid = pid;
 	p->request_fd = request[1];
 	p->view_fd = view[0];
-	introduce(name, pid);
+	introduce(name, pid, DEMO_FIGURE_RIGHT);
+	demo_figure_fork(getpid(), pid);
 }
 
 void demo_end(struct demo_proc *p)
@@ -396,6 +424,7 @@ void demo_end(struct demo_proc *p)
 	close(p->view_fd);
 	p->request_fd = -1;
 	p->view_fd = -1;
+	demo_figure_proc_gone(p->pid);
 }
 
 void demo_map(struct demo_proc *p, unsigned int area, uint64_t offset, size_t pages,
@@ -636,12 +665,16 @@ bool demo_maps_line(pid_t pid, uint64_t addr, char *line, size_t len)
 static void usage(const char *name, const char *about, const char *operand_name, FILE *out)
 {
 	if (operand_name)
-		fprintf(out, "usage: %s [%s [DEVICE]]   (default device " TOYMAP_DEFAULT_DEVICE ")",
-			name, operand_name);
+		fprintf(out, "usage: %s [--svg DIR | --dot DIR] [%s [DEVICE]]\n"
+			"       (default device " TOYMAP_DEFAULT_DEVICE ")", name, operand_name);
 	else
-		fprintf(out, "usage: %s [DEVICE]   (default " TOYMAP_DEFAULT_DEVICE ")", name);
+		fprintf(out, "usage: %s [--svg DIR | --dot DIR] [DEVICE]   (default "
+			TOYMAP_DEFAULT_DEVICE ")", name);
 	fprintf(out,
 		"\n\n%s\n\n"
+		"--svg DIR  a figure of each step, drawn as the chapter draws them, in DIR:\n"
+		"           step-NN.dot (Graphviz) and step-NN.svg (by Graphviz's dot)\n"
+		"--dot DIR  the same, the DOT files only (render: dot -Tsvg -O DIR/*.dot)\n\n"
 		"Exit status: %d what it saw agrees with the chapter, %d it contradicts the\n"
 		"chapter, %d usage, %d could not run (no device, no permission, ...).\n",
 		about, DEMO_EXIT_OK, DEMO_EXIT_CONTRADICTION, DEMO_EXIT_USAGE,
@@ -651,7 +684,7 @@ static void usage(const char *name, const char *about, const char *operand_name,
 static void init(struct demo *d, int argc, char **argv, const char *about,
 		 const char *operand_name, const char **operand)
 {
-	int operands = operand_name ? 2 : 1, i;
+	int operands = operand_name ? 2 : 1, first = 1, nargs, i;
 	const char *slash;
 	int fd, err;
 
@@ -666,16 +699,20 @@ static void init(struct demo *d, int argc, char **argv, const char *about,
 		usage(d->name, about, operand_name, stdout);
 		exit(DEMO_EXIT_OK);
 	}
-	for (i = 1; i < argc; i++)
+	/* The options first, then the operands: argv[first..]. */
+	while (argc - first >= 2 && demo_figure_option(argv[first], argv[first + 1]))
+		first += 2;
+	nargs = argc - first;
+	for (i = first; i < argc; i++)
 		if (argv[i][0] == '-')
 			break;
-	if (argc - 1 > operands || i < argc) {
+	if (nargs > operands || i < argc) {
 		usage(d->name, about, operand_name, stderr);
 		exit(DEMO_EXIT_USAGE);
 	}
-	if (operand_name && argc > 1)
-		*operand = argv[1];
-	d->device = argc > operands ? argv[operands] : TOYMAP_DEFAULT_DEVICE;
+	if (operand_name && nargs > 0)
+		*operand = argv[first];
+	d->device = nargs >= operands ? argv[first + operands - 1] : TOYMAP_DEFAULT_DEVICE;
 	/* A peer that dies must show up as an error, not kill us by SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -708,6 +745,7 @@ void demo_init_operand(struct demo *d, int argc, char **argv, const char *about,
 int demo_finish(struct demo *d)
 {
 	trace_print(false);
+	demo_figure_finish(d);
 	putchar('\n');
 	if (!d->contradictions) {
 		printf("Result: everything this run saw agrees with the chapter.\n");
@@ -792,6 +830,7 @@ void demo_step(struct demo *d, const char *fmt, ...)
 	printf("\nStep %d. %s\n", ++d->step, text);
 	row_heading_printed = false;
 	trace_mark(d, text);
+	demo_figure_step(d, text);
 }
 
 /*
@@ -892,8 +931,9 @@ static void read_counters(struct demo *d)
 void demo_counters(struct demo *d)
 {
 	const struct toymap_field *f;
-	char value[48], line[256];
+	char value[48], line[256], changes[512] = "";
 	bool any = false;
+	size_t at;
 	uint64_t a, b;
 	size_t i;
 
@@ -911,8 +951,12 @@ void demo_counters(struct demo *d)
 			snprintf(value, sizeof(value), "%" PRIu64 " -> %" PRIu64, a, b);
 		snprintf(line, sizeof(line), "%-8s %s (%s)", value, f->meaning, f->name);
 		print_wrapped("    ", "             ", line);
+		at = strlen(changes);
+		snprintf(changes + at, sizeof(changes) - at, "%s%s %s", at ? ", " : "", f->name,
+			 value);
 		any = true;
 	}
+	demo_figure_counters(d, changes);
 	if (!any)
 		printf("    nothing\n");
 	trace_print(true);
@@ -1005,6 +1049,8 @@ void demo_fresh_object(struct demo *d)
 		if (err)
 			ioctl_failed(d, "making the object fresh: ", TOYMAP_IOC_SET_SWAP, err);
 	}
+	demo_figure_file(-1, 0, 0);
+	demo_figure_swap(-1);
 	demo_counters_restart(d);
 }
 
@@ -1014,6 +1060,7 @@ void demo_attach(struct demo *d, int file_fd, uint64_t offset, uint64_t length)
 
 	if (err)
 		ioctl_failed(d, "", TOYMAP_IOC_ATTACH, err);
+	demo_figure_file(file_fd, offset, length);
 }
 
 void demo_detach(struct demo *d)
@@ -1022,6 +1069,7 @@ void demo_detach(struct demo *d)
 
 	if (err)
 		ioctl_failed(d, "", TOYMAP_IOC_DETACH, err);
+	demo_figure_file(-1, 0, 0);
 }
 
 void demo_set_swap(struct demo *d, int swap_fd)
@@ -1030,6 +1078,7 @@ void demo_set_swap(struct demo *d, int swap_fd)
 
 	if (err)
 		ioctl_failed(d, "", TOYMAP_IOC_SET_SWAP, err);
+	demo_figure_swap(swap_fd);
 }
 
 void demo_evict(struct demo *d, uint64_t offset, uint64_t length, struct toymap_evict *result)
