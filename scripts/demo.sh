@@ -68,11 +68,12 @@ print_preface() {
 	local release="$1"
 
 	cat <<-EOF
-	toymap demo: CS:APP chapter 9.8 (memory mapping), run on a real Linux kernel.
+	toymap demo: CS:APP 9.7-9.8 (page faults, memory mapping) on a real Linux kernel.
 	Booting Debian's $release under QEMU, loading toymap.ko with
 	$MODULE_ARGS (log every fault; let any user map the objects;
-	objects of 1 GiB).
-	This takes about half a minute.
+	objects of 1 GiB). This takes about half a minute. At the end, a figure of
+	every step, drawn from this run as the chapter draws them, is in
+	${FIGURES#"$REPO"/}/index.html.
 	EOF
 }
 

@@ -127,11 +127,6 @@ bool demo_figure_option(const char *option, const char *dir)
 	return true;
 }
 
-bool demo_figure_enabled(void)
-{
-	return fig.on;
-}
-
 static void fd_path(int fd, char *path, size_t len)
 {
 	char link[64];

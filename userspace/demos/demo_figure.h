@@ -27,7 +27,6 @@ struct demo_view;
 
 /* Figure options: "--svg DIR" (DOT and SVG, by dot) or "--dot DIR" (DOT only). */
 bool demo_figure_option(const char *option, const char *dir);
-bool demo_figure_enabled(void);
 
 /* Steps: write the figure of the step that ends (if any), begin the next. */
 void demo_figure_step(struct demo *d, const char *title);
