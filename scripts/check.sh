@@ -132,6 +132,7 @@ main() {
 	for name in "$@"; do
 		run_kernel "$name"
 	done
+	run_ktap figures "$top/scripts/test-figures.sh" "$@"
 	run_lint "$@"
 
 	echo

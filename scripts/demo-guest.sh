@@ -1,10 +1,15 @@
 #!/bin/bash
 # The guest side of scripts/demo.sh: runs inside a scripts/vmrun.sh guest, as
-# root, with toymap.ko loaded with trace=1 mode=0666. Runs the chapter's
-# demos in order, then mmapcopy on a file compared with the original, each
-# followed by the kernel log lines of its page faults, then demo-private-cow
-# again as the unprivileged user nobody, and closes with one summary line per
-# run. Files the demos write go to /tmp (a tmpfs in the guest).
+# root, with toymap.ko loaded with trace=1 mode=0666 size=1G. Runs the
+# chapter's demos in order (each shows its steps' own kernel log lines), then
+# mmapcopy on a file compared with the original, followed by the kernel log
+# lines of its page faults, then demo-private-cow again as the unprivileged
+# user nobody, and closes with one summary line per run. Files the demos write
+# go to /tmp (a tmpfs in the guest). With --figures DIR, each demo run as root
+# also writes its figures there, DIR/NAME/step-NN.dot (--dot: scripts/demo.sh
+# renders them on the host, where dot runs some forty times faster than under
+# TCG), and its output to DIR/NAME/output.txt; DIR/demos.txt lists the demos
+# in order.
 #
 # Exit status: 0 every run agrees with the chapter; 1 a run contradicts it;
 # 3 a run could not run (and none contradicts); 2 a usage or setup error.
@@ -15,9 +20,10 @@ SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(dirname "$SCRIPTS")
 readonly SCRIPTS REPO
 
-# The chapter's order: CS:APP 9.8, 9.8.1 (Figures 9.29 and 9.30), 9.8.2; then
-# file-backed areas (9.8), swapping (9.3.4), execve (9.8.3, Figure 9.31).
-readonly DEMOS=(demo-demand-zero demo-shared demo-private-cow demo-fork
+# The chapter's order: CS:APP 9.7.2 (Figure 9.28), 9.8, 9.8.1 (Figures 9.29
+# and 9.30), 9.8.2; then file-backed areas (9.8), swapping (9.3.4), execve
+# (9.8.3, Figure 9.31).
+readonly DEMOS=(demo-fault demo-demand-zero demo-shared demo-private-cow demo-fork
 	demo-file demo-swap demo-execve)
 # CS:APP 9.8.4, Practice Problem 9.5: mmapcopy copies this file to stdout.
 readonly MMAPCOPY_FILE=/etc/os-release
@@ -31,7 +37,8 @@ readonly RULE="-----------------------------------------------------------------
 readonly EXIT_OK=0 EXIT_CONTRADICTION=1 EXIT_USAGE=2 EXIT_CANNOT_RUN=3
 
 usage() {
-	echo "usage: ${0##*/} [BINDIR]   (default $REPO/build/bin; run by scripts/demo.sh)" >&2
+	echo "usage: ${0##*/} [--figures DIR] [BINDIR]" \
+		"  (default $REPO/build/bin; run by scripts/demo.sh)" >&2
 	exit "$EXIT_USAGE"
 }
 
@@ -56,16 +63,19 @@ check_setup() {
 	command -v setpriv >/dev/null || die "setpriv (util-linux) is missing"
 }
 
-# Say once how to read the kernel log lines shown after each demo.
+# Say once how to read the demos' steps and the kernel log lines in them.
 print_legend() {
 	cat <<-EOF
 
 	How to read this run
-	Each demo tells its own story and checks it against the chapter ("ok:").
-	Then come the lines the module wrote to the kernel log (trace=1) while the
-	demo ran. For example
+	Each demo tells its story in steps. A step shows the evidence first: a
+	table (process, area, virtual address, the frame behind it, the page's
+	first bytes), what changed in the object's counters, and the lines the
+	module wrote to the kernel log (trace=1) during the step. Then what it
+	means, and the checks against the chapter ("ok:"). A log line such as
 
-	  toymap0: pid 812 (process 1) va 0x7f3a1c000000 pgoff 0 read shared: zero-fill
+	  toymap0: pid 812 (process 1) va 0x7f3a1c000000 pgoff 0 read shared:
+	      zero-fill
 
 	is a page fault of process 812 ("process 1" in the demo's table): it read
 	virtual address 0x7f3a1c000000, which had no page table entry, so the
@@ -120,15 +130,44 @@ print_fault_log() {
 		return
 	fi
 	count=$(wc -l <<<"$lines")
-	head -n "$MAX_LOG_LINES" <<<"$lines" | sed 's/^/  /'
+	head -n "$MAX_LOG_LINES" <<<"$lines" | fold -s -w 76 | sed 's/^/  /'
 	if ((count > MAX_LOG_LINES)); then
 		echo "  ... and $((count - MAX_LOG_LINES)) more (dmesg has them all)"
 	fi
 }
 
+# Run COMMAND as run NUMBER; return its exit status. A demo prints the
+# kernel log lines of each step itself.
+run_demo() {
+	local number="$1" status=0
+
+	shift
+	mark_log "toymap-demo: run $number begins"
+	"$@" || status=$?
+	return "$status"
+}
+
+# Run demo NAME of BINDIR as run NUMBER; with FIGDIR, write its figures (DOT)
+# and a copy of its output to FIGDIR/NAME. Return its exit status.
+run_figured_demo() {
+	local number="$1" bindir="$2" name="$3" figdir="$4" status
+
+	if [[ -z "$figdir" ]]; then
+		run_demo "$number" "$bindir/$name"
+		return
+	fi
+	mkdir -p "$figdir/$name"
+	echo "$name" >>"$figdir/demos.txt"
+	set +e
+	run_demo "$number" "$bindir/$name" --dot "$figdir/$name" | tee "$figdir/$name/output.txt"
+	status=${PIPESTATUS[0]}
+	set -e
+	return "$status"
+}
+
 # Run COMMAND as run NUMBER, then show its kernel log lines; return its
 # exit status.
-run_demo() {
+run_logged() {
 	local number="$1" status=0
 	local marker="toymap-demo: run $1 begins"
 
@@ -203,9 +242,16 @@ print_summary() {
 }
 
 main() {
-	local bindir="${1:-$REPO/build/bin}" results=() total number=0 demo status
+	local bindir results=() total number=0 demo status figdir=""
 
+	if [[ "${1:-}" == --figures ]]; then
+		[[ $# -ge 2 ]] || usage
+		figdir="$2"
+		shift 2
+		rm -f "$figdir/demos.txt"
+	fi
 	[[ $# -le 1 && "${1:-}" != -* ]] || usage
+	bindir="${1:-$REPO/build/bin}"
 	check_setup "$bindir"
 	total=$((${#DEMOS[@]} + 2))
 	print_legend
@@ -213,14 +259,14 @@ main() {
 		number=$((number + 1))
 		print_banner "$number" "$total" "${bindir#"$REPO"/}/$demo, as root"
 		status=0
-		run_demo "$number" "$bindir/$demo" || status=$?
+		run_figured_demo "$number" "$bindir" "$demo" "$figdir" || status=$?
 		results+=("$demo (as root)=$status")
 	done
 
 	number=$((number + 1))
 	print_banner "$number" "$total" "${bindir#"$REPO"/}/mmapcopy $MMAPCOPY_FILE, as root"
 	status=0
-	run_demo "$number" run_mmapcopy "$bindir" || status=$?
+	run_logged "$number" run_mmapcopy "$bindir" || status=$?
 	results+=("mmapcopy $MMAPCOPY_FILE=$status")
 
 	number=$((number + 1))
@@ -228,7 +274,8 @@ main() {
 		"${bindir#"$REPO"/}/$UNPRIVILEGED_DEMO again, as user nobody"
 	echo "A student's own account: no root. The module was loaded with mode=0666, so"
 	echo "anyone may open and map /dev/toymap0; but /proc/self/pagemap now hides the"
-	echo "frame numbers, so the demo proves sharing and copying by contents and flags."
+	echo "frame numbers, so the demo compares frames by the module's frame identities"
+	echo "(TOYMAP_IOC_LOOKUP), and the kernel log is root's: its lines are not shown."
 	echo
 	status=0
 	run_demo "$number" setpriv --reuid="$NOBODY_UID" --regid="$NOBODY_UID" --clear-groups \

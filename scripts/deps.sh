@@ -27,15 +27,19 @@ export DEBIAN_FRONTEND=noninteractive
 
 # Tools of the build and the test bed, for any kernel; the kernels come from
 # kernels.conf. e2fsprogs and xfsprogs: the selftests make ext4 and XFS images.
+# graphviz: make demo draws the demos' figures with dot.
 readonly BASE_PACKAGES=(
 	build-essential kmod libkmod-dev dwarves
 	qemu-system-x86 busybox-static cpio xz-utils
 	e2fsprogs xfsprogs
+	graphviz
 )
 # What make check and make lint add: the lint (sparse, shellcheck, mandoc,
-# checkpatch from linux-source-6.1), the kselftest headers (linux-source-6.1)
-# and the DKMS build.
-readonly CHECK_PACKAGES=(sparse shellcheck mandoc dkms linux-source-6.1)
+# checkpatch from linux-source-6.1), the kselftest headers (linux-source-6.1),
+# the DKMS build, and the browser that loads make demo's figures
+# (scripts/test-figures.sh).
+readonly CHECK_PACKAGES=(sparse shellcheck mandoc dkms linux-source-6.1
+	chromium)
 
 # What a root needs besides its kernels' image and headers: the module build
 # and its lint (sparse for C=2).

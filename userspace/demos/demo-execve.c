@@ -28,12 +28,14 @@
 #include <unistd.h>
 
 #include "demo_util.h"
+#include "demo_figure.h"
 
 /* A coreutils program whose .bss spans whole pages past its .data. */
 #define DEFAULT_BINARY	"/usr/bin/tr"
 #define MAX_SEGMENTS	16
 #define MAX_MAPS	256	/* lines of /proc/PID/maps kept */
 #define MAPS_LINE	512
+#define MAX_RUNS	8	/* runs of pages alike, per segment, in its figure */
 
 static const char about[] =
 	"Reads the PT_LOAD program headers of an ELF executable (BINARY, default\n"
@@ -56,6 +58,11 @@ struct segment {
 	uint64_t file_pages;		/* pages the module read from the file */
 	uint64_t zero_pages;		/* pages the module zero-filled */
 	uint64_t real_pages;		/* pages of the real process's areas there */
+	struct {			/* runs of pages alike, as the table shows them */
+		uint64_t first, last;
+		char did[32], kind[96];
+	} runs[MAX_RUNS];
+	int nruns;
 };
 
 /* One line of /proc/PID/maps. */
@@ -269,6 +276,16 @@ static void end_real_process(struct figure *f)
 	f->real.pid = 0;
 }
 
+/* Print a line of /proc/PID/maps without the padding before its path. */
+static void print_maps_line(const struct maps_line *m)
+{
+	int before_path = (int)(m->path - m->text);
+
+	while (before_path > 0 && m->text[before_path - 1] == ' ')
+		before_path--;
+	printf("    %.*s%s%s\n", before_path, m->text, m->path[0] ? " " : "", m->path);
+}
+
 /* Print the real process's lines for segment @s; its pages there go to s->real_pages. */
 static bool print_real_lines(struct figure *f, struct segment *s, uint64_t *first_offset)
 {
@@ -285,7 +302,7 @@ static bool print_real_lines(struct figure *f, struct segment *s, uint64_t *firs
 	for (i = 0; i < r->nmaps; i++) {
 		if (r->maps[i].end <= start || r->maps[i].start >= end)
 			continue;
-		printf("    %s\n", r->maps[i].text);
+		print_maps_line(&r->maps[i]);
 		from = r->maps[i].start > start ? r->maps[i].start : start;
 		to = r->maps[i].end < end ? r->maps[i].end : end;
 		s->real_pages += (to - from) / (uint64_t)f->d.page_size;
@@ -304,7 +321,260 @@ static void print_own_line(void *addr)
 	printf("  This process, /proc/self/maps:\n");
 	for (i = 0; i < n; i++)
 		if (maps[i].start == (uintptr_t)addr)
-			printf("    %s\n", maps[i].text);
+			print_maps_line(&maps[i]);
+}
+
+/* ------------------------------------------------------ the figures */
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* What an area of the real process is, in the chapter's words (Figure 9.31). */
+static const char *area_kind(const struct figure *f, const struct maps_line *m)
+{
+	const char *perms = m->text + strcspn(m->text, " ") + 1;
+
+	if (is_binary(f, m)) {
+		if (perms[2] == 'x')
+			return "code (.text): private, file-backed";
+		if (perms[1] == 'w')
+			return ".data: private, file-backed";
+		return m->offset ? "read-only data: private, file-backed" :
+				   "ELF headers, tables: private, file-backed";
+	}
+	if (!strcmp(m->path, "[stack]"))
+		return "user stack: private, demand-zero";
+	if (!strcmp(m->path, "[heap]"))
+		return "run-time heap: private, demand-zero";
+	if (!strcmp(m->path, "[vdso]") || !strcmp(m->path, "[vvar]"))
+		return "the kernel's pages for the process";
+	if (strstr(m->path, "/ld-"))
+		return "the dynamic linker, a shared library: file-backed";
+	if (strstr(m->path, ".so"))
+		return "a shared library: file-backed";
+	if (!m->path[0])
+		return "anonymous (.bss): private, demand-zero";
+	return "file-backed";
+}
+
+/*
+ * The real process's virtual memory as the chapter draws it (Figure 9.26):
+ * kernel memory on top, then each area, highest first; row m<i> is line i of
+ * its /proc/PID/maps.
+ */
+static void draw_address_space(FILE *out, const struct figure *f)
+{
+	const struct real_process *r = &f->real;
+	const struct maps_line *m;
+	char heading[160], text[MAPS_LINE + 96], port[16];
+	int i;
+
+	snprintf(heading, sizeof(heading), "<B>%s, pid %d: virtual memory</B><BR/>"
+		 "right after execve() (its /proc/%d/maps)", f->binary, (int)r->pid, (int)r->pid);
+	demo_figure_table_begin(out, "vm", DEMO_FIGURE_PROC, heading);
+	demo_figure_table_row(out, NULL, "#d9d9d9", "kernel virtual memory: the same in "
+			      "every process, not in maps");
+	for (i = r->nmaps - 1; i >= 0; i--) {
+		m = &r->maps[i];
+		if (i < r->nmaps - 1 && m->end < r->maps[i + 1].start)
+			demo_figure_table_row(out, NULL, "white", "... (unmapped)");
+		snprintf(port, sizeof(port), "m%d", i);
+		snprintf(text, sizeof(text), "0x%" PRIx64 "-0x%" PRIx64 " %.4s %s%s%s", m->start,
+			 m->end - 1, m->text + strcspn(m->text, " ") + 1,
+			 m->path[0] ? base_name(m->path) : "", m->path[0] ? ": " : "",
+			 area_kind(f, m));
+		demo_figure_table_row(out, port, "white", text);
+	}
+	demo_figure_table_row(out, NULL, "white", "... (unmapped, down to address 0)");
+	demo_figure_table_end(out);
+}
+
+/* Figure 9.27: task_struct, mm_struct and the areas (vm_area_structs). */
+static void figure_areas(struct figure *f)
+{
+	const struct real_process *r = &f->real;
+	FILE *out = demo_figure_custom(&f->d);
+	char node[16], text[MAPS_LINE + 64], heading[64];
+	const struct maps_line *m;
+	int i;
+
+	if (!out || !r->pid) {
+		demo_figure_custom_end(out);
+		return;
+	}
+	snprintf(heading, sizeof(heading), "<B>task_struct</B> (pid %d)", (int)r->pid);
+	demo_figure_table_begin(out, "task", DEMO_FIGURE_AREA, heading);
+	demo_figure_table_row(out, "mm", "white", "mm: its virtual memory");
+	demo_figure_table_end(out);
+	demo_figure_table_begin(out, "mm", DEMO_FIGURE_AREA, "<B>mm_struct</B>");
+	demo_figure_table_row(out, NULL, "white", "pgd: its page table");
+	demo_figure_table_row(out, "mmap", "white", "mmap: its areas (the chapter's list;"
+			      " a maple tree since Linux 6.1)");
+	demo_figure_table_end(out);
+	fputs("  task:mm:e -> mm [arrowsize=0.7];\n  subgraph areas {\n    rank=same;\n", out);
+	for (i = r->nmaps - 1; i >= 0; i--) {
+		m = &r->maps[i];
+		snprintf(node, sizeof(node), "vma%d", i);
+		demo_figure_table_begin(out, node, DEMO_FIGURE_AREA, "<B>vm_area_struct</B>");
+		snprintf(text, sizeof(text), "vm_start 0x%" PRIx64 ", vm_end 0x%" PRIx64,
+			 m->start, m->end);
+		demo_figure_table_row(out, NULL, "white", text);
+		snprintf(text, sizeof(text), "vm_prot %.3s, %s; vm_file %s, offset 0x%" PRIx64,
+			 m->text + strcspn(m->text, " ") + 1,
+			 m->text[strcspn(m->text, " ") + 4] == 's' ? "shared" : "private",
+			 m->path[0] ? base_name(m->path) : "none", m->offset);
+		demo_figure_table_row(out, NULL, "white", text);
+		demo_figure_table_end(out);
+	}
+	fputs("  }\n", out);
+	draw_address_space(out, f);
+	fprintf(out, "  mm:mmap:e -> vma%d;\n", r->nmaps - 1);
+	for (i = r->nmaps - 1; i >= 0; i--) {
+		if (i > 0)
+			fprintf(out, "  vma%d -> vma%d [label=\"vm_next\"];\n", i, i - 1);
+		fprintf(out, "  vma%d:e -> vm:m%d:w [style=dashed];\n", i, i);
+	}
+	demo_figure_custom_end(out);
+}
+
+/* "page 3" or "pages 0-5": run @i of @s. */
+static const char *run_pages(const struct segment *s, int i, char *buf)
+{
+	if (s->runs[i].first == s->runs[i].last)
+		snprintf(buf, 48, "page %" PRIu64, s->runs[i].first);
+	else
+		snprintf(buf, 48, "pages %" PRIu64 "-%" PRIu64, s->runs[i].first, s->runs[i].last);
+	return buf;
+}
+
+/* Figure 9.31 for one segment: the file's section, the object, the areas. */
+static void figure_segment(struct figure *f, const struct segment *s, const void *addr)
+{
+	const struct real_process *r = &f->real;
+	FILE *out = demo_figure_custom(&f->d);
+	uint64_t page = (uint64_t)f->d.page_size, start = r->bias + s->page_vaddr;
+	char heading[PATH_MAX + 160], text[256], port[16], pages[48];
+	bool zeros = false;
+	int i;
+
+	if (!out)
+		return;
+	snprintf(heading, sizeof(heading), "<B>this process</B>: area 0x%" PRIx64 "-0x%" PRIx64
+		 "<BR/>MAP_PRIVATE, mmap offset 0, length %" PRIu64 " pages",
+		 (uint64_t)(uintptr_t)addr, (uint64_t)(uintptr_t)addr + s->pages * page - 1,
+		 s->pages);
+	demo_figure_table_begin(out, "area", DEMO_FIGURE_PROC, heading);
+	for (i = s->nruns - 1; i >= 0; i--) {
+		snprintf(port, sizeof(port), "v%d", i);
+		snprintf(text, sizeof(text), "%s at 0x%" PRIx64, run_pages(s, i, pages),
+			 (uint64_t)(uintptr_t)addr + s->runs[i].first * page);
+		demo_figure_table_row(out, port, "white", text);
+	}
+	demo_figure_table_end(out);
+	snprintf(heading, sizeof(heading), "<B>the object</B> %s<BR/>%s", f->d.device,
+		 s->section_length ? "backed by the segment's bytes" : "anonymous");
+	demo_figure_table_begin(out, "obj", DEMO_FIGURE_OBJECT, heading);
+	for (i = s->nruns - 1; i >= 0; i--) {
+		snprintf(port, sizeof(port), "r%d", i);
+		snprintf(text, sizeof(text), "%s: %s, %s", run_pages(s, i, pages), s->runs[i].did,
+			 s->runs[i].kind);
+		demo_figure_table_row(out, port, DEMO_FIGURE_CHANGED, text);
+	}
+	demo_figure_table_end(out);
+	snprintf(heading, sizeof(heading), "<B>%s</B>, the ELF file", f->path);
+	demo_figure_table_begin(out, "file", DEMO_FIGURE_FILE, heading);
+	if (s->section_length)
+		snprintf(text, sizeof(text), "bytes 0x%" PRIx64 "-0x%" PRIx64 ": segment %d "
+			 "(p_offset 0x%" PRIx64 ", p_filesz 0x%" PRIx64 ")", s->section_offset,
+			 s->section_offset + s->section_length - 1, s->number,
+			 (uint64_t)s->ph.p_offset, (uint64_t)s->ph.p_filesz);
+	else
+		snprintf(text, sizeof(text), "no byte of segment %d", s->number);
+	demo_figure_table_row(out, "sec", "white", text);
+	demo_figure_table_end(out);
+	fputs("  area -> obj -> file [style=invis];\n", out);
+	for (i = 0; i < s->nruns; i++) {
+		fprintf(out, "  area:v%d:e -> obj:r%d:w [color=\"" DEMO_FIGURE_CHANGED_EDGE
+			"\", penwidth=2, label=\"faulted in\"];\n", i, i);
+		if (strncmp(s->runs[i].kind, "zeros", 5)) {
+			fprintf(out, "  obj:r%d:e -> file:sec:w [style=dashed, label=\"read from\"];\n",
+				i);
+		} else {
+			fprintf(out, "  obj:r%d:e -> zeros [style=dotted];\n", i);
+			zeros = true;
+		}
+	}
+	if (r->pid) {
+		snprintf(heading, sizeof(heading), "<B>the real process</B> (pid %d)", (int)r->pid);
+		demo_figure_table_begin(out, "real", DEMO_FIGURE_PROC, heading);
+		for (i = r->nmaps - 1; i >= 0; i--) {
+			if (r->maps[i].end <= start || r->maps[i].start >= start + s->pages * page)
+				continue;
+			snprintf(port, sizeof(port), "m%d", i);
+			snprintf(text, sizeof(text), "0x%" PRIx64 "-0x%" PRIx64 ": %s",
+				 r->maps[i].start, r->maps[i].end - 1, area_kind(f, &r->maps[i]));
+			demo_figure_table_row(out, port, "white", text);
+		}
+		demo_figure_table_end(out);
+		for (i = 0; i < r->nmaps; i++) {
+			if (r->maps[i].end <= start || r->maps[i].start >= start + s->pages * page)
+				continue;
+			if (r->maps[i].path[0]) {
+				fprintf(out, "  real:m%d:e -> file:sec:w [style=dashed, label=\"maps "
+					"the same bytes\"];\n", i);
+			} else {
+				fprintf(out, "  real:m%d:e -> zeros [style=dotted];\n", i);
+				zeros = true;
+			}
+		}
+	}
+	if (zeros)
+		fputs("  zeros [shape=box, style=rounded, label=\"demand-zero: no byte of the "
+		      "file\"];\n", out);
+	demo_figure_custom_end(out);
+}
+
+/* Figure 9.31: each segment of the ELF file and the areas execve() made of it. */
+static void figure_program(struct figure *f)
+{
+	const struct real_process *r = &f->real;
+	FILE *out = demo_figure_custom(&f->d);
+	const struct segment *s;
+	char text[160], port[16], heading[PATH_MAX + 32], flags[4];
+	int i, j;
+
+	if (!out || !r->pid) {
+		demo_figure_custom_end(out);
+		return;
+	}
+	snprintf(heading, sizeof(heading), "<B>%s</B>: its PT_LOAD segments", f->path);
+	demo_figure_table_begin(out, "elf", DEMO_FIGURE_FILE, heading);
+	for (i = f->nseg - 1; i >= 0; i--) {
+		s = &f->seg[i];
+		snprintf(port, sizeof(port), "s%d", i);
+		snprintf(text, sizeof(text), "segment %d %s: p_vaddr 0x%" PRIx64 ", %" PRIu64
+			 " pages, %" PRIu64 " from the file, %" PRIu64 " demand-zero", s->number,
+			 segment_flags(&s->ph, flags), (uint64_t)s->ph.p_vaddr, s->pages,
+			 s->file_pages, s->zero_pages);
+		demo_figure_table_row(out, port, "white", text);
+	}
+	demo_figure_table_end(out);
+	draw_address_space(out, f);
+	fputs("  elf -> vm [style=invis];\n", out);
+	for (i = 0; i < f->nseg; i++)
+		for (j = 0; j < r->nmaps; j++) {
+			s = &f->seg[i];
+			if (r->maps[j].end <= r->bias + s->page_vaddr ||
+			    r->maps[j].start >= r->bias + s->page_vaddr + s->pages *
+			    (uint64_t)f->d.page_size)
+				continue;
+			fprintf(out, "  elf:s%d:e -> vm:m%d:w;\n", i, j);
+		}
+	demo_figure_custom_end(out);
 }
 
 /* ------------------------------------------------------ one segment */
@@ -366,16 +636,16 @@ static const char *page_kind(const struct figure *f, const struct segment *s,
 	if (res->file_bytes == (uint64_t)f->d.page_size)
 		snprintf(buf, len, "from the file");
 	else if (res->file_bytes)
-		snprintf(buf, len, "%" PRIu64 " bytes from the file, then zeros%s",
-			 res->file_bytes, bss ? " (the start of .bss)" : " (past the segment)");
+		snprintf(buf, len, "%" PRIu64 " file bytes, then %szeros", res->file_bytes,
+			 bss ? ".bss " : "");
 	else
 		snprintf(buf, len, "zeros: demand-zero%s", bss ? " .bss" : "");
 	return buf;
 }
 
-#define RUN_FORMAT "  %-13s %-25s %-13s %s\n"
+#define RUN_FORMAT "  %-6s %-15s %-13s %s\n"
 
-static void print_run(const struct figure *f, const struct segment *s, uint64_t first,
+static void print_run(const struct figure *f, struct segment *s, uint64_t first,
 		      uint64_t last, const struct page_result *res, bool all_expected)
 {
 	uint64_t page = (uint64_t)f->d.page_size;
@@ -392,8 +662,15 @@ static void print_run(const struct figure *f, const struct segment *s, uint64_t 
 	else
 		snprintf(did, sizeof(did), "%s x%" PRIu64, res->did, last - first + 1);
 	printf(RUN_FORMAT, pages, vaddr, did, page_kind(f, s, res, kind, sizeof(kind)));
+	if (s->nruns < MAX_RUNS) {
+		s->runs[s->nruns].first = first;
+		s->runs[s->nruns].last = last;
+		snprintf(s->runs[s->nruns].did, sizeof(s->runs[0].did), "%s", did);
+		snprintf(s->runs[s->nruns].kind, sizeof(s->runs[0].kind), "%s", kind);
+		s->nruns++;
+	}
 	if (!all_expected)
-		printf("  %13s (some page here differs from the file's bytes and zeros)\n", "");
+		printf("  %6s (some page here differs from the file's bytes and zeros)\n", "");
 }
 
 /* Touch every page; print one line per run of pages alike. */
@@ -403,7 +680,7 @@ static bool touch_segment(struct figure *f, struct segment *s, const unsigned ch
 	struct page_result res, run = { 0 };
 	bool all = true, run_ok = true;
 
-	printf(RUN_FORMAT, "object pages", "addresses in the binary", "the module", "bytes");
+	printf(RUN_FORMAT, "pages", "binary address", "the module", "bytes");
 	for (k = 0; k < s->pages; k++) {
 		touch_page(f, s, addr + k * page, k, &res);
 		all &= res.as_expected;
@@ -455,10 +732,10 @@ static void explain_segment(const struct segment *s)
 	else
 		demo_say("Read-only data (.rodata and the like), from the file.");
 	if (s->section_length)
-		demo_say("The object is backed by the file's bytes 0x%" PRIx64 "..0x%" PRIx64 ":\n"
-			 "from p_offset rounded down to a page, to p_offset + p_filesz. It is\n"
+		demo_say("The object was backed by the file's bytes 0x%" PRIx64 "..0x%" PRIx64 ":\n"
+			 "from p_offset rounded down to a page, to p_offset + p_filesz. It was\n"
 			 "mapped MAP_PRIVATE, %" PRIu64 " page%s: p_memsz, counted from the page\n"
-			 "of p_vaddr. Then the demo reads every page of the area, in order.",
+			 "of p_vaddr. Then the demo read every page of the area, in order.",
 			 s->section_offset, s->section_offset + s->section_length - 1,
 			 s->pages, s->pages == 1 ? "" : "s");
 	else
@@ -488,6 +765,16 @@ static void explain_real(struct figure *f, const struct segment *s, bool have_re
 			 "both in one area: past the section, the module fills pages with zeros.");
 }
 
+/* What the segment holds, for the title of its step. */
+static const char *segment_name(const struct segment *s)
+{
+	if (s->ph.p_flags & PF_X)
+		return "the code";
+	if (s->ph.p_flags & PF_W)
+		return "the data and .bss";
+	return s->ph.p_offset == 0 ? "the headers and tables" : "read-only data";
+}
+
 static void show_segment(struct figure *f, struct segment *s)
 {
 	struct demo *d = &f->d;
@@ -496,26 +783,28 @@ static void show_segment(struct figure *f, struct segment *s)
 	unsigned char *addr;
 	char flags[4];
 
-	demo_step(d, "Segment %d (%s): p_offset 0x%" PRIx64 ", p_vaddr 0x%" PRIx64
-		  ", p_filesz 0x%" PRIx64 ", p_memsz 0x%" PRIx64 ".", s->number,
-		  segment_flags(&s->ph, flags), (uint64_t)s->ph.p_offset,
-		  (uint64_t)s->ph.p_vaddr, (uint64_t)s->ph.p_filesz, (uint64_t)s->ph.p_memsz);
-	explain_segment(s);
+	demo_step(d, "Segment %d (%s): %s.", s->number, segment_flags(&s->ph, flags),
+		  segment_name(s));
+	printf("  p_offset 0x%" PRIx64 ", p_vaddr 0x%" PRIx64 ", p_filesz 0x%" PRIx64
+	       ", p_memsz 0x%" PRIx64 "\n", (uint64_t)s->ph.p_offset, (uint64_t)s->ph.p_vaddr,
+	       (uint64_t)s->ph.p_filesz, (uint64_t)s->ph.p_memsz);
 	if (s->section_length)
 		demo_attach(d, f->file_fd, s->section_offset, s->section_length);
 	demo_counters_restart(d);
 	addr = map_segment(f, s, &no_exec);
-	if (no_exec)
-		demo_say("(mmap with PROT_EXEC was refused: /dev is mounted noexec here. The\n"
-			 "demo maps it without; it only reads the pages.)");
 	all = touch_segment(f, s, addr);
 	for (k = 0; k < s->pages; k++)
 		expect_file += file_bytes_in(f, s, k) != 0;
 	expect_zero = s->pages - expect_file;
 	have_real = f->real.pid && print_real_lines(f, s, &real_offset);
 	print_own_line(addr);
-	explain_real(f, s, have_real);
 	demo_counters(d);
+	explain_segment(s);
+	if (no_exec)
+		demo_say("(mmap with PROT_EXEC was refused: /dev is mounted noexec here. The\n"
+			 "demo maps it without; it only reads the pages.)");
+	explain_real(f, s, have_real);
+	figure_segment(f, s, addr);
 
 	demo_expect(d, all, "every page holds the file's bytes where the section has some, "
 		    "and zeros elsewhere");
@@ -550,9 +839,6 @@ static void show_headers(struct figure *f)
 	int i;
 
 	demo_step(d, "The program headers of %s.", f->path);
-	demo_say("execve() reads the ELF header and the program headers, and maps each\n"
-		 "PT_LOAD segment: p_filesz bytes of the file from p_offset, at virtual\n"
-		 "address p_vaddr, p_memsz bytes in memory. (As readelf -l shows them.)");
 	printf("  %-8s %-5s %-10s %-18s %-10s %s\n", "segment", "flags", "p_offset",
 	       "p_vaddr", "p_filesz", "p_memsz");
 	for (i = 0; i < f->nseg; i++)
@@ -560,11 +846,15 @@ static void show_headers(struct figure *f)
 		       PRIx64 "\n", f->seg[i].number, segment_flags(&f->seg[i].ph, flags),
 		       (uint64_t)f->seg[i].ph.p_offset, (uint64_t)f->seg[i].ph.p_vaddr,
 		       (uint64_t)f->seg[i].ph.p_filesz, (uint64_t)f->seg[i].ph.p_memsz);
+	demo_say("execve() reads the ELF header and the program headers, and maps each\n"
+		 "PT_LOAD segment: p_filesz bytes of the file from p_offset, at virtual\n"
+		 "address p_vaddr, p_memsz bytes in memory. (As readelf -l shows them.)");
 	start_real_process(f);
 	if (f->real.pid)
 		demo_say("A real process of it: %s started by this demo under ptrace, which\n"
 			 "stops it right after execve(), before its first instruction: its areas\n"
 			 "are what execve() mapped (pid %d).", f->binary, (int)f->real.pid);
+	figure_areas(f);
 	if (f->real.pid && f->real.bias)
 		demo_say("The binary is position-independent: execve() placed it at a random\n"
 			 "base address, 0x%" PRIx64 ". Add it to an address in the binary to\n"
@@ -592,6 +882,7 @@ static void summary(struct figure *f)
 		 "execve() itself reads none of them: it only creates the areas. Each page\n"
 		 "comes in at its first touch, from the binary or as zeros, as in this demo.",
 		 from_file, zero);
+	figure_program(f);
 	if (!zero)
 		demo_say("This binary's .bss fits in the last page of its .data, so no page of\n"
 			 "it is demand-zero as a whole (its zeros are the tail of that page).\n"

@@ -40,12 +40,12 @@ struct figure {
 /* What the file holds: its first version, and page k after a change. */
 static void first_text(int page, char *text)
 {
-	snprintf(text, DEMO_TEXT_LEN, "page %d of the file, as first written", page);
+	snprintf(text, DEMO_TEXT_LEN, "file's page %d", page);
 }
 
 static void changed_text(int page, char *text)
 {
-	snprintf(text, DEMO_TEXT_LEN, "page %d, changed in the file by write()", page);
+	snprintf(text, DEMO_TEXT_LEN, "changed page %d", page);
 }
 
 /* Print the text that starts page @page of the file, read with read(). */
@@ -79,14 +79,14 @@ static void attach_file(struct figure *f)
 		write_file_page(f, page, text);
 	}
 	demo_attach(d, f->file_fd, 0, FILE_PAGES * (uint64_t)d->page_size);
+	for (page = 0; page < FILE_PAGES; page++)
+		show_file_page(f, page, text);
+	demo_counters(d);
 	demo_say("This process wrote %s (%d pages, each starting with\n"
 		 "its own line) and attached bytes 0..%ld of it to the object\n"
 		 "(TOYMAP_IOC_ATTACH). From now on page k of the object starts with the\n"
 		 "file's bytes at k * %ld. The module only took note: it read nothing.",
 		 f->path, FILE_PAGES, FILE_PAGES * d->page_size - 1, d->page_size);
-	for (page = 0; page < FILE_PAGES; page++)
-		show_file_page(f, page, text);
-	demo_counters(d);
 	demo_expect(d, d->now.backing_flags & TOYMAP_BACKING_FILE,
 		    "the object is backed by the file");
 	demo_expect(d, d->now.resident_pages == 0 && DEMO_DELTA(d, file_reads) == 0,
@@ -114,11 +114,11 @@ static void first_touch(struct figure *f)
 
 	demo_step(d, "Process 1 reads page 0.");
 	demo_read(&f->p1, AREA, 0, &f->v1);
+	demo_row(&f->p1, "page 0", &f->v1);
+	demo_counters(d);
 	demo_say("A page fault. The object had no page 0, so the module allocated a frame\n"
 		 "and filled it from the file (file-read): demand paging. Only this page was\n"
 		 "read; pages 1 and 2 are still on \"disk\", in the file.");
-	demo_row(&f->p1, "page 0", &f->v1);
-	demo_counters(d);
 	first_text(0, text);
 	demo_expect_delta(d, file_reads, 1, "page 0 was read from the file at its first touch");
 	demo_expect_delta(d, zero_fills, 0, "nothing was zero-filled: the page is in the section");
@@ -133,12 +133,12 @@ static void second_touch(struct figure *f)
 	demo_step(d, "Process 2 reads page 0.");
 	demo_read(&f->p2, AREA, 0, &f->v2);
 	demo_read(&f->p1, AREA, 0, &f->v1);
-	demo_say("Process 2 faults too, but the object has page 0 in memory already: the\n"
-		 "kernel maps that frame at process 2's own address. The file is not read\n"
-		 "again.");
 	demo_row(&f->p1, "page 0", &f->v1);
 	demo_row(&f->p2, "page 0", &f->v2);
 	demo_counters(d);
+	demo_say("Process 2 faults too, but the object has page 0 in memory already: the\n"
+		 "kernel maps that frame at process 2's own address. The file is not read\n"
+		 "again.");
 	demo_expect_fault_seen(d, "process 2's");
 	demo_expect_delta(d, file_reads, 0, "the file was not read again");
 	demo_expect(d, !strcmp(f->v1.text, f->v2.text), "both read the same bytes");
@@ -150,32 +150,33 @@ static void file_changes(struct figure *f)
 	struct demo *d = &f->d;
 	char first[DEMO_TEXT_LEN], changed[DEMO_TEXT_LEN], text[DEMO_TEXT_LEN];
 
-	demo_step(d, "The file changes; then process 2 reads page 1, process 1 page 0.");
+	demo_step(d, "The file changes under a page in memory: here toymap differs from mmap.");
 	changed_text(0, text);
 	write_file_page(f, 0, text);
 	changed_text(1, text);
 	write_file_page(f, 1, text);
 	demo_read(&f->p2, AREA, 1, &f->v2);
 	demo_read(&f->p1, AREA, 0, &f->v1);
-	demo_say("This process wrote new bytes into pages 0 and 1 of the file with\n"
-		 "write(), not through the mapping. Page 1 of the object did not exist yet:\n"
-		 "process 2's touch faulted it in from the file, and got the new bytes.\n"
-		 "Page 0 was read at step 3 and is still in memory: process 1 reads the\n"
-		 "bytes of then. The file is read when a page is first touched, not before,\n"
-		 "and not again while the page stays in memory.\n"
-		 "(An mmap() of the file itself would show the change on both pages: there\n"
-		 "the mapping is the file's own page cache, which write() updates. The\n"
-		 "object is memory in front of the file, as DRAM is in front of the disk.)");
 	show_file_page(f, 0, text);
 	show_file_page(f, 1, text);
 	demo_row(&f->p1, "page 0", &f->v1);
 	demo_row(&f->p2, "page 1", &f->v2);
 	demo_counters(d);
+	demo_say("This process wrote new bytes into pages 0 and 1 of the file with\n"
+		 "write(), not through the mapping; then process 2 read page 1 and process\n"
+		 "1 page 0. Page 1 of the object did not exist yet: process 2's touch\n"
+		 "faulted it in from the file, and got the new bytes.");
 	first_text(0, first);
 	changed_text(1, changed);
 	demo_expect_delta(d, file_reads, 1, "page 1 was read from the file now");
 	demo_expect(d, !strcmp(f->v2.text, changed),
 		    "page 1, touched after the change, holds the file's new bytes");
+	demo_say("(Page 0 is where toymap differs from an mmap() of the file itself. There\n"
+		 "the mapping is the file's own page cache, which write() updates: process\n"
+		 "1 would read the new bytes at once. toymap's object is memory in front of\n"
+		 "the file, as DRAM is in front of the disk in the chapter: a page is read\n"
+		 "from the file at its first touch, and not again while it stays in memory.\n"
+		 "Page 0 was read at step 3 and is still in memory, so:)");
 	demo_expect(d, !strcmp(f->v1.text, first),
 		    "page 0, in memory since before the change, holds the old bytes");
 }
@@ -186,15 +187,15 @@ static void shared_write(struct figure *f)
 	char text[DEMO_TEXT_LEN], first[DEMO_TEXT_LEN];
 
 	demo_step(d, "Process 1 writes to page 2.");
-	snprintf(text, sizeof(text), "process 1 (pid %d) wrote this", (int)f->p1.pid);
+	snprintf(text, sizeof(text), "process 1 wrote");
 	demo_write(&f->p1, AREA, 2, text, &f->v1);
+	demo_row(&f->p1, "page 2", &f->v1);
+	show_file_page(f, 2, text);
+	demo_counters(d);
 	demo_say("The first touch of page 2 is a write. The module read the page from the\n"
 		 "file, then the kernel called its page_mkwrite: the page is dirty now, it\n"
 		 "differs from the file. The new bytes are in memory only; read() of the\n"
 		 "file still gets the old ones.");
-	demo_row(&f->p1, "page 2", &f->v1);
-	show_file_page(f, 2, text);
-	demo_counters(d);
 	first_text(2, first);
 	demo_expect_delta(d, page_mkwrites, 1, "the first write marked the page dirty");
 	demo_expect_delta(d, write_backs, 0, "nothing was written to the file yet");
@@ -209,14 +210,14 @@ static void msync_back(struct figure *f)
 	demo_step(d, "Process 1 calls msync(MS_SYNC); process 2 reads page 2.");
 	demo_msync(&f->p1, AREA);
 	demo_read(&f->p2, AREA, 2, &f->v2);
-	demo_say("msync() asks the kernel to write the area's dirty pages to their file:\n"
-		 "the module wrote page 2 back to its place in the file (write-back) and\n"
-		 "marked it clean. Now read() of the file shows process 1's bytes. Process\n"
-		 "2 sees them in memory too: it maps the same frame.");
 	demo_row(&f->p1, "page 2", &f->v1);
 	demo_row(&f->p2, "page 2", &f->v2);
 	show_file_page(f, 2, text);
 	demo_counters(d);
+	demo_say("msync() asks the kernel to write the area's dirty pages to their file:\n"
+		 "the module wrote page 2 back to its place in the file (write-back) and\n"
+		 "marked it clean. Now read() of the file shows process 1's bytes. Process\n"
+		 "2 sees them in memory too: it maps the same frame.");
 	demo_expect_delta(d, write_backs, 1, "msync() wrote the dirty page back to the file");
 	demo_expect(d, !strcmp(text, f->v1.text),
 		    "the file holds what process 1 wrote into memory");
@@ -230,18 +231,18 @@ static void private_write(struct figure *f)
 
 	demo_step(d, "This process maps the object with MAP_PRIVATE and writes page 1.");
 	demo_map(&f->self, AREA, 0, FILE_PAGES, MAP_PRIVATE, 0, &f->mine);
-	demo_write(&f->self, AREA, 1, "this process's private change", &f->mine);
+	demo_write(&f->self, AREA, 1, "private change", &f->mine);
 	if (fsync(d->fd) < 0)
 		perror("fsync");
 	demo_read(&f->p2, AREA, 1, &f->v2);
-	demo_say("A write to a private area copies the page (copy-on-write): the change\n"
-		 "lives in this process's own anonymous page. The object's page 1 is\n"
-		 "untouched and not dirty, so fsync() on the device has nothing to write:\n"
-		 "a private write never reaches the file.");
 	demo_row(&f->self, "private 1", &f->mine);
 	demo_row(&f->p2, "page 1", &f->v2);
 	show_file_page(f, 1, text);
 	demo_counters(d);
+	demo_say("A write to a private area copies the page (copy-on-write): the change\n"
+		 "lives in this process's own anonymous page. The object's page 1 is\n"
+		 "untouched and not dirty, so fsync() on the device has nothing to write:\n"
+		 "a private write never reaches the file.");
 	changed_text(1, changed);
 	demo_expect_delta(d, cow_faults, 1, "the kernel copied the object's page for the write");
 	demo_expect(d, f->mine.pte.present && !f->mine.pte.file,
@@ -257,20 +258,20 @@ static void detach_file(struct figure *f)
 	char text[DEMO_TEXT_LEN], written[DEMO_TEXT_LEN];
 
 	demo_step(d, "Process 1 writes page 2 again; all unmap; the file is detached.");
-	snprintf(written, sizeof(written), "process 1's second write, after msync");
+	snprintf(written, sizeof(written), "second write");
 	demo_write(&f->p1, AREA, 2, written, &f->v1);
 	demo_end(&f->p1);
 	demo_end(&f->p2);
 	demo_unmap(&f->self, AREA);
 	demo_detach(d);
+	demo_row(&f->p1, "page 2", &f->v1);
+	show_file_page(f, 2, text);
+	demo_counters(d);
 	demo_say("msync() had also write-protected page 2 again, so this write faulted\n"
 		 "and called page_mkwrite: the kernel notices every page that becomes\n"
 		 "dirty. The processes exited and this one unmapped its area; then\n"
 		 "TOYMAP_IOC_DETACH wrote the dirty page back and dropped every page. The\n"
 		 "object is anonymous again.");
-	demo_row(&f->p1, "page 2", &f->v1);
-	show_file_page(f, 2, text);
-	demo_counters(d);
 	demo_expect_delta(d, page_mkwrites, 1, "the write after msync() was noticed");
 	demo_expect_delta(d, write_backs, 1, "detach wrote the dirty page back");
 	demo_expect(d, !strcmp(text, written), "the file holds process 1's second write");

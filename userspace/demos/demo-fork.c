@@ -30,8 +30,8 @@ struct figure {
 	struct demo_view parent_shared, parent_private, child_shared, child_private;
 };
 
-static const char shared_text[] = "the parent's shared data";
-static const char private_text[] = "the parent's private data";
+static const char shared_text[] = "parent's shared";
+static const char private_text[] = "parent's copy";
 
 /* The parent's two areas, and the child's once it is forked. */
 static void rows(struct figure *f)
@@ -52,11 +52,11 @@ static void parent_maps(struct figure *f)
 		 &f->parent_private);
 	demo_write(&f->parent, SHARED_AREA, 0, shared_text, &f->parent_shared);
 	demo_write(&f->parent, PRIVATE_AREA, 0, private_text, &f->parent_private);
+	rows(f);
+	demo_counters(d);
 	demo_say("The shared area writes go to the object's page 0. The private area's\n"
 		 "first touch is a write, so the parent got its own anonymous copy of the\n"
 		 "object's page 1 at once.");
-	rows(f);
-	demo_counters(d);
 	demo_expect(d, f->parent_shared.pte.file, "the shared area maps the object's page");
 	demo_expect(d, !f->parent_private.pte.file && f->parent_private.pte.exclusive,
 		    "the private area maps the parent's own copy (anon, exclusive)");
@@ -73,10 +73,10 @@ static void parent_forks(struct figure *f)
 	demo_look(&f->child, PRIVATE_AREA, 0, &f->child_private);
 	demo_look(&f->parent, SHARED_AREA, 0, &f->parent_shared);
 	demo_look(&f->parent, PRIVATE_AREA, 0, &f->parent_private);
-	demo_say("The kernel copied the parent's area structs and marked the private area\n"
-		 "copy-on-write in both processes. Nothing was touched yet (pagemap only).");
 	rows(f);
 	demo_counters(d);
+	demo_say("The kernel copied the parent's area structs and marked the private area\n"
+		 "copy-on-write in both processes. Nothing was touched yet (pagemap only).");
 	demo_expect_delta(d, vma_opens, 2, "the child got a copy of both areas");
 	if (!f->child_shared.pte.present)
 		demo_say("The child's shared area has no frame: the textbook copies every page\n"
@@ -100,13 +100,13 @@ static void child_reads_shared(struct figure *f)
 
 	demo_step(d, "The child reads its shared area.");
 	demo_read(&f->child, SHARED_AREA, 0, &f->child_shared);
+	rows(f);
+	demo_counters(d);
 	if (was_present)
 		demo_say("The entry was there: no page fault.");
 	else
-		demo_say("A page fault: the child's entry was empty. The module finds the page\n"
-			 "the parent wrote, and the kernel maps that frame. Nothing is created.");
-	rows(f);
-	demo_counters(d);
+		demo_say("A page fault: the child's entry was empty. The module found the page\n"
+			 "the parent wrote, and the kernel mapped that frame. Nothing was created.");
 	if (!was_present)
 		demo_expect_fault_seen(d, "the child's");
 	demo_expect_delta(d, zero_fills, 0, "no page was created");
@@ -121,14 +121,14 @@ static void child_writes_private(struct figure *f)
 	struct demo *d = &f->d;
 
 	demo_step(d, "The child writes to its private area.");
-	demo_write(&f->child, PRIVATE_AREA, 0, "the child's private data", &f->child_private);
+	demo_write(&f->child, PRIVATE_AREA, 0, "child's copy", &f->child_private);
 	demo_read(&f->parent, PRIVATE_AREA, 0, &f->parent_private);
+	rows(f);
+	demo_counters(d);
 	demo_say("Copy-on-write: the page is read-only in both processes since fork. The\n"
 		 "write faults, and the kernel copies the page into a new frame for the\n"
 		 "child. The parent keeps the old frame, which is its alone again. The\n"
 		 "module is not involved: the page is anonymous, the kernel's own.");
-	rows(f);
-	demo_counters(d);
 	demo_expect(d, !f->child_private.pte.file && f->child_private.pte.exclusive,
 		    "the child now has its own anonymous page (anon, exclusive)");
 	demo_expect_frames(d, &f->child_private, &f->parent_private, false,
@@ -145,13 +145,13 @@ static void child_writes_shared(struct figure *f)
 	char text[DEMO_TEXT_LEN];
 
 	demo_step(d, "The child writes to its shared area; the parent reads it.");
-	snprintf(text, sizeof(text), "the child was here (pid %d)", (int)f->child.pid);
+	snprintf(text, sizeof(text), "child was here");
 	demo_write(&f->child, SHARED_AREA, 0, text, &f->child_shared);
 	demo_read(&f->parent, SHARED_AREA, 0, &f->parent_shared);
-	demo_say("A shared area stays shared across fork: no copy. The child's store lands\n"
-		 "in the object's frame, where the parent reads it.");
 	rows(f);
 	demo_counters(d);
+	demo_say("A shared area stays shared across fork: no copy. The child's store lands\n"
+		 "in the object's frame, where the parent reads it.");
 	demo_expect(d, !strcmp(f->parent_shared.text, text),
 		    "the parent sees the child's write");
 	demo_expect_frames(d, &f->child_shared, &f->parent_shared, true,

@@ -28,7 +28,7 @@ struct figure {
 	struct demo_view obj, v1, v2;	/* what each saw last */
 };
 
-static const char original[] = "the object's original data";
+static const char original[] = "object's data";
 
 static void fill_object(struct figure *f)
 {
@@ -37,11 +37,11 @@ static void fill_object(struct figure *f)
 	demo_step(d, "The object holds some data.");
 	demo_map(&f->self, 0, 0, AREA_PAGES, MAP_SHARED, 0, &f->obj);
 	demo_write(&f->self, 0, 0, original, &f->obj);
+	demo_row(&f->self, "object", &f->obj);
+	demo_counters(d);
 	demo_say("This process maps the object with MAP_SHARED and writes to page 0, as a\n"
 		 "file holds data before a program maps it privately. Through this shared\n"
 		 "mapping the demo sees the object itself.");
-	demo_row(&f->self, "object", &f->obj);
-	demo_counters(d);
 }
 
 static void map_privately(struct figure *f)
@@ -63,12 +63,12 @@ static void both_read(struct figure *f)
 	demo_read(&f->p1, 0, 0, &f->v1);
 	demo_read(&f->p2, 0, 0, &f->v2);
 	demo_look(&f->self, 0, 0, &f->obj);
-	demo_say("A read needs no copy. The kernel maps the object's own frame into both\n"
-		 "processes, read-only, so that a later write will fault.");
 	demo_row(&f->self, "object", &f->obj);
 	demo_row(&f->p1, "private", &f->v1);
 	demo_row(&f->p2, "private", &f->v2);
 	demo_counters(d);
+	demo_say("A read needs no copy. The kernel maps the object's own frame into both\n"
+		 "processes, read-only, so that a later write will fault.");
 	demo_expect(d, f->v1.pte.file && f->v2.pte.file,
 		    "both map a page of the object (file page), not a copy");
 	demo_expect_frames(d, &f->v1, &f->v2, true, "processes 1 and 2");
@@ -96,18 +96,18 @@ static void one_writes(struct figure *f)
 	char text[DEMO_TEXT_LEN];
 
 	demo_step(d, "Process 2 writes to page 0.");
-	snprintf(text, sizeof(text), "process 2's private change (pid %d)", (int)f->v2.pid);
+	snprintf(text, sizeof(text), "process 2 wrote");
 	demo_write(&f->p2, 0, 0, text, &f->v2);
 	demo_read(&f->p1, 0, 0, &f->v1);
 	demo_read(&f->self, 0, 0, &f->obj);
-	demo_say("The write hits a read-only page of a private area: a protection fault.\n"
-		 "The kernel copies the page into a new frame, maps the copy writable for\n"
-		 "process 2 alone, and restarts the store. Process 1 and the object keep\n"
-		 "the old frame.");
 	demo_row(&f->self, "object", &f->obj);
 	demo_row(&f->p1, "private", &f->v1);
 	demo_row(&f->p2, "private", &f->v2);
 	demo_counters(d);
+	demo_say("The write hits a read-only page of a private area: a protection fault.\n"
+		 "The kernel copies the page into a new frame, maps the copy writable for\n"
+		 "process 2 alone, and restarts the store. Process 1 and the object keep\n"
+		 "the old frame.");
 	explain_wp_copy(d);
 	demo_expect(d, f->v2.pte.present && !f->v2.pte.file && f->v2.pte.exclusive,
 		    "process 2 now maps an anonymous page of its own (anon, exclusive)");
@@ -124,15 +124,16 @@ static void write_first(struct figure *f)
 	struct demo *d = &f->d;
 
 	demo_step(d, "Process 1 writes to page 1, which no one has touched.");
-	demo_write(&f->p1, 0, 1, "process 1 wrote before reading", &f->v1);
+	demo_write(&f->p1, 0, 1, "written first", &f->v1);
+	demo_read(&f->self, 0, 1, &f->obj);
+	demo_row(&f->p1, "private 1", &f->v1);
+	demo_row(&f->self, "object 1", &f->obj);
+	demo_counters(d);
 	demo_say("This first touch is a write to a private area. The kernel asks the module\n"
 		 "for the object's page (it does not exist yet: zero-fill), copies it into\n"
 		 "a new frame for process 1 and maps only the copy. The module sees this\n"
-		 "write fault and counts it as a COW fault.");
-	demo_row(&f->p1, "private", &f->v1);
-	demo_counters(d);
-	demo_read(&f->self, 0, 1, &f->obj);
-	demo_row(&f->self, "object", &f->obj);
+		 "write fault and counts it as a COW fault. (This process then read the\n"
+		 "object's page 1 through its MAP_SHARED mapping.)");
 	demo_expect_delta(d, cow_faults, 1, "the kernel copied the object's page for process 1");
 	demo_expect_delta(d, zero_fills, 1, "the object's page 1 was created to be copied");
 	demo_expect(d, f->v1.pte.present && !f->v1.pte.file && f->v1.pte.exclusive,

@@ -42,10 +42,10 @@ static void first_touch(struct figure *f)
 
 	demo_step(d, "Process 1 reads the page.");
 	demo_read(&f->p1, 0, 0, &f->v1);
-	demo_say("A page fault: process 1 had no page table entry. The object had no page\n"
-		 "either, so the module allocated one and zero-filled it (demand-zero).");
 	demo_row(&f->p1, "shared", &f->v1);
 	demo_counters(d);
+	demo_say("A page fault: process 1 had no page table entry. The object had no page\n"
+		 "either, so the module allocated one and zero-filled it (demand-zero).");
 	demo_expect(d, f->v1.pte.present && f->v1.pte.file,
 		    "process 1 maps a page of the object");
 	demo_expect_delta(d, zero_fills, 1, "the object's page was created now");
@@ -58,12 +58,12 @@ static void second_touch(struct figure *f)
 	demo_step(d, "Process 2 reads the page.");
 	demo_read(&f->p2, 0, 0, &f->v2);
 	demo_look(&f->p1, 0, 0, &f->v1);
-	demo_say("Process 2 faults too: its own page table had no entry. But the object\n"
-		 "already has a page at this offset, so the kernel maps that same frame.\n"
-		 "Nothing is allocated or copied.");
 	demo_row(&f->p1, "shared", &f->v1);
 	demo_row(&f->p2, "shared", &f->v2);
 	demo_counters(d);
+	demo_say("Process 2 faults too: its own page table had no entry. But the object\n"
+		 "already has a page at this offset, so the kernel maps that same frame.\n"
+		 "Nothing is allocated or copied.");
 	demo_expect_fault_seen(d, "process 2's");
 	demo_expect_delta(d, zero_fills, 0, "no second page was created");
 	demo_expect(d, f->v2.pte.present && f->v2.pte.file,
@@ -77,15 +77,15 @@ static void write_and_see(struct figure *f)
 	char text[DEMO_TEXT_LEN];
 
 	demo_step(d, "Process 1 writes to the page; process 2 reads it.");
-	snprintf(text, sizeof(text), "hello from process 1 (pid %d)", (int)f->v1.pid);
+	snprintf(text, sizeof(text), "from process 1");
 	demo_write(&f->p1, 0, 0, text, &f->v1);
 	demo_read(&f->p2, 0, 0, &f->v2);
-	demo_say("Process 1 stores into its virtual page; the bytes land in the frame.\n"
-		 "Process 2 loads from its own virtual page, at another address, and gets\n"
-		 "the same bytes: it reads the same frame.");
 	demo_row(&f->p1, "shared", &f->v1);
 	demo_row(&f->p2, "shared", &f->v2);
 	demo_counters(d);
+	demo_say("Process 1 stores into its virtual page; the bytes land in the frame.\n"
+		 "Process 2 loads from its own virtual page, at another address, and gets\n"
+		 "the same bytes: it reads the same frame.");
 	demo_expect(d, strcmp(f->v2.text, text) == 0,
 		    "process 2 sees what process 1 wrote: one frame behind both areas");
 	demo_expect_frames(d, &f->v1, &f->v2, true, "after the write");

@@ -40,16 +40,14 @@ static long resident_in_area(struct figure *f)
 	long resident = toymap_mincore_count(demo_area_addr(AREA),
 					     AREA_PAGES * (size_t)f->d.page_size);
 
-	printf("  mincore(): %ld of %d pages of the area resident; the object's "
-	       "resident_pages: %llu\n", resident, AREA_PAGES,
-	       (unsigned long long)f->d.now.resident_pages);
+	printf("  mincore(): %ld of %d pages of the area resident\n", resident, AREA_PAGES);
 	return resident;
 }
 
 static void print_evicted(const struct toymap_evict *e)
 {
-	printf("  TOYMAP_IOC_EVICT: %llu dropped, %llu written back to a file, %llu swapped "
-	       "out, %llu dirty kept\n", (unsigned long long)e->dropped,
+	printf("  TOYMAP_IOC_EVICT: %llu dropped, %llu written back, %llu swapped out, "
+	       "%llu kept\n", (unsigned long long)e->dropped,
 	       (unsigned long long)e->written_back, (unsigned long long)e->swapped_out,
 	       (unsigned long long)e->kept);
 }
@@ -65,15 +63,14 @@ static void write_page(struct figure *f)
 
 	demo_step(d, "Map two pages; write to page 0, read page 1.");
 	demo_map(&f->self, AREA, 0, AREA_PAGES, MAP_SHARED, 0, &f->page0);
-	snprintf(f->text, sizeof(f->text), "written by pid %d before the eviction",
-		 (int)getpid());
+	snprintf(f->text, sizeof(f->text), "before eviction");
 	demo_write(&f->self, AREA, 0, f->text, &f->page0);
 	demo_read(&f->self, AREA, 1, &f->page1);
+	rows(f);
+	demo_counters(d);
 	demo_say("Both pages are demand-zero: created, zero-filled, at the first touch.\n"
 		 "Page 0 was written, so it is dirty: its bytes exist only in this frame.\n"
 		 "Page 1 is clean: all zeros, the kernel can make it again at any time.");
-	rows(f);
-	demo_counters(d);
 	demo_expect_delta(d, zero_fills, AREA_PAGES, "both pages were created zero-filled");
 	demo_expect_delta(d, page_mkwrites, 1, "the write made page 0 dirty");
 }
@@ -88,15 +85,15 @@ static void evict_without_swap(struct figure *f)
 	demo_evict(d, 0, AREA_PAGES * (uint64_t)d->page_size, &e);
 	demo_look(&f->self, AREA, 0, &f->page0);
 	demo_look(&f->self, AREA, 1, &f->page1);
+	print_evicted(&e);
+	rows(f);
+	resident = resident_in_area(f);
+	demo_counters(d);
 	demo_say("Eviction first unmaps the pages from every page table, then saves what\n"
 		 "must be saved and frees the frames. Page 1 was clean: dropped, nothing\n"
 		 "to save. Page 0 is dirty and belongs to no file: with no swap file its\n"
 		 "bytes could go nowhere, so it stays in memory (Linux without swap keeps\n"
 		 "anonymous pages the same way). Only the page table entries are gone.");
-	print_evicted(&e);
-	rows(f);
-	demo_counters(d);
-	resident = resident_in_area(f);
 	demo_expect(d, e.kept == 1 && e.swapped_out == 0,
 		    "the dirty anonymous page was kept: nowhere to write it");
 	demo_expect(d, e.dropped == 1, "the clean page was dropped");
@@ -118,17 +115,17 @@ static void evict_to_swap(struct figure *f)
 	demo_set_swap(d, f->swap_fd);
 	demo_evict(d, 0, AREA_PAGES * (uint64_t)d->page_size, &e);
 	demo_look(&f->self, AREA, 0, &f->page0);
+	print_evicted(&e);
+	rows(f);
+	demo_file_text(f->swap_fd, 0, text);
+	printf("  the swap file at offset 0, by read(): \"%s\"\n", text);
+	resident = resident_in_area(f);
+	demo_counters(d);
 	demo_say("The swap file is %s (TOYMAP_IOC_SET_SWAP).\n"
 		 "Now page 0 has a place to go: the module wrote it to the swap file\n"
 		 "(swap-out), at the page's offset, and freed the frame. The page is\n"
 		 "gone from the page table and from memory; its bytes are on \"disk\".",
 		 f->swap_path);
-	print_evicted(&e);
-	rows(f);
-	demo_file_text(f->swap_fd, 0, text);
-	printf("  the swap file at offset 0, by read(): \"%s\"\n", text);
-	demo_counters(d);
-	resident = resident_in_area(f);
 	demo_expect(d, e.swapped_out == 1, "page 0 was written to the swap file");
 	demo_expect(d, !f->page0.pte.present, "page 0 is not in the page table");
 	demo_expect(d, d->now.resident_pages == 0 && resident == 0,
@@ -143,19 +140,20 @@ static void touch_again(struct figure *f)
 	demo_step(d, "Read page 0 and page 1 again.");
 	demo_read(&f->self, AREA, 0, &f->page0);
 	demo_read(&f->self, AREA, 1, &f->page1);
+	rows(f);
+	demo_counters(d);
 	demo_say("Page 0: a page fault. The object has no page 0 in memory, but the\n"
 		 "module knows a copy is in the swap file: it allocates a frame and reads\n"
 		 "the page back (swap-in). The program sees its data, as if nothing had\n"
 		 "happened. Page 1 was never written: it comes back demand-zero, as new.\n"
-		 "The copy in the swap file stays (swapped_pages): page 0 is clean now,\n"
-		 "and the next eviction can drop it without writing it again.");
-	rows(f);
-	demo_counters(d);
+		 "As in Linux's shmem, the page left the swap file: its slot is free again\n"
+		 "(swapped_pages), and the page in memory, its only copy now, is dirty.");
 	demo_expect_delta(d, swap_ins, 1, "page 0 was read back from the swap file");
 	demo_expect(d, f->page0.pte.present && !strcmp(f->page0.text, f->text),
 		    "page 0 is mapped again and holds what was written before the eviction");
 	demo_expect_delta(d, zero_fills, 1, "page 1, never written, came back zero-filled");
 	demo_expect(d, f->page1.zero_bytes == d->page_size, "page 1 holds only zero bytes");
+	demo_expect(d, d->now.swapped_pages == 0, "the swap file holds no page of the object now");
 }
 
 /* Leave the object as the demo found it: no page, no swap file. */

@@ -19,8 +19,10 @@
 #include <unistd.h>
 
 #include "demo_util.h"
+#include "demo_figure.h"
 
 #define PEER_ARG	"--peer"	/* argv[1] of a spawned peer */
+#define ROW_WIDTH	80		/* columns of every line a demo prints */
 
 enum demo_op {
 	DEMO_OP_MAP = 1,
@@ -125,13 +127,14 @@ static void read_page(const volatile unsigned char *addr, struct demo_view *v)
 static void do_map(const struct demo_request *rq, struct demo_view *v)
 {
 	size_t len = rq->pages * (size_t)toymap_page_size();
+	bool anonymous = rq->flags & MAP_ANONYMOUS;
 	void *addr;
 
 	if (rq->area >= DEMO_MAX_AREAS || areas[rq->area].addr || !len) {
 		v->err = -EINVAL;
 		return;
 	}
-	if (device_fd < 0) {
+	if (device_fd < 0 && !anonymous) {
 		v->err = device_err;
 		return;
 	}
@@ -142,11 +145,15 @@ static void do_map(const struct demo_request *rq, struct demo_view *v)
 		v->err = -errno;
 		return;
 	}
-	addr = mmap(NULL, len, PROT_READ | PROT_WRITE, rq->flags, device_fd, (off_t)rq->offset);
+	addr = mmap(NULL, len, PROT_READ | PROT_WRITE, rq->flags, anonymous ? -1 : device_fd,
+		    anonymous ? 0 : (off_t)rq->offset);
 	if (addr == MAP_FAILED) {
 		v->err = -errno;
 		return;
 	}
+	/* 4 KiB pages, as in the chapter: no transparent huge page here. */
+	if (anonymous)
+		madvise(addr, len, MADV_NOHUGEPAGE);
 	areas[rq->area].addr = addr;
 	areas[rq->area].len = len;
 	look_page(addr, v);
@@ -252,6 +259,28 @@ static void __attribute__((noreturn)) peer_died(struct demo_proc *p)
 	cannot_run();
 }
 
+/* What @p did (@rq) and saw (@v), for the figures. */
+static void figure_request(const struct demo_proc *p, const struct demo_request *rq,
+			   const struct demo_view *v)
+{
+	switch (rq->op) {
+	case DEMO_OP_MAP:
+		demo_figure_map(p->pid, rq->area, v->va, rq->pages, rq->offset, rq->flags);
+		demo_figure_view(p->pid, rq->area, 0, v);
+		break;
+	case DEMO_OP_LOOK:
+	case DEMO_OP_READ:
+	case DEMO_OP_WRITE:
+		demo_figure_view(p->pid, rq->area, rq->page, v);
+		break;
+	case DEMO_OP_UNMAP:
+		demo_figure_unmap(p->pid, rq->area);
+		break;
+	default:
+		break;
+	}
+}
+
 /* Run @rq in process @p; on failure say what @p could not do, and exit. */
 static void call(struct demo_proc *p, const struct demo_request *rq, struct demo_view *v,
 		 const char *what)
@@ -266,9 +295,32 @@ static void call(struct demo_proc *p, const struct demo_request *rq, struct demo
 			strerror(-v->err));
 		cannot_run();
 	}
+	figure_request(p, rq, v);
 }
 
 /* ------------------------------------------------------ processes */
+
+/*
+ * The processes of the story, for the line that gives their pids (the rows
+ * name a process, the kernel log its pid): shown above the first table
+ * after each one starts.
+ */
+static struct {
+	const char *name;
+	pid_t pid;
+	bool introduced;
+} known[DEMO_MAX_PROCS];
+static unsigned int nknown;
+static unsigned int spawned;		/* peers started by demo_spawn */
+
+static void introduce(const char *name, pid_t pid, enum demo_figure_side side)
+{
+	demo_figure_proc(name, pid, side);
+	if (nknown == DEMO_MAX_PROCS)
+		return;
+	known[nknown].name = name;
+	known[nknown++].pid = pid;
+}
 
 void demo_self(struct demo_proc *p, const char *name)
 {
@@ -276,6 +328,9 @@ void demo_self(struct demo_proc *p, const char *name)
 	p->pid = getpid();
 	p->request_fd = -1;
 	p->view_fd = -1;
+	/* Its name in the kernel log, as in the rows. */
+	prctl(PR_SET_NAME, name);
+	introduce(name, p->pid, DEMO_FIGURE_LEFT);
 }
 
 static void make_pipes(int request[2], int view[2])
@@ -318,6 +373,8 @@ void demo_spawn(struct demo *d, struct demo_proc *p, const char *name)
 	p->name = name;
 	p->request_fd = request[1];
 	p->view_fd = view[0];
+	/* In the figures, the first peer on the left, the second on the right. */
+	introduce(name, p->pid, spawned++ % 2 ? DEMO_FIGURE_RIGHT : DEMO_FIGURE_LEFT);
 }
 
 void demo_fork(struct demo_proc *p, const char *name)
@@ -345,6 +402,8 @@ void demo_fork(struct demo_proc *p, const char *name)
 	p->pid = pid;
 	p->request_fd = request[1];
 	p->view_fd = view[0];
+	introduce(name, pid, DEMO_FIGURE_RIGHT);
+	demo_figure_fork(getpid(), pid);
 }
 
 void demo_end(struct demo_proc *p)
@@ -365,6 +424,7 @@ void demo_end(struct demo_proc *p)
 	close(p->view_fd);
 	p->request_fd = -1;
 	p->view_fd = -1;
+	demo_figure_proc_gone(p->pid);
 }
 
 void demo_map(struct demo_proc *p, unsigned int area, uint64_t offset, size_t pages,
@@ -377,6 +437,7 @@ void demo_map(struct demo_proc *p, unsigned int area, uint64_t offset, size_t pa
 	char what[96];
 
 	snprintf(what, sizeof(what), "mmap(%s) of %zu page%s at object offset %" PRIu64,
+		 (flags & MAP_ANONYMOUS) ? "MAP_PRIVATE|MAP_ANONYMOUS" :
 		 (flags & MAP_SHARED) ? "MAP_SHARED" : "MAP_PRIVATE", pages,
 		 pages == 1 ? "" : "s", offset);
 	call(p, &rq, v, what);
@@ -388,10 +449,10 @@ void demo_map_apart(struct demo *d, struct demo_proc *a, struct demo_proc *b, un
 {
 	demo_map(a, area, 0, pages, flags, 0, va);
 	demo_map(b, area, 0, pages, flags, DEMO_GUARD_BYTES, vb);
-	demo_say("%s", why);
 	demo_row(a, label, va);
 	demo_row(b, label, vb);
 	demo_counters(d);
+	demo_say("%s", why);
 	if (va->va == vb->va)
 		demo_say("(Both areas got the same virtual address by chance; that is allowed.)");
 	demo_expect(d, !va->pte.present && !vb->pte.present,
@@ -451,17 +512,169 @@ void *demo_area_addr(unsigned int area)
 	return area < DEMO_MAX_AREAS ? areas[area].addr : NULL;
 }
 
+/*
+ * Print @text after @first, broken at spaces into lines of ROW_WIDTH at
+ * most, each further line after @rest (spaces, as wide as @first).
+ */
+static void print_wrapped(const char *first, const char *rest, const char *text)
+{
+	const char *lead = first, *end, *cut;
+	size_t room;
+
+	for (;;) {
+		room = ROW_WIDTH - strlen(lead);
+		if (strlen(text) <= room) {
+			printf("%s%s\n", lead, text);
+			return;
+		}
+		cut = NULL;
+		for (end = text; end <= text + room; end++)
+			if (*end == ' ')
+				cut = end;
+		if (!cut)
+			cut = text + room;
+		printf("%s%.*s\n", lead, (int)(cut - text), text);
+		text = *cut == ' ' ? cut + 1 : cut;
+		lead = rest;
+	}
+}
+
+/* ------------------------------------------------------ the kernel log */
+
+/*
+ * With the module's trace=1 every call into it is a kernel log line.  The
+ * demo reads /dev/kmsg (root: dmesg_restrict), from where the log ended
+ * when it started, and prints each step's lines under that step; it also
+ * writes a marker per step there, for whoever reads dmesg later.
+ */
+#define TRACE_MAX_LINES	12	/* printed per step; the rest are counted */
+
+static int kmsg_read_fd = -1;
+static int kmsg_write_fd = -1;
+static bool trace_on;
+
+static void trace_open(void)
+{
+	trace_on = toymap_param_get_bool("trace") == 1;
+	kmsg_read_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg_read_fd >= 0 && lseek(kmsg_read_fd, 0, SEEK_END) < 0) {
+		close(kmsg_read_fd);
+		kmsg_read_fd = -1;
+	}
+	kmsg_write_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+}
+
+/* "toymap0: pid ...": a line of the module about one object. */
+static bool is_trace_line(const char *msg)
+{
+	size_t digits;
+
+	if (strncmp(msg, TOYMAP_MODULE_NAME, strlen(TOYMAP_MODULE_NAME)))
+		return false;
+	msg += strlen(TOYMAP_MODULE_NAME);
+	digits = strspn(msg, "0123456789");
+	return digits && msg[digits] == ':';
+}
+
+/*
+ * Print the module's lines logged since the last call, under the heading
+ * "kernel log"; with @say_none, also say when there was none.
+ */
+static void trace_print(bool say_none)
+{
+	char record[1024], *msg;
+	unsigned int shown = 0, more = 0;
+	ssize_t n;
+
+	if (kmsg_read_fd < 0 || !trace_on)
+		return;
+	for (;;) {
+		n = read(kmsg_read_fd, record, sizeof(record) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten before we read it: go on */
+		if (n <= 0)
+			break;		/* EAGAIN: nothing more */
+		record[n] = '\0';
+		msg = strchr(record, ';');
+		if (!msg)
+			continue;
+		msg++;
+		msg[strcspn(msg, "\n")] = '\0';
+		if (!is_trace_line(msg))
+			continue;
+		if (!shown && !more)
+			printf("  kernel log (trace=1):\n");
+		if (shown++ < TRACE_MAX_LINES)
+			print_wrapped("    ", "        ", msg);
+		else
+			more++;
+	}
+	if (more)
+		printf("    ... and %u more line%s (dmesg has them all)\n", more,
+		       more == 1 ? "" : "s");
+	else if (!shown && say_none)
+		printf("  kernel log (trace=1): no line of the module in this step\n");
+}
+
+static void trace_mark(struct demo *d, const char *title)
+{
+	char line[320];
+	int len;
+
+	if (kmsg_write_fd < 0)
+		return;
+	len = snprintf(line, sizeof(line), "toymap-demo: %s step %d: %s", d->name, d->step,
+		       title);
+	if (len > 0 && write(kmsg_write_fd, line, strlen(line)) < 0) {
+		close(kmsg_write_fd);
+		kmsg_write_fd = -1;
+	}
+}
+
+bool demo_maps_line(pid_t pid, uint64_t addr, char *line, size_t len)
+{
+	unsigned long long start, end;
+	char path[64], text[512];
+	int path_at, cut;
+	bool found = false;
+	FILE *file;
+
+	line[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	file = fopen(path, "re");
+	if (!file)
+		return false;
+	while (!found && fgets(text, sizeof(text), file)) {
+		text[strcspn(text, "\n")] = '\0';
+		path_at = 0;
+		if (sscanf(text, "%llx-%llx %*s %*s %*s %*s %n", &start, &end, &path_at) < 2 ||
+		    addr < start || addr >= end)
+			continue;
+		for (cut = path_at; cut > 0 && text[cut - 1] == ' '; cut--)
+			;
+		snprintf(line, len, "%.*s%s%s", cut, text, text[path_at] ? " " : "",
+			 text + path_at);
+		found = true;
+	}
+	fclose(file);
+	return found;
+}
+
 /* ------------------------------------------------------ telling the story */
 
 static void usage(const char *name, const char *about, const char *operand_name, FILE *out)
 {
 	if (operand_name)
-		fprintf(out, "usage: %s [%s [DEVICE]]   (default device " TOYMAP_DEFAULT_DEVICE ")",
-			name, operand_name);
+		fprintf(out, "usage: %s [--svg DIR | --dot DIR] [%s [DEVICE]]\n"
+			"       (default device " TOYMAP_DEFAULT_DEVICE ")", name, operand_name);
 	else
-		fprintf(out, "usage: %s [DEVICE]   (default " TOYMAP_DEFAULT_DEVICE ")", name);
+		fprintf(out, "usage: %s [--svg DIR | --dot DIR] [DEVICE]   (default "
+			TOYMAP_DEFAULT_DEVICE ")", name);
 	fprintf(out,
 		"\n\n%s\n\n"
+		"--svg DIR  a figure of each step, drawn as the chapter draws them, in DIR:\n"
+		"           step-NN.dot (Graphviz) and step-NN.svg (by Graphviz's dot)\n"
+		"--dot DIR  the same, the DOT files only (render: dot -Tsvg -O DIR/*.dot)\n\n"
 		"Exit status: %d what it saw agrees with the chapter, %d it contradicts the\n"
 		"chapter, %d usage, %d could not run (no device, no permission, ...).\n",
 		about, DEMO_EXIT_OK, DEMO_EXIT_CONTRADICTION, DEMO_EXIT_USAGE,
@@ -471,7 +684,7 @@ static void usage(const char *name, const char *about, const char *operand_name,
 static void init(struct demo *d, int argc, char **argv, const char *about,
 		 const char *operand_name, const char **operand)
 {
-	int operands = operand_name ? 2 : 1, i;
+	int operands = operand_name ? 2 : 1, first = 1, nargs, i;
 	const char *slash;
 	int fd, err;
 
@@ -486,16 +699,20 @@ static void init(struct demo *d, int argc, char **argv, const char *about,
 		usage(d->name, about, operand_name, stdout);
 		exit(DEMO_EXIT_OK);
 	}
-	for (i = 1; i < argc; i++)
+	/* The options first, then the operands: argv[first..]. */
+	while (argc - first >= 2 && demo_figure_option(argv[first], argv[first + 1]))
+		first += 2;
+	nargs = argc - first;
+	for (i = first; i < argc; i++)
 		if (argv[i][0] == '-')
 			break;
-	if (argc - 1 > operands || i < argc) {
+	if (nargs > operands || i < argc) {
 		usage(d->name, about, operand_name, stderr);
 		exit(DEMO_EXIT_USAGE);
 	}
-	if (operand_name && argc > 1)
-		*operand = argv[1];
-	d->device = argc > operands ? argv[operands] : TOYMAP_DEFAULT_DEVICE;
+	if (operand_name && nargs > 0)
+		*operand = argv[first];
+	d->device = nargs >= operands ? argv[first + operands - 1] : TOYMAP_DEFAULT_DEVICE;
 	/* A peer that dies must show up as an error, not kill us by SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -511,6 +728,7 @@ static void init(struct demo *d, int argc, char **argv, const char *about,
 	if (err)
 		ioctl_failed(d, "", TOYMAP_IOC_INFO, err);
 	d->before = d->now;
+	trace_open();
 }
 
 void demo_init(struct demo *d, int argc, char **argv, const char *about)
@@ -526,6 +744,8 @@ void demo_init_operand(struct demo *d, int argc, char **argv, const char *about,
 
 int demo_finish(struct demo *d)
 {
+	trace_print(false);
+	demo_figure_finish(d);
 	putchar('\n');
 	if (!d->contradictions) {
 		printf("Result: everything this run saw agrees with the chapter.\n");
@@ -572,11 +792,19 @@ void demo_title(struct demo *d, const char *title)
 		demo_say("You are root, so /proc/self/pagemap shows each frame's number (PFN).");
 	else
 		demo_say("You are not root, so /proc/self/pagemap hides frame numbers. The\n"
-			 "module's TOYMAP_IOC_LOOKUP names each frame instead (\"frame #3fa2c1\"):\n"
+			 "module's TOYMAP_IOC_LOOKUP names each frame instead (\"#3fa2c1\"):\n"
 			 "a keyed hash of its number, the same for the same frame, and nothing\n"
 			 "about where it is. Run it as root to see the PFNs.");
 	demo_say("The frame column: \"file\" = a page of the object (in the page cache),\n"
 		 "\"anon\" = a private anonymous page, \"excl\" = mapped by one process only.");
+	if (trace_on && kmsg_read_fd >= 0)
+		demo_say("Each step shows its evidence first (the table, the counters, the\n"
+			 "module's kernel log lines), then what it means and the checks (ok:).");
+	else
+		demo_say("Each step shows its evidence first (the table, the counters), then what\n"
+			 "it means and the checks (ok:).%s", !trace_on ? "" :
+			 " The module logs every fault (trace=1), but\n"
+			 "reading the kernel log needs root here: sudo dmesg shows it.");
 }
 
 void demo_say(const char *fmt, ...)
@@ -598,47 +826,86 @@ void demo_step(struct demo *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	trace_print(false);
 	printf("\nStep %d. %s\n", ++d->step, text);
 	row_heading_printed = false;
+	trace_mark(d, text);
+	demo_figure_step(d, text);
 }
 
-#define ROW_FORMAT "  %-22s %-10s %-20s %-41s %s\n"
-
-/* LOOKUP's identity of a frame, shortened for a row: "frame #3fa2c1 file excl". */
+/*
+ * A row fits 80 columns: process, area, virtual address, frame, contents.
+ * The frame is "pfn 0x1a2b file excl" as root, else LOOKUP's identity
+ * shortened to "#3fa2c1 file excl".
+ */
+#define ROW_FORMAT	"  %-12s %-10s %-14s %-21s %s\n"
 #define IDENTITY_DIGITS	6
 
-static void format_identity(const struct demo_view *v, char *buf, size_t len)
+static void format_frame(const struct demo_view *v, char *buf, size_t len)
 {
-	snprintf(buf, len, "frame #%0*" PRIx64 " %s%s", IDENTITY_DIGITS,
-		 v->frame >> (64 - 4 * IDENTITY_DIGITS), v->pte.file ? "file" : "anon",
-		 v->pte.exclusive ? " excl" : "");
+	const char *kind = v->pte.file ? "file" : "anon";
+	const char *excl = v->pte.exclusive ? " excl" : "";
+
+	if (!v->pte.present)
+		snprintf(buf, len, "%s", v->pte.swapped ? "swapped out" : "not present");
+	else if (v->pte.pfn_known)
+		snprintf(buf, len, "pfn 0x%" PRIx64 " %s%s", v->pte.pfn, kind, excl);
+	else if (v->frame)
+		snprintf(buf, len, "#%0*" PRIx64 " %s%s", IDENTITY_DIGITS,
+			 v->frame >> (64 - 4 * IDENTITY_DIGITS), kind, excl);
+	else
+		snprintf(buf, len, "pfn hidden, %s%s", kind, excl);
+}
+
+/* The contents column, cut to @width with "..." when longer. */
+static void format_contents(const struct demo_view *v, char *buf, size_t len, size_t width)
+{
+	if (!v->has_text)
+		snprintf(buf, len, "(not touched)");
+	else if (!v->text[0])
+		snprintf(buf, len, "%s", v->zero_bytes == (uint32_t)toymap_page_size()
+			 ? "(all zero bytes)" : "(starts with 0)");
+	else
+		snprintf(buf, len, "\"%s\"", v->text);
+	if (width > 3 && strlen(buf) > width)
+		strcpy(buf + width - 3, "...");
+}
+
+/* Above a step's first table: the pids of processes not named before. */
+static void print_pids(void)
+{
+	char line[ROW_WIDTH + 64] = "";
+	unsigned int i;
+	size_t at;
+
+	for (i = 0; i < nknown; i++) {
+		if (known[i].introduced)
+			continue;
+		known[i].introduced = true;
+		at = strlen(line);
+		snprintf(line + at, sizeof(line) - at, "%s%s = pid %d", at ? ", " : "",
+			 known[i].name, (int)known[i].pid);
+	}
+	if (line[0])
+		printf("  (%s)\n", line);
 }
 
 void demo_row(const struct demo_proc *p, const char *area, const struct demo_view *v)
 {
-	char who[64], va[32], frame[64], contents[DEMO_TEXT_LEN + 16];
+	char va[32], frame[48], contents[DEMO_TEXT_LEN + 16];
+	int prefix;
 
 	if (!row_heading_printed) {
-		printf(ROW_FORMAT, "process", "area", "virtual address",
-		       "  frame (physical page)", "contents");
+		print_pids();
+		printf(ROW_FORMAT, "process", "area", "virtual addr", "frame", "contents");
 		row_heading_printed = true;
 	}
-	snprintf(who, sizeof(who), "%s (pid %d)", p->name, (int)v->pid);
-	snprintf(va, sizeof(va), "0x%016" PRIx64, v->va);
-	snprintf(frame, sizeof(frame), "-> ");
-	if (v->pte.present && !v->pte.pfn_known && v->frame)
-		format_identity(v, frame + 3, sizeof(frame) - 3);
-	else
-		toymap_format_pte(&v->pte, frame + 3, sizeof(frame) - 3);
-	if (!v->has_text)
-		snprintf(contents, sizeof(contents), "(not touched)");
-	else if (!v->text[0])
-		snprintf(contents, sizeof(contents), "%s",
-			 v->zero_bytes == (uint32_t)toymap_page_size() ? "(all zero bytes)"
-								      : "(starts with 0)");
-	else
-		snprintf(contents, sizeof(contents), "\"%s\"", v->text);
-	printf(ROW_FORMAT, who, area, va, frame, contents);
+	snprintf(va, sizeof(va), "0x%012" PRIx64, v->va);
+	format_frame(v, frame, sizeof(frame));
+	prefix = snprintf(NULL, 0, ROW_FORMAT, p->name, area, va, frame, "") - 1;
+	format_contents(v, contents, sizeof(contents),
+			prefix < ROW_WIDTH - 8 ? (size_t)(ROW_WIDTH - prefix) : 8);
+	printf(ROW_FORMAT, p->name, area, va, frame, contents);
 }
 
 void demo_row_pair(const struct demo_proc *p, const char *area_a, const struct demo_view *a,
@@ -649,8 +916,6 @@ void demo_row_pair(const struct demo_proc *p, const char *area_a, const struct d
 }
 
 /* ------------------------------------------------------ counters, checks */
-
-#define COUNTERS_LABEL "  object's counters:"
 
 /* now -> before, fresh counters -> now */
 static void read_counters(struct demo *d)
@@ -666,12 +931,14 @@ static void read_counters(struct demo *d)
 void demo_counters(struct demo *d)
 {
 	const struct toymap_field *f;
-	char item[80], line[160] = "";
+	char value[48], line[256], changes[512] = "";
+	bool any = false;
+	size_t at;
 	uint64_t a, b;
 	size_t i;
 
 	read_counters(d);
-	printf("%s", COUNTERS_LABEL);
+	printf("  the object's counters, what changed:\n");
 	for (i = 0; i < toymap_info_nfields; i++) {
 		f = &toymap_info_fields[i];
 		a = toymap_info_value(&d->before, f);
@@ -679,19 +946,20 @@ void demo_counters(struct demo *d)
 		if (a == b)
 			continue;
 		if (f->kind == TOYMAP_FIELD_COUNTER)
-			snprintf(item, sizeof(item), " %s +%" PRIu64 ",", f->name, b - a);
+			snprintf(value, sizeof(value), "+%" PRIu64, b - a);
 		else
-			snprintf(item, sizeof(item), " %s %" PRIu64 "->%" PRIu64 ",",
-				 f->name, a, b);
-		if (strlen(line) + strlen(item) > 70) {
-			printf("%s\n%*s", line, (int)strlen(COUNTERS_LABEL), "");
-			line[0] = '\0';
-		}
-		strcat(line, item);
+			snprintf(value, sizeof(value), "%" PRIu64 " -> %" PRIu64, a, b);
+		snprintf(line, sizeof(line), "%-8s %s (%s)", value, f->meaning, f->name);
+		print_wrapped("    ", "             ", line);
+		at = strlen(changes);
+		snprintf(changes + at, sizeof(changes) - at, "%s%s %s", at ? ", " : "", f->name,
+			 value);
+		any = true;
 	}
-	if (line[0])
-		line[strlen(line) - 1] = '\0';	/* the last comma */
-	printf("%s\n", line[0] ? line : " no change");
+	demo_figure_counters(d, changes);
+	if (!any)
+		printf("    nothing\n");
+	trace_print(true);
 }
 
 void demo_counters_restart(struct demo *d)
@@ -718,7 +986,7 @@ bool demo_expect(struct demo *d, bool ok, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	printf("  %s %s\n", ok ? "ok:" : "CONTRADICTION:", text);
+	print_wrapped(ok ? "  ok: " : "  CONTRADICTION: ", "      ", text);
 	if (!ok)
 		d->contradictions++;
 	return ok;
@@ -740,9 +1008,10 @@ bool demo_expect_frames(struct demo *d, const struct demo_view *a, const struct 
 	if (!d->pfn_readable && a->pte.present && b->pte.present && a->frame && b->frame) {
 		equal = a->frame == b->frame;
 		return demo_expect(d, equal == same,
-				   "%s: %s frame (identity #%016" PRIx64 " %s #%016" PRIx64 ")",
-				   what, equal ? "the same" : "different", a->frame,
-				   equal ? "=" : "!=", b->frame);
+				   "%s: %s frame (identity #%0*" PRIx64 " %s #%0*" PRIx64 ")",
+				   what, equal ? "the same" : "different", IDENTITY_DIGITS,
+				   a->frame >> (64 - 4 * IDENTITY_DIGITS), equal ? "=" : "!=",
+				   IDENTITY_DIGITS, b->frame >> (64 - 4 * IDENTITY_DIGITS));
 	}
 	if (!d->pfn_readable && a->pte.present && b->pte.present) {
 		printf("  (%s: %s frame? This module has no TOYMAP_IOC_LOOKUP and\n", what,
@@ -780,6 +1049,8 @@ void demo_fresh_object(struct demo *d)
 		if (err)
 			ioctl_failed(d, "making the object fresh: ", TOYMAP_IOC_SET_SWAP, err);
 	}
+	demo_figure_file(-1, 0, 0);
+	demo_figure_swap(-1);
 	demo_counters_restart(d);
 }
 
@@ -789,6 +1060,7 @@ void demo_attach(struct demo *d, int file_fd, uint64_t offset, uint64_t length)
 
 	if (err)
 		ioctl_failed(d, "", TOYMAP_IOC_ATTACH, err);
+	demo_figure_file(file_fd, offset, length);
 }
 
 void demo_detach(struct demo *d)
@@ -797,6 +1069,7 @@ void demo_detach(struct demo *d)
 
 	if (err)
 		ioctl_failed(d, "", TOYMAP_IOC_DETACH, err);
+	demo_figure_file(-1, 0, 0);
 }
 
 void demo_set_swap(struct demo *d, int swap_fd)
@@ -805,6 +1078,7 @@ void demo_set_swap(struct demo *d, int swap_fd)
 
 	if (err)
 		ioctl_failed(d, "", TOYMAP_IOC_SET_SWAP, err);
+	demo_figure_swap(swap_fd);
 }
 
 void demo_evict(struct demo *d, uint64_t offset, uint64_t length, struct toymap_evict *result)

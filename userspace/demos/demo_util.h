@@ -34,6 +34,7 @@
 
 #define DEMO_TEXT_LEN		48	/* bytes of a page's contents shown */
 #define DEMO_MAX_AREAS		4	/* mappings per process */
+#define DEMO_MAX_PROCS		4	/* processes of one story */
 /* Address space a second process reserves first, so that its area lands elsewhere. */
 #define DEMO_GUARD_BYTES	(1UL << 20)
 
@@ -152,6 +153,8 @@ void demo_end(struct demo_proc *p);
  * saw afterwards.  demo_map() maps @pages pages of the object from byte
  * @offset with @flags (MAP_SHARED or MAP_PRIVATE) into area @area, first
  * reserving @guard_bytes of address space (to push the area elsewhere);
+ * with MAP_PRIVATE | MAP_ANONYMOUS it maps anonymous memory instead (no
+ * object, @offset ignored) in 4 KiB pages (MADV_NOHUGEPAGE).
  * @v describes page 0 of the area.  demo_look() reads pagemap only (no
  * touch); demo_read() reads the page (a touch); demo_write() writes @text.
  */
@@ -177,6 +180,11 @@ void demo_msync(struct demo_proc *p, unsigned int area);
 void demo_unmap(struct demo_proc *p, unsigned int area);
 /* The base address of area @area of this process. */
 void *demo_area_addr(unsigned int area);
+/*
+ * The line of /proc/@pid/maps whose area holds @addr, without the padding
+ * before its path: true, or false with @line "" when no area holds it.
+ */
+bool demo_maps_line(pid_t pid, uint64_t addr, char *line, size_t len);
 
 /*
  * The object's backing, through this process's open device.  Each helper
