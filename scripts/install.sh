@@ -20,7 +20,7 @@ shopt -s inherit_errexit
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(dirname "$SCRIPTS")
 readonly SCRIPTS REPO
-readonly PROGRAMS=(mmapcopy demo-demand-zero demo-shared demo-private-cow demo-fork demo-file demo-swap
+readonly PROGRAMS=(mmapcopy demo-fault demo-demand-zero demo-shared demo-private-cow demo-fork demo-file demo-swap
 	demo-execve toymap-quiz)
 readonly ADMIN_PROGRAMS=(toymapctl)
 readonly MODULE_FILES=(Kbuild module dkms.conf)

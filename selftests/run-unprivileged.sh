@@ -35,7 +35,7 @@ readonly SYSFS_PARAMS=/sys/module/toymap/parameters
 # The parameters a reload keeps (the writable ones included).
 readonly PARAMS=(devices size max_pages mode trace fault_around)
 readonly TEST_PROGS=(toymap_test toymap_file_test toymap_lookup_test)
-readonly DEMOS=(demo-demand-zero demo-shared demo-private-cow demo-fork demo-file demo-swap
+readonly DEMOS=(demo-fault demo-demand-zero demo-shared demo-private-cow demo-fork demo-file demo-swap
 	demo-execve)
 # Why a selftest may skip for an unprivileged user, and nothing else.
 readonly ALLOWED_SKIP_RE='needs root|needs CAP_SYS_ADMIN'
