@@ -10,7 +10,7 @@
 #                FAIL_ALLOC=PCT: PCT% of the stress's allocations fail (debug kernel)
 #   make bench   boot each kernel, run toymap-bench: what a page of the object
 #                costs against the kernel's own memory, in the same boot;
-#                table, CSV and charts in build/bench/ (4-7 minutes a kernel):
+#                table, CSV and charts in build/bench/ (4-11 minutes a kernel):
 #                make bench KERNELS=7.3 [ROUNDS=N]
 # Each installs (as root) only what its kernels need: make demo and make vm
 # one kernel (KERNEL, default the first of the matrix), make check, make

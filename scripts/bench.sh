@@ -23,7 +23,7 @@ REPO=$(dirname "$SCRIPTS")
 OUT=$REPO/build/bench
 readonly SCRIPTS REPO OUT
 readonly MODULE_ARGS="size=1G"
-# The guest's limit: a full run takes 4-7 minutes under TCG on two busy
+# The guest's limit: a full run takes 4-11 minutes under TCG on two busy
 # CPUs; the debug kernel (KASAN, lockdep) several times that.
 readonly TIMEOUT=2400 DEBUG_TIMEOUT=9000
 # Chart colours: target met, missed, no target.
@@ -146,7 +146,7 @@ main() {
 		i=$((i + 1))
 		start=$SECONDS
 		echo "=== [$i/${#kernels[@]}] $kernel: boot, then toymap-bench${args[*]:+ ${args[*]}}" \
-			"(4-7 minutes; a case a line, a dot a round)"
+			"(4-11 minutes; a case a line, a dot a round)"
 		if run "$kernel" "${args[@]}"; then
 			echo "=== $kernel: done in $((SECONDS - start)) s"
 		else
