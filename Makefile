@@ -8,9 +8,13 @@
 #                (default 60) with a fresh random seed (or SEED=N):
 #                make stress SECONDS=600 KERNELS="6.1"
 #                FAIL_ALLOC=PCT: PCT% of the stress's allocations fail (debug kernel)
+#   make bench   boot each kernel, run toymap-bench: what a page of the object
+#                costs against the kernel's own memory, in the same boot;
+#                table, CSV and charts in build/bench/ (4-11 minutes a kernel):
+#                make bench KERNELS=7.3 [ROUNDS=N]
 # Each installs (as root) only what its kernels need: make demo and make vm
 # one kernel (KERNEL, default the first of the matrix), make check, make
-# stress and make lint their KERNELS (default: the whole matrix).
+# stress, make bench and make lint their KERNELS (default: the whole matrix).
 # and the ones a developer needs
 #   make         build the user space, and toymap.ko for every kernel whose
 #                headers are installed (says which it skipped); installs nothing
@@ -36,12 +40,15 @@ STRESS_PROCS ?= 3
 STRESS_THREADS ?= 2
 FAIL_ALLOC ?=
 
+# make bench: rounds after the warm-up (default toymap-bench's, 7).
+ROUNDS ?=
+
 # make install: where the programs, the man pages and the module's DKMS
 # source go.
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps userspace selftests modules check check-host stress demo lint vm clean \
+.PHONY: all deps userspace selftests modules check check-host stress bench demo lint vm clean \
 	install uninstall
 
 # Plain make installs nothing and builds no kernel: the user space, the
@@ -107,6 +114,14 @@ stress:
 	[ $$status -eq 0 ] || \
 		echo "stress: FAILED; replay: make stress SEED=$$seed SECONDS=$(SECONDS) KERNELS=\"$(KERNELS)\"$(if $(FAIL_ALLOC), FAIL_ALLOC=$(FAIL_ALLOC))"; \
 	exit $$status
+
+# Each kernel's packages and gnuplot (the charts); the tables, CSVs and charts
+# go to build/bench/ (scripts/bench.sh).
+bench:
+	@scripts/deps.sh --bench $(KERNELS)
+	@$(MAKE) --no-print-directory userspace
+	@$(call build_modules,$(KERNELS))
+	@scripts/bench.sh $(if $(ROUNDS),--rounds $(ROUNDS)) $(KERNELS)
 
 # One kernel only: its packages (and root or build), nothing of the others.
 demo:

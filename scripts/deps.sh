@@ -8,6 +8,7 @@
 #   --check   add what make check and make lint need besides the kernels: the
 #             lint's tools, mandoc, dkms, linux-source-6.1 (checkpatch and the
 #             kselftest headers)
+#   --bench   add what make bench needs: gnuplot-nox (the charts)
 #   --mirror  print the package mirror a root would be made from, and exit
 #   --print   install nothing: print what the kernels need, one line each,
 #             "host PACKAGE", "root DIR SUITE PACKAGE...", "build NAME", then
@@ -40,6 +41,8 @@ readonly BASE_PACKAGES=(
 # (scripts/test-figures.sh).
 readonly CHECK_PACKAGES=(sparse shellcheck mandoc dkms linux-source-6.1
 	chromium)
+# What make bench adds: gnuplot for its charts (PNG and SVG, no X).
+readonly BENCH_PACKAGES=(gnuplot-nox)
 
 # What a root needs besides its kernels' image and headers: the module build
 # and its lint (sparse for C=2).
@@ -52,7 +55,7 @@ readonly APT_SOURCES=${TOYMAP_APT_ETC:-/etc/apt}/sources.list
 readonly APT_SOURCES_DIR=${TOYMAP_APT_ETC:-/etc/apt}/sources.list.d
 
 usage() {
-	echo "usage: ${0##*/} [--check] [--print | --mirror] [KERNEL...]   (default: every kernel of scripts/kernels.conf;" \
+	echo "usage: ${0##*/} [--check] [--bench] [--print | --mirror] [KERNEL...]   (default: every kernel of scripts/kernels.conf;" \
 		"environment: TOYMAP_ROOTS, the directory of the roots and builds; TOYMAP_MIRROR)" >&2
 	exit 2
 }
@@ -299,14 +302,15 @@ BUILDS=()          # kernels built from source
 BUILD_TODO=()      # ... not built yet
 
 # Fill the lists above for kernels NAME... (all without one); WITH_CHECK 1
-# adds CHECK_PACKAGES.
+# adds CHECK_PACKAGES, WITH_BENCH 1 BENCH_PACKAGES.
 plan() {
-	local with_check="$1" list line dir suite packages name how missing names lines extra
-	shift
+	local with_check="$1" with_bench="$2" list line dir suite packages name how missing names lines extra
+	shift 2
 
 	list=$("$SCRIPTS/kernels.sh" packages "$@")
 	mapfile -t HOST_WANTED < <({ printf '%s\n' "${BASE_PACKAGES[@]}"; grep . <<<"$list" || true
-		[[ "$with_check" == 0 ]] || printf '%s\n' "${CHECK_PACKAGES[@]}"; } | awk '!seen[$0]++')
+		[[ "$with_check" == 0 ]] || printf '%s\n' "${CHECK_PACKAGES[@]}"
+		[[ "$with_bench" == 0 ]] || printf '%s\n' "${BENCH_PACKAGES[@]}"; } | awk '!seen[$0]++')
 	list=$(missing_packages /var/lib/dpkg "${HOST_WANTED[@]}")
 	mapfile -t HOST_MISSING < <(grep . <<<"$list" || true)
 
@@ -378,11 +382,12 @@ check_privileges() {
 }
 
 main() {
-	local with_check=0 print=0 line dir suite packages step=0 steps name args=("$@")
+	local with_check=0 with_bench=0 print=0 line dir suite packages step=0 steps name args=("$@")
 
 	while [[ $# -gt 0 ]]; do
 		case "$1" in
 		--check) with_check=1; shift ;;
+		--bench) with_bench=1; shift ;;
 		--print) print=1; shift ;;
 		--mirror) host_mirror; return ;;
 		--) shift; break ;;
@@ -390,7 +395,7 @@ main() {
 		*) break ;;
 		esac
 	done
-	plan "$with_check" "$@"
+	plan "$with_check" "$with_bench" "$@"
 	if [[ $print == 1 ]]; then
 		print_plan
 		return

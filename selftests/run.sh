@@ -26,6 +26,11 @@
 #     (fail_page_alloc and failslab, task-filter):
 #       ok N stress: seed S, allocation failures 2%, 30 s
 #     a failure prints the command that replays it;
+#   - build/bin/toymap-bench --short, one result line, for its correctness
+#     only (never a timing threshold): it completes and prints a well-formed
+#     Markdown table, every row as many cells as the header, every ratio a
+#     number; in a guest of scripts/vmrun.sh (TOYMAP_KERNEL set) with
+#     --kernel-swap;
 #   - selftests/run-unprivileged.sh, its results numbered on: mode=0600
 #     refuses the user nobody, mode=0666 lets it run the selftests, the demos
 #     and the stress without ever seeing a PFN or a stale byte (it reloads the
@@ -62,7 +67,8 @@ FRAMES="$BUILD/bin/toymap_frames"
 # The program run again with its files on each file system of BACKING_FS.
 BACKING_PROG="$BUILD/bin/toymap_review_test"
 STRESS="$BUILD/bin/toymap-stress"
-readonly SELFTESTS BUILD TEST_PROGS FRAMES BACKING_PROG STRESS
+BENCH="$BUILD/bin/toymap-bench"
+readonly SELFTESTS BUILD TEST_PROGS FRAMES BACKING_PROG STRESS BENCH
 readonly FRAMES_PAGES=1024
 # The stress: P processes x N threads, plus the attach cycle's process.
 readonly STRESS_ARGS=(--procs 3 --threads 2)
@@ -173,7 +179,7 @@ find_tools() {
 	[[ -x "$TOYMAPCTL" ]] || skip_all "toymapctl not found in PATH or $BUILD/bin: run make"
 	local prog
 
-	for prog in "${TEST_PROGS[@]}" "$FRAMES" "$STRESS"; do
+	for prog in "${TEST_PROGS[@]}" "$FRAMES" "$STRESS" "$BENCH"; do
 		[[ -x "$prog" ]] || skip_all "$prog not built: run make"
 	done
 	if [[ -n "${TOYMAP_KO:-}" ]]; then
@@ -239,6 +245,60 @@ run_fail_stress() {
 	done
 	run_stress "$STRESS_SEED" "allocation failures $FAIL_PERCENT%" "$FAIL_SECONDS" \
 		--fail-alloc "$FAIL_PERCENT"
+}
+
+# bench_table_problem: read toymap-bench's output; print what is wrong with
+# its table (the first block of lines that start with "|"), nothing if it is
+# well-formed: a header with a "ratio" column, a separator, one row at least,
+# each with the header's cells, each ratio a number.
+bench_table_problem() {
+	awk -F'|' '
+		function trim(s) { gsub(/^[ \t]+|[ \t]+$/, "", s); return s }
+		function bad(why) { print why; failed = 1; exit }
+		/^\|/ && !done {
+			n++
+			if (n == 1) {
+				cells = NF
+				for (i = 2; i < NF; i++) if (trim($i) == "ratio") col = i
+				if (!col) bad("no ratio column in the header: " $0)
+			} else if (n == 2) {
+				if ($0 !~ /^\|( *:?-+:? *\|)+$/) bad("no separator under the header: " $0)
+			} else if (NF != cells) {
+				bad("a row of " NF - 2 " cells, the header has " cells - 2 ": " $0)
+			} else if (trim($col) !~ /^[0-9]+(\.[0-9]+)?$/) {
+				bad("a ratio that is not a number (" trim($col) "): " $0)
+			}
+			next
+		}
+		n { done = 1 }
+		END { if (!failed && n < 3) print "no table rows (" n " table lines)" }'
+}
+
+# run_bench: toymap-bench --short as one result line, for its correctness only.
+run_bench() {
+	local name="bench: toymap-bench --short completes, its table well-formed" out status why=""
+	local args=(--short)
+
+	# In a test guest only: the EVICT case's reference swaps to a RAM disk.
+	[[ -z "${TOYMAP_KERNEL:-}" ]] || args+=(--kernel-swap)
+	release_objects
+	echo "# run.sh: ${BENCH##*/} ${args[*]}"
+	out=$(mktemp "${TMPDIR:-/tmp}/toymap-bench.XXXXXX")
+	set +e
+	"$BENCH" "${args[@]}" 2>&1 | tee "$out" | sed 's/^/# /'
+	status=${PIPESTATUS[0]}
+	set -e
+	if [[ "$status" -ne 0 ]]; then
+		why="toymap-bench exited $status"
+	else
+		why=$(bench_table_problem <"$out")
+	fi
+	rm -f "$out"
+	if [[ -z "$why" ]]; then
+		result_ok "$name"
+	else
+		result_fail "$name" "$why"
+	fi
 }
 
 # run_program PROG [LABEL]: run one kselftest program and pass its KTAP
@@ -447,6 +507,7 @@ main() {
 		run_stress "$STRESS_SEED" random "$STRESS_SECONDS"
 		run_stress "$STRESS_FIXED_SEED" fixed "$STRESS_FIXED_SECONDS"
 		run_fail_stress
+		run_bench
 		echo "# run.sh: as an unprivileged user"
 		TOYMAP_STRESS_SEED=$STRESS_SEED run_program "$SELFTESTS/run-unprivileged.sh"
 		run_program "$SELFTESTS/run-quiz.sh"
