@@ -48,62 +48,65 @@ static size_t toymap_section_bytes(struct toymap_object *obj, pgoff_t index)
  * Through the file's page cache, as a fault of a mapping of the file itself
  * would (filemap_fault() under the file's invalidate_lock), never through
  * ->read_iter: XFS, NFS and every O_DIRECT read take the file's i_rwsem,
- * which write(2) holds while it faults on a mapping of this object.  Bytes
- * at or past the end of the file are left as they are (zero), also when a
- * truncation that does not take the invalidate_lock (tmpfs, 9p) races the
- * read: a page the file no longer has reads as zeros, as past the end.
+ * which write(2) holds while it faults on a mapping of this object.  It
+ * stops at the end of the file, also when a truncation that does not take
+ * the invalidate_lock (tmpfs, 9p) races the read: a page the file no longer
+ * has is past the end.
  *
- * Return: 0, or the -errno of reading a page of the file.
+ * Return: the bytes copied (fewer than @len at the end of the file), or the
+ * -errno of reading a page of the file.
  */
-static int toymap_read_file(struct file *file, loff_t pos, void *dst, size_t len)
+static ssize_t toymap_read_file(struct file *file, loff_t pos, void *dst, size_t len)
 {
 	struct address_space *mapping = file->f_mapping;
+	ssize_t copied = 0;
 	struct page *page;
 	size_t offset, n;
 	loff_t in_file;
-	int err = 0;
 
 	filemap_invalidate_lock_shared(mapping);
 	in_file = i_size_read(file_inode(file)) - pos;
 	len = in_file > 0 ? min_t(loff_t, len, in_file) : 0;
-	for (; len; dst += n, pos += n, len -= n) {
+	for (; len; dst += n, pos += n, len -= n, copied += n) {
 		offset = offset_in_page(pos);
 		n = min_t(size_t, len, PAGE_SIZE - offset);
 		page = toymap_read_cache_page(file, pos >> PAGE_SHIFT);
 		if (IS_ERR(page)) {
 			if (pos < i_size_read(file_inode(file)))
-				err = PTR_ERR(page);
+				copied = PTR_ERR(page);
 			break;
 		}
 		memcpy_from_page(dst, page, offset, n);
 		put_page(page);
 	}
 	filemap_invalidate_unlock_shared(mapping);
-	return err;
+	return copied;
 }
 
 /**
  * toymap_fill_folio - fill a new page of the object before it is visible
  * @obj:	the object
- * @folio:	a zeroed, not yet inserted folio
+ * @folio:	a new folio, not yet inserted, its bytes not yet written
  * @index:	its page offset
  * @outcome:	set to TOYMAP_SWAP_IN, TOYMAP_FILE_READ or TOYMAP_ZERO_FILL
  *
  * Called by the fault path with the invalidate_lock held shared, so the
  * backing and swap settings are stable.  A swap copy wins over the file:
- * it is never older than the page (toymap_swapped_in()).  The section's
- * bytes past the end of the file stay zero.
+ * it is never older than the page (toymap_swapped_in()).  Every byte not
+ * copied from a file (past the section, past the end of the file, all of a
+ * demand-zero page) is zeroed here, once: the page is allocated without
+ * __GFP_ZERO, so bytes read from the file are written once, not twice.
  *
- * Return: 0, or the read's -errno.
+ * Return: 0, or the read's -errno (the folio is then freed unseen).
  */
 int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, pgoff_t index,
 		      enum toymap_outcome *outcome)
 {
-	struct file *file;
-	size_t len;
-	loff_t pos;
+	struct file *file = NULL;
+	ssize_t copied = 0;
+	size_t len = 0;
+	loff_t pos = 0;
 	void *kaddr;
-	int err;
 
 	if (obj->swap && xa_load(&obj->swapped, index)) {
 		file = obj->swap;
@@ -116,19 +119,23 @@ int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, pgoff_t in
 	} else {
 		len = toymap_section_bytes(obj, index);
 		*outcome = len ? TOYMAP_FILE_READ : TOYMAP_ZERO_FILL;
-		if (!len)
-			return 0;
-		file = obj->backing;
-		pos = obj->backing_offset + ((loff_t)index << PAGE_SHIFT);
-		/* A page of the section wholly past the end of the file is zeros. */
-		if (pos >= i_size_read(file_inode(file)))
-			*outcome = TOYMAP_ZERO_FILL;
+		if (len) {
+			file = obj->backing;
+			pos = obj->backing_offset + ((loff_t)index << PAGE_SHIFT);
+			/* A page of the section wholly past the end of the file is zeros. */
+			if (pos >= i_size_read(file_inode(file)))
+				*outcome = TOYMAP_ZERO_FILL;
+		}
 	}
 
 	kaddr = kmap_local_folio(folio, 0);
-	err = toymap_read_file(file, pos, kaddr, len);
+	if (len)
+		copied = toymap_read_file(file, pos, kaddr, len);
+	if (copied >= 0)
+		memset(kaddr + copied, 0, PAGE_SIZE - copied);
 	kunmap_local(kaddr);
-	return err;
+	flush_dcache_folio(folio);
+	return copied < 0 ? copied : 0;
 }
 
 /**

@@ -168,7 +168,7 @@ static void toymap_note_fault(struct toymap_object *obj, struct vm_fault *vmf,
  * @outcome:	set to what was found or done
  *
  * Caller holds the mapping's invalidate_lock shared, so no discard, attach
- * or eviction runs.  A new page is zeroed, filled (file, swap file) and
+ * or eviction runs.  A new page is filled (file, swap file, zeros) and
  * uptodate before filemap_add_folio() makes it visible; filemap_add_folio()
  * locks it (and unlocks it again on failure).
  *
@@ -195,7 +195,7 @@ static struct folio *toymap_get_folio(struct toymap_object *obj, pgoff_t index,
 			*outcome = TOYMAP_SIGBUS_LIMIT;
 			return ERR_PTR(-ENOSPC);
 		}
-		folio = folio_alloc(gfp | __GFP_ZERO, 0);
+		folio = folio_alloc(gfp, 0);	/* toymap_fill_folio() writes every byte */
 		if (!folio) {
 			toymap_uncharge_pages(1);
 			*outcome = TOYMAP_ALLOC_FAILED;
