@@ -7,7 +7,8 @@
 #
 #   --check   add what make check and make lint need besides the kernels: the
 #             lint's tools, mandoc, dkms, linux-source-6.1 (checkpatch and the
-#             kselftest headers)
+#             kselftest headers), and the tracing tools of the selftests
+#             (trace-cmd, linux-perf, bpftrace)
 #   --bench   add what make bench needs: gnuplot-nox (the charts)
 #   --mirror  print the package mirror a root would be made from, and exit
 #   --print   install nothing: print what the kernels need, one line each,
@@ -41,6 +42,10 @@ readonly BASE_PACKAGES=(
 # (scripts/test-figures.sh).
 readonly CHECK_PACKAGES=(sparse shellcheck mandoc dkms linux-source-6.1
 	chromium)
+# ... and the tools selftests/run-tracing.sh runs in every guest (whose
+# userland is the host's root, for a kernel in a root too): perf and bpftrace
+# of bookworm read the tracepoints of any kernel through tracefs.
+readonly TRACE_PACKAGES=(trace-cmd linux-perf bpftrace)
 # What make bench adds: gnuplot for its charts (PNG and SVG, no X).
 readonly BENCH_PACKAGES=(gnuplot-nox)
 
@@ -309,7 +314,7 @@ plan() {
 
 	list=$("$SCRIPTS/kernels.sh" packages "$@")
 	mapfile -t HOST_WANTED < <({ printf '%s\n' "${BASE_PACKAGES[@]}"; grep . <<<"$list" || true
-		[[ "$with_check" == 0 ]] || printf '%s\n' "${CHECK_PACKAGES[@]}"
+		[[ "$with_check" == 0 ]] || printf '%s\n' "${CHECK_PACKAGES[@]}" "${TRACE_PACKAGES[@]}"
 		[[ "$with_bench" == 0 ]] || printf '%s\n' "${BENCH_PACKAGES[@]}"; } | awk '!seen[$0]++')
 	list=$(missing_packages /var/lib/dpkg "${HOST_WANTED[@]}")
 	mapfile -t HOST_MISSING < <(grep . <<<"$list" || true)

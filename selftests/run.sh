@@ -35,6 +35,7 @@
 #     refuses the user nobody, mode=0666 lets it run the selftests, the demos
 #     and the stress without ever seeing a PFN or a stale byte (it reloads the
 #     module for that, then loads it as it was);
+#   - selftests/run-tracing.sh: trace-cmd, perf, bpftrace match the counters;
 #   - selftests/run-quiz.sh, its results numbered on: toymap-quiz graded by
 #     its own key (read from the "# correct:" lines of a run): the key's
 #     answers score full marks, one wrong answer one less, the key follows
@@ -88,7 +89,7 @@ readonly KSFT_SKIP=4
 # A skip is not a pass: as root, a program's skip is a failure unless its
 # reason is one of these, which no privilege can change (a frame-identity,
 # /dev/kmsg or memory-cgroup check that cannot run fails).
-readonly ROOT_SKIP_ALLOWED_RE='needs two CPUs|has no O_DIRECT|has no userfaultfd'
+readonly ROOT_SKIP_ALLOWED_RE='needs two CPUs|has no O_DIRECT|has no userfaultfd|has no bpf\(\) system call'
 readonly MODULE=toymap
 readonly SYSFS_MODULE=/sys/module/$MODULE
 # The unload line of module/toymap_dev.c; what matters is "0 pages held".
@@ -510,6 +511,7 @@ main() {
 		run_bench
 		echo "# run.sh: as an unprivileged user"
 		TOYMAP_STRESS_SEED=$STRESS_SEED run_program "$SELFTESTS/run-unprivileged.sh"
+		run_program "$SELFTESTS/run-tracing.sh"
 		run_program "$SELFTESTS/run-quiz.sh"
 		echo "# run.sh: module checks"
 		check_unload
