@@ -60,11 +60,6 @@ static int check_pair(struct worker *w, uint64_t pfn, uint64_t id, const void *a
 	return 0;
 }
 
-static const char *kind_name(uint32_t kind)
-{
-	return toymap_lookup_kind_name(kind);
-}
-
 /* One answer for page @i of @m: 0, or -1 after fail(). */
 static int check_answer(struct worker *w, const struct mapping *m, size_t i, const void *addr,
 			const struct toymap_lookup *l)
@@ -87,7 +82,7 @@ static int check_answer(struct worker *w, const struct mapping *m, size_t i, con
 bad:
 	fail(w, "LOOKUP of page %zu of %s at %p: %s (toymap%u page %" PRIu64 ", identity %#"
 	     PRIx64 ", mapped %u), expected toymap%u page %" PRIu64 ", %s or no page", i,
-	     map_desc(w, m, desc, sizeof(desc)), addr, kind_name(l->kind), l->index,
+	     map_desc(w, m, desc, sizeof(desc)), addr, toymap_lookup_kind_name(l->kind), l->index,
 	     (uint64_t)l->pgoff, (uint64_t)l->frame, l->mapped, m->obj->index,
 	     m->pgoff + i, want_private ? "a private copy" : "the object's page");
 	return -1;
@@ -139,8 +134,8 @@ static int lookup_outside(struct worker *w, int fd, const void *addr, uint32_t w
 	if (l.kind == want && !l.index && !l.pgoff && !l.frame && !l.mapped)
 		return 0;
 	fail(w, "LOOKUP at %p: %s (toymap%u page %" PRIu64 ", identity %#" PRIx64 "), expected %s "
-	     "and nothing more", addr, kind_name(l.kind), l.index, (uint64_t)l.pgoff,
-	     (uint64_t)l.frame, kind_name(want));
+	     "and nothing more", addr, toymap_lookup_kind_name(l.kind), l.index, (uint64_t)l.pgoff,
+	     (uint64_t)l.frame, toymap_lookup_kind_name(want));
 	return -1;
 }
 
