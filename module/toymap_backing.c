@@ -84,25 +84,29 @@ static ssize_t toymap_read_file(struct file *file, loff_t pos, void *dst, size_t
 }
 
 /**
- * toymap_fill_folio - fill a new page of the object before it is visible
+ * toymap_new_folio - a new page of the object, filled, not yet visible
  * @obj:	the object
- * @folio:	a new folio, not yet inserted, its bytes not yet written
  * @index:	its page offset
+ * @gfp:	how to allocate it
  * @outcome:	set to TOYMAP_SWAP_IN, TOYMAP_FILE_READ or TOYMAP_ZERO_FILL
  *
  * Called by the fault path with the invalidate_lock held shared, so the
  * backing and swap settings are stable.  A swap copy wins over the file:
- * it is never older than the page (toymap_swapped_in()).  Every byte not
- * copied from a file (past the section, past the end of the file, all of a
- * demand-zero page) is zeroed here, once: the page is allocated without
- * __GFP_ZERO, so bytes read from the file are written once, not twice.
+ * it is never older than the page (toymap_swapped_in()).  Every byte is
+ * written once: a page with nothing to copy (all of a demand-zero page, a
+ * page of the section past the end of the file) is allocated zeroed, as
+ * anonymous memory is (with init_on_alloc, Debian's default, the allocator
+ * zeroes every page anyway: zeroing it again would double the cost of a
+ * first touch); a page read from a file is zeroed only past what it read.
  *
- * Return: 0, or the read's -errno (the folio is then freed unseen).
+ * Return: the folio, with a reference; or ERR_PTR(-ENOMEM) (@outcome
+ * TOYMAP_ALLOC_FAILED) or the read's error (TOYMAP_READ_FAILED).
  */
-int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, pgoff_t index,
-		      enum toymap_outcome *outcome)
+struct folio *toymap_new_folio(struct toymap_object *obj, pgoff_t index, gfp_t gfp,
+			       enum toymap_outcome *outcome)
 {
 	struct file *file = NULL;
+	struct folio *folio;
 	ssize_t copied = 0;
 	size_t len = 0;
 	loff_t pos = 0;
@@ -115,7 +119,7 @@ int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, pgoff_t in
 		*outcome = TOYMAP_SWAP_IN;
 		/* Truncated behind our back: the copy is lost, say so (SIGBUS). */
 		if (pos + PAGE_SIZE > i_size_read(file_inode(file)))
-			return -EIO;
+			return ERR_PTR(-EIO);
 	} else {
 		len = toymap_section_bytes(obj, index);
 		*outcome = len ? TOYMAP_FILE_READ : TOYMAP_ZERO_FILL;
@@ -123,19 +127,33 @@ int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, pgoff_t in
 			file = obj->backing;
 			pos = obj->backing_offset + ((loff_t)index << PAGE_SHIFT);
 			/* A page of the section wholly past the end of the file is zeros. */
-			if (pos >= i_size_read(file_inode(file)))
+			if (pos >= i_size_read(file_inode(file))) {
 				*outcome = TOYMAP_ZERO_FILL;
+				len = 0;
+			}
 		}
 	}
 
+	folio = folio_alloc(len ? gfp : gfp | __GFP_ZERO, 0);
+	if (!folio) {
+		*outcome = TOYMAP_ALLOC_FAILED;
+		return ERR_PTR(-ENOMEM);
+	}
+	if (!len)
+		return folio;
+
 	kaddr = kmap_local_folio(folio, 0);
-	if (len)
-		copied = toymap_read_file(file, pos, kaddr, len);
+	copied = toymap_read_file(file, pos, kaddr, len);
 	if (copied >= 0)
 		memset(kaddr + copied, 0, PAGE_SIZE - copied);
 	kunmap_local(kaddr);
+	if (copied < 0) {
+		folio_put(folio);
+		*outcome = TOYMAP_READ_FAILED;
+		return ERR_PTR(copied);
+	}
 	flush_dcache_folio(folio);
-	return copied < 0 ? copied : 0;
+	return folio;
 }
 
 /**
@@ -153,6 +171,59 @@ void toymap_swapped_in(struct toymap_object *obj, struct folio *folio)
 {
 	folio_mark_dirty(folio);
 	toymap_forget_swapped(obj, folio->index, folio->index);
+}
+
+/**
+ * toymap_readahead - read on through the section after a sequential fault
+ * @obj:	the object
+ * @index:	the page after the one just read from the file
+ * @nr:		pages to read at most
+ *
+ * A mapping advised MADV_SEQUENTIAL (VM_SEQ_READ) read a page from the file:
+ * read the next ones too, as page_cache_sync_ra() does for such a mapping of
+ * a file, so that fault-around maps them without calling .fault again.  They
+ * are added unlocked, clean and charged to max_pages like any other page.
+ * Best effort: it stops at the first page already there, past the section or
+ * the file, with a copy in the swap file, over max_pages, or when allocation
+ * (without retrying) or the read fails; the fault it serves never fails for
+ * it.  A truncation of the file that races it may leave a zero page, as it
+ * would for a fault.
+ *
+ * Called by the fault with the object's invalidate_lock shared and the
+ * faulting page's folio lock held; it never waits for a folio lock of the
+ * object (a new folio is inserted locked; a present one ends it): see the
+ * lock order in toymap_internal.h.
+ *
+ * Return: the pages read.
+ */
+unsigned int toymap_readahead(struct toymap_object *obj, pgoff_t index, unsigned int nr)
+{
+	struct address_space *mapping = obj->inode->i_mapping;
+	gfp_t gfp = readahead_gfp_mask(mapping);
+	enum toymap_outcome outcome;
+	struct folio *folio;
+	unsigned int done;
+	void *entry;
+
+	for (done = 0; done < nr; done++, index++) {
+		if (!toymap_section_bytes(obj, index) ||
+		    obj->backing_offset + ((loff_t)index << PAGE_SHIFT) >=
+		    i_size_read(file_inode(obj->backing)) ||
+		    (obj->swap && xa_load(&obj->swapped, index)))
+			break;
+		/* A value entry is a shadow of a reclaimed page: absent. */
+		entry = xa_load(&mapping->i_pages, index);
+		if (entry && !xa_is_value(entry))
+			break;
+		folio = toymap_add_folio(obj, index, gfp, &outcome);
+		if (IS_ERR(folio))
+			break;
+		folio_unlock(folio);
+		folio_put(folio);
+	}
+	if (done)
+		trace_toymap_readahead(obj->index, index - done, done);
+	return done;
 }
 
 /*

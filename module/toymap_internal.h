@@ -102,12 +102,14 @@ struct toymap_stats {
  *                                   (discard, evict's drop phase)
  *           toymap_files_lock       (toymap_backing.c) every object's
  *                                   @backing and @swap pointers
- *           the backing or swap     toymap_read_file() in the fault: their
- *           file's invalidate_lock, page cache, never their i_rwsem
- *           then its folio locks
  *           the object's folio lock the fault (VM_FAULT_LOCKED), page_mkwrite,
  *                                   write-back's copy (toymap_wb_copy()),
  *                                   truncation
+ *             the backing or swap   toymap_read_file() in the fault: their
+ *             file's invalidate_    page cache, never their i_rwsem; under
+ *             lock, then its folio  the faulting page's lock only when it
+ *             locks                 reads ahead (toymap_readahead()), else
+ *                                   under the invalidate_lock alone
  *             i_mmap_rwsem, PTL     folio_mkclean(), unmap_mapping_pages()
  *           @map_lock               a spinlock, innermost
  *
@@ -195,6 +197,8 @@ void toymap_budget_exit(void);
 unsigned long toymap_page_limit(void);
 long toymap_pages_held(void);
 int toymap_mmap(struct file *file, struct vm_area_struct *vma);
+struct folio *toymap_add_folio(struct toymap_object *obj, pgoff_t index, gfp_t gfp,
+			       enum toymap_outcome *outcome);
 struct toymap_object *toymap_vma_object(struct vm_area_struct *vma);
 
 /* toymap_backing.c */
@@ -208,9 +212,10 @@ struct toymap_wb_counts {
 	u64 kept;
 };
 
-int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, pgoff_t index,
-		      enum toymap_outcome *outcome);
+struct folio *toymap_new_folio(struct toymap_object *obj, pgoff_t index, gfp_t gfp,
+			       enum toymap_outcome *outcome);
 void toymap_swapped_in(struct toymap_object *obj, struct folio *folio);
+unsigned int toymap_readahead(struct toymap_object *obj, pgoff_t index, unsigned int nr);
 int toymap_attach(struct toymap_object *obj, const struct toymap_attach *arg);
 int toymap_detach(struct toymap_object *obj);
 int toymap_set_swap(struct toymap_object *obj, const struct toymap_swap *arg);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Tracepoints of system "toymap": one per fault, fault-around, page_mkwrite,
- * discard, write-back (to the file or the swap file) and eviction.  Numeric
+ * Tracepoints of system "toymap": one per fault, read-ahead, fault-around,
+ * page_mkwrite, discard, write-back (to the file or the swap file) and
+ * eviction.  Numeric
  * fields only, so the format is the same on every kernel.  Enable with:
  *   echo 1 > /sys/kernel/tracing/events/toymap/enable
  */
@@ -70,6 +71,24 @@ TRACE_EVENT(toymap_fault,
 		  __entry->write ? "write" : "read",
 		  __entry->shared ? "shared" : "private", __entry->cow,
 		  toymap_show_outcome(__entry->outcome))
+);
+
+/* The pages a MADV_SEQUENTIAL fault read after its own (toymap_readahead()). */
+TRACE_EVENT(toymap_readahead,
+	TP_PROTO(unsigned int dev, unsigned long start, unsigned long nr),
+	TP_ARGS(dev, start, nr),
+	TP_STRUCT__entry(
+		__field(unsigned int, dev)
+		__field(unsigned long, start)
+		__field(unsigned long, nr)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->start = start;
+		__entry->nr = nr;
+	),
+	TP_printk("toymap%u pgoff=%lu nr=%lu",
+		  __entry->dev, __entry->start, __entry->nr)
 );
 
 TRACE_EVENT(toymap_fault_around,

@@ -132,9 +132,9 @@ static void toymap_log(struct toymap_object *obj, struct vm_fault *vmf, const ch
 }
 
 static void toymap_note_fault(struct toymap_object *obj, struct vm_fault *vmf,
-			      enum toymap_outcome outcome)
+			      enum toymap_outcome outcome, unsigned int ahead)
 {
-	char what[48];
+	char what[64];
 
 	trace_toymap_fault(obj->index, vmf->address, vmf->pgoff,
 			   vmf->flags & FAULT_FLAG_WRITE,
@@ -157,8 +157,63 @@ static void toymap_note_fault(struct toymap_object *obj, struct vm_fault *vmf,
 		/* A private write: core mm copies the page into vmf->cow_page. */
 		snprintf(what, sizeof(what), "%s%s", toymap_outcome_names[outcome],
 			 vmf->cow_page ? ", cow-by-kernel" : "");
+		if (ahead)
+			snprintf(what + strlen(what), sizeof(what) - strlen(what),
+				 ", read ahead %u pages", ahead);
 		toymap_log(obj, vmf, what);
 	}
+}
+
+/**
+ * toymap_add_folio - a new page of the object at @index, filled and inserted
+ * @obj:	the object
+ * @index:	page offset in the object, below its size
+ * @gfp:	how to allocate it
+ * @outcome:	set to how it was filled, or why it was not
+ *
+ * Caller holds the mapping's invalidate_lock shared, so no discard, attach
+ * or eviction runs.  The page is filled (file, swap file, zeros:
+ * toymap_new_folio()) and uptodate before filemap_add_folio() makes it
+ * visible, locked.
+ *
+ * Return: the folio, locked and with a reference for the caller, or an
+ * ERR_PTR: -ENOSPC over max_pages, -ENOMEM, the file read's error, -EEXIST
+ * when another fault inserted the page first, or another filemap_add_folio()
+ * error.
+ */
+struct folio *toymap_add_folio(struct toymap_object *obj, pgoff_t index, gfp_t gfp,
+			       enum toymap_outcome *outcome)
+{
+	struct folio *folio;
+	int err;
+
+	if (!toymap_charge_page()) {
+		*outcome = TOYMAP_SIGBUS_LIMIT;
+		return ERR_PTR(-ENOSPC);
+	}
+	folio = toymap_new_folio(obj, index, gfp, outcome);
+	if (IS_ERR(folio)) {
+		err = PTR_ERR(folio);
+		goto uncharge;
+	}
+	__folio_mark_uptodate(folio);
+
+	err = filemap_add_folio(obj->inode->i_mapping, folio, index, gfp);
+	if (err) {
+		if (err != -EEXIST)
+			*outcome = TOYMAP_ALLOC_FAILED;
+		goto put;
+	}
+	if (*outcome == TOYMAP_SWAP_IN)
+		toymap_swapped_in(obj, folio);
+	toymap_count(obj, toymap_fill_stat[*outcome]);
+	return folio;
+
+put:
+	folio_put(folio);	/* never in the page cache: free_folio will not see it */
+uncharge:
+	toymap_uncharge_pages(1);
+	return ERR_PTR(err);
 }
 
 /**
@@ -167,22 +222,16 @@ static void toymap_note_fault(struct toymap_object *obj, struct vm_fault *vmf,
  * @index:	page offset in the object, below its size
  * @outcome:	set to what was found or done
  *
- * Caller holds the mapping's invalidate_lock shared, so no discard, attach
- * or eviction runs.  A new page is filled (file, swap file, zeros) and
- * uptodate before filemap_add_folio() makes it visible; filemap_add_folio()
- * locks it (and unlocks it again on failure).
+ * Caller holds the mapping's invalidate_lock shared (toymap_add_folio()).
  *
  * Return: the folio, locked and with a reference for the caller, or an
- * ERR_PTR: -ENOSPC over max_pages, -ENOMEM, the file read's error, or
- * another filemap_add_folio() error.
+ * ERR_PTR of toymap_add_folio(), never -EEXIST.
  */
 static struct folio *toymap_get_folio(struct toymap_object *obj, pgoff_t index,
 				      enum toymap_outcome *outcome)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
-	gfp_t gfp = mapping_gfp_mask(mapping);
 	struct folio *folio;
-	int err;
 
 	for (;;) {
 		folio = toymap_lock_folio(mapping, index);
@@ -190,41 +239,10 @@ static struct folio *toymap_get_folio(struct toymap_object *obj, pgoff_t index,
 			*outcome = TOYMAP_RESIDENT;
 			return folio;
 		}
-
-		if (!toymap_charge_page()) {
-			*outcome = TOYMAP_SIGBUS_LIMIT;
-			return ERR_PTR(-ENOSPC);
-		}
-		folio = folio_alloc(gfp, 0);	/* toymap_fill_folio() writes every byte */
-		if (!folio) {
-			toymap_uncharge_pages(1);
-			*outcome = TOYMAP_ALLOC_FAILED;
-			return ERR_PTR(-ENOMEM);
-		}
-		err = toymap_fill_folio(obj, folio, index, outcome);
-		if (err) {
-			folio_put(folio);
-			toymap_uncharge_pages(1);
-			*outcome = TOYMAP_READ_FAILED;
-			return ERR_PTR(err);
-		}
-		__folio_mark_uptodate(folio);
-
-		err = filemap_add_folio(mapping, folio, index, gfp);
-		if (!err) {
-			if (*outcome == TOYMAP_SWAP_IN)
-				toymap_swapped_in(obj, folio);
-			toymap_count(obj, toymap_fill_stat[*outcome]);
+		folio = toymap_add_folio(obj, index, mapping_gfp_mask(mapping), outcome);
+		/* On -EEXIST another fault inserted the page first: use theirs. */
+		if (!IS_ERR(folio) || PTR_ERR(folio) != -EEXIST)
 			return folio;
-		}
-		/* Never in the page cache, so free_folio will not see it. */
-		folio_put(folio);
-		toymap_uncharge_pages(1);
-		if (err != -EEXIST) {
-			*outcome = TOYMAP_ALLOC_FAILED;
-			return ERR_PTR(err);
-		}
-		/* Another fault inserted the page first: use theirs. */
 	}
 }
 
@@ -234,13 +252,16 @@ static struct folio *toymap_get_folio(struct toymap_object *obj, pgoff_t index,
  * For a write fault on a MAP_PRIVATE mapping core mm has already allocated
  * vmf->cow_page: it copies our page into it and maps the copy, so the object
  * itself never changes.  A write to a private page that is already mapped
- * read-only is copied by do_wp_page() without calling us at all.
+ * read-only is copied by do_wp_page() without calling us at all.  A page read
+ * from the file through a mapping advised MADV_SEQUENTIAL reads the next
+ * VM_READAHEAD_PAGES - 1 pages of the section too (toymap_readahead()).
  */
 static vm_fault_t toymap_fault(struct vm_fault *vmf)
 {
 	struct toymap_object *obj = vmf->vma->vm_private_data;
 	struct address_space *mapping = obj->inode->i_mapping;
 	enum toymap_outcome outcome;
+	unsigned int ahead = 0;
 	struct folio *folio;
 	vm_fault_t ret;
 
@@ -256,6 +277,9 @@ static vm_fault_t toymap_fault(struct vm_fault *vmf)
 
 	filemap_invalidate_lock_shared(mapping);
 	folio = toymap_get_folio(obj, vmf->pgoff, &outcome);
+	/* madvise(MADV_SEQUENTIAL): read on, as the kernel does for a file. */
+	if (outcome == TOYMAP_FILE_READ && (vmf->vma->vm_flags & VM_SEQ_READ))
+		ahead = toymap_readahead(obj, vmf->pgoff + 1, VM_READAHEAD_PAGES - 1);
 	filemap_invalidate_unlock_shared(mapping);
 
 	if (IS_ERR(folio)) {
@@ -268,7 +292,7 @@ static vm_fault_t toymap_fault(struct vm_fault *vmf)
 out:
 	if (ret & VM_FAULT_SIGBUS)
 		toymap_count(obj, TOYMAP_STAT_SIGBUS_FAULTS);
-	toymap_note_fault(obj, vmf, outcome);
+	toymap_note_fault(obj, vmf, outcome, ahead);
 	return ret;
 }
 

@@ -5,8 +5,9 @@
 # use, as root in a guest of scripts/vmrun.sh with the module loaded
 # (selftests/run.sh runs it; its KTAP results are numbered on into run.sh's).
 # Each tool watches one run of the same workload on /dev/toymap0: a discard of
-# the object, mmapcopy of a file of FILE_PAGES pages through it (FILE_PAGES
-# faults, each a file-read), demo-private-cow (zero-fill, mkwrite, COW,
+# the object, mmapcopy of a file of FILE_PAGES pages through it (its mapping
+# advised MADV_SEQUENTIAL: one file-read fault, a read-ahead of the other
+# pages, fault-around), demo-private-cow (zero-fill, mkwrite, COW,
 # fault-around hits) and an eviction.  What the tool prints must add up to
 # what the module's counters (toymapctl info, before and after) say happened:
 #   - tracefs: the events' format files give every outcome of toymap_fault a
@@ -14,8 +15,9 @@
 #   - trace-cmd record -e 'toymap:*' + trace-cmd report: every event, by name,
 #     with its fields; outcomes by name;
 #   - perf stat -e 'toymap:*': the count of each event;
-#   - bpftrace, faults by outcome (@faults[outcome] = count()), the outcome
-#     numbers named through the format file; a skip on a kernel without the
+#   - bpftrace, faults by outcome (@faults[outcome] = count()) and pages read
+#     ahead (@ahead = sum(nr)), the outcome numbers named through the format
+#     file; a skip on a kernel without the
 #     bpf() system call (the debug kernel: CONFIG_BPF_SYSCALL is not set).
 # A tool that is not installed is a failure naming its Debian package
 # (scripts/deps.sh --check installs them).
@@ -34,13 +36,14 @@ readonly SELFTESTS BUILD TOYMAPCTL MMAPCOPY DEMO
 
 readonly DEVICE=/dev/toymap0
 readonly FILE_PAGES=16
-readonly EVENTS=(toymap_fault toymap_fault_around toymap_mkwrite toymap_discard toymap_writeback
-	toymap_evict)
+readonly EVENTS=(toymap_fault toymap_readahead toymap_fault_around toymap_mkwrite toymap_discard
+	toymap_writeback toymap_evict)
 readonly TRACEFS_DIRS=(/sys/kernel/tracing /sys/kernel/debug/tracing)
 # The tool, and its Debian package.
 readonly -A PACKAGE=([trace-cmd]=trace-cmd [perf]=linux-perf [bpftrace]=bpftrace)
 # The bpftrace one-liner of the README.
-readonly BPFTRACE_PROG='tracepoint:toymap:toymap_fault { @faults[args->outcome] = count(); }'
+readonly BPFTRACE_PROG='tracepoint:toymap:toymap_fault { @faults[args->outcome] = count(); }
+tracepoint:toymap:toymap_readahead { @ahead = sum(args->nr); }'
 # Seconds a tool may take with the workload (bpftrace compiles its program first).
 readonly TOOL_TIMEOUT=300
 # Results: the format files, trace-cmd, perf stat, bpftrace.  (perf trace is
@@ -189,12 +192,12 @@ run_workload() {
 # events are lines as trace-cmd report prints them ("toymap_fault: toymap0
 # va=... outcome=zero-fill") or perf trace does ("toymap:toymap_fault(toymap0
 # va=... outcome=zero-fill)").  Keys: "event:NAME" each event's count,
-# "outcome:NAME" faults by outcome, cow, hits (fault-around), freed
+# "outcome:NAME" faults by outcome, cow, ahead (read-ahead), hits (fault-around), freed
 # (discard), "to:file" and "to:swap" (write-back), dropped (evict), and
 # bad_faults: toymap_fault lines that lack a field.
 tally() {
 	awk '
-		match($0, /toymap_(fault_around|fault|mkwrite|discard|writeback|evict)[:(]/) {
+		match($0, /toymap_(fault_around|fault|readahead|mkwrite|discard|writeback|evict)[:(]/) {
 			event = substr($0, RSTART, RLENGTH - 1)
 			rest = substr($0, RSTART + RLENGTH)
 			sub(/\)$/, "", rest)
@@ -210,6 +213,8 @@ tally() {
 					count["bad_faults"]++
 				count["outcome:" field["outcome"]]++
 				count["cow"] += field["cow"]
+			} else if (event == "toymap_readahead") {
+				count["ahead"] += field["nr"]
 			} else if (event == "toymap_fault_around") {
 				count["hits"] += field["hit"]
 			} else if (event == "toymap_discard") {
@@ -246,7 +251,7 @@ check_outcome_names() {
 # the counters' growth.  Prints why not.
 check_events() {
 	local -A counts=()
-	local list key value
+	local list key value reads
 
 	if ! list=$(tally "$1"); then
 		printf 'awk failed on %s' "$1"
@@ -257,9 +262,11 @@ check_events() {
 	done <<<"$list"
 	expect "toymap_fault events" "${counts[event:toymap_fault]:-0}" "$(delta faults)"
 	expect "outcome=zero-fill" "${counts[outcome:zero-fill]:-0}" "$(delta zero_fills)"
-	expect "outcome=file-read" "${counts[outcome:file-read]:-0}" "$(delta file_reads)"
-	expect "outcome=file-read (mmapcopy's $FILE_PAGES pages)" "${counts[outcome:file-read]:-0}" \
-		"$FILE_PAGES"
+	reads=$((${counts[outcome:file-read]:-0} + ${counts[ahead]:-0}))
+	expect "outcome=file-read + toymap_readahead nr=" "$reads" "$(delta file_reads)"
+	expect "outcome=file-read + nr= (mmapcopy's $FILE_PAGES pages)" "$reads" "$FILE_PAGES"
+	[[ -n "${counts[event:toymap_readahead]:-}" ]] || printf 'no toymap_readahead event (mmapcopy); '
+
 	expect "outcome=swap-in" "${counts[outcome:swap-in]:-0}" "$(delta swap_ins)"
 	expect "cow=1" "${counts[cow]:-0}" "$(delta cow)"
 	expect "toymap_fault_around events" "${counts[event:toymap_fault_around]:-0}" "$(delta fa_calls)"
@@ -360,7 +367,7 @@ check_perf_stat() {
 # bpftrace: faults by outcome, named through the format file.
 check_bpftrace() {
 	local name="bpftrace: faults by outcome match the counters"
-	local why list number count total=0
+	local why list number count total=0 ahead reads
 	local -A by_name=()
 
 	have bpftrace "$name" || return 0
@@ -385,8 +392,11 @@ check_bpftrace() {
 		done <<<"$list"
 		why+=$(expect "faults" "$total" "$(delta faults)")
 		why+=$(expect "zero-fill" "${by_name[zero-fill]:-0}" "$(delta zero_fills)")
-		why+=$(expect "file-read" "${by_name[file-read]:-0}" "$(delta file_reads)")
-		why+=$(expect "file-read (mmapcopy's $FILE_PAGES pages)" "${by_name[file-read]:-0}" "$FILE_PAGES")
+		ahead=$(sed -nE 's/^@ahead: ([0-9]+)$/\1/p' "$WORK/bpftrace.txt")
+		[[ -n "$ahead" ]] || why+="no @ahead (toymap_readahead); "
+		reads=$((${by_name[file-read]:-0} + ${ahead:-0}))
+		why+=$(expect "file-read + @ahead" "$reads" "$(delta file_reads)")
+		why+=$(expect "file-read + @ahead (mmapcopy's $FILE_PAGES pages)" "$reads" "$FILE_PAGES")
 	fi
 	result "$name" "$why"
 }

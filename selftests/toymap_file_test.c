@@ -1232,6 +1232,61 @@ TEST_F(file_object, file_change_seen_by_later_touch)
 }
 
 /*
+ * A page is read from the file when it is touched, and only that page: the
+ * chapter's demand paging.  Once the mapping is advised MADV_SEQUENTIAL, a
+ * page read from the file reads the next 31 (VM_READAHEAD_PAGES, 128 KiB)
+ * in the same fault, as the kernel does for a file; it stops at a page
+ * already there and at the end of the section, and demand-zero pages past
+ * the section are still made one at a time, when touched.
+ */
+TEST_F(file_object, sequential_mapping_reads_ahead)
+{
+	enum { SECTION = 40, PAGES = 48, AHEAD = 32 };
+	struct backed *b = &self->b;
+	struct object *obj = &b->obj;
+	struct toymap_info before, after;
+	char *mem;
+
+	backed_file(_metadata, b, SECTION * pagesize);
+	backed_attach(_metadata, b, 0, SECTION * pagesize, PAGES);
+	mem = MAP_OBJECT(obj, PAGES, 0, PROT_READ, MAP_SHARED);
+
+	before = INFO(obj);
+	read_byte(page_of(mem, 0));
+	after = INFO(obj);
+	EXPECT_EQ(1, DELTA(after, before, file_reads)) TH_LOG("no advice: page 0 alone");
+	EXPECT_EQ(1, DELTA(after, before, resident_pages));
+
+	ASSERT_EQ(0, madvise(mem, PAGES * pagesize, MADV_SEQUENTIAL)) TH_LOG("%s", strerror(errno));
+	before = after;
+	read_byte(page_of(mem, 2));
+	after = INFO(obj);
+	EXPECT_EQ(1, DELTA(after, before, faults));
+	EXPECT_EQ(AHEAD, DELTA(after, before, file_reads)) TH_LOG("pages 2 to 33 in one fault");
+	EXPECT_EQ(AHEAD, DELTA(after, before, resident_pages));
+
+	before = after;
+	read_byte(page_of(mem, 1));
+	after = INFO(obj);
+	EXPECT_EQ(1, DELTA(after, before, file_reads)) TH_LOG("page 2 is there: page 1 alone");
+
+	before = after;
+	read_byte(page_of(mem, 36));
+	after = INFO(obj);
+	EXPECT_EQ(SECTION - 36, DELTA(after, before, file_reads)) TH_LOG("36 to the section's end");
+	EXPECT_EQ(0, DELTA(after, before, zero_fills));
+
+	before = after;
+	read_byte(page_of(mem, SECTION));
+	after = INFO(obj);
+	EXPECT_EQ(0, DELTA(after, before, file_reads));
+	EXPECT_EQ(1, DELTA(after, before, zero_fills)) TH_LOG("past the section: one page");
+	EXPECT_EQ(1, DELTA(after, before, resident_pages));
+
+	assert_object_holds(_metadata, b, mem, 0, PAGES, "after reading ahead");
+}
+
+/*
  * The pages of a file-backed object, resident, dirty, written back or
  * swapped out, all go at DETACH: the module holds as many pages as before
  * ATTACH, no swap copy is left, and the object is anonymous again.

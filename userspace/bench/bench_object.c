@@ -110,8 +110,9 @@ static int file_read_setup(struct bench_ctx *ctx)
 
 /*
  * A sequential read of the section through a PROT_READ MAP_SHARED mapping:
- * of the object (@arg 1; its pages dropped first, so that each is read from
- * the file), or of the file itself (its pages in the page cache, tmpfs).
+ * of the object (@arg 1, or 2 advised MADV_SEQUENTIAL so that it reads
+ * ahead; its pages dropped first, so that each is read from the file), or
+ * of the file itself (@arg 0: its pages in the page cache, tmpfs).
  */
 static int measure_mapped_read(struct bench_ctx *ctx, long arg, struct bench_sample *out)
 {
@@ -125,6 +126,10 @@ static int measure_mapped_read(struct bench_ctx *ctx, long arg, struct bench_sam
 	if (area.map == MAP_FAILED)
 		return bench_fail(ctx, errno, "mmap of the %s", arg ? "attached object" : "file");
 	area.addr = area.map;
+	if (arg == 2 && madvise(area.map, len, MADV_SEQUENTIAL)) {
+		bench_area_unmap(&area);
+		return bench_fail(ctx, errno, "madvise(MADV_SEQUENTIAL)");
+	}
 	bench_timed_touch(ctx, &area, 0, false, out);
 	bench_area_unmap(&area);
 	return 0;
@@ -153,12 +158,15 @@ const struct bench_case bench_file_read = {
 	.teardown = file_teardown,
 	.variants = {
 		{ "toymap", "toymap file section", BENCH_NS_PER_PAGE, measure_mapped_read, 1 },
+		{ "toymap-seq", "toymap, MADV_SEQUENTIAL", BENCH_NS_PER_PAGE, measure_mapped_read, 2 },
 		{ "file-mmap", "the file's own mmap", BENCH_NS_PER_PAGE, measure_mapped_read, 0 },
 		{ "read", "read() of the file", BENCH_NS_PER_PAGE, measure_file_read, 0 },
 	},
 	.comparisons = {
 		{ "toymap", "file-mmap", '<', 1.2 },
+		{ "toymap-seq", "file-mmap", '<', 1.2 },
 		{ "toymap", "read" },
+		{ "toymap-seq", "read" },
 	},
 };
 

@@ -46,6 +46,8 @@ const struct op fop_table[NR_FOPS] = {
 	[FOP_TRUNCATE]	= { "truncate",	8, .run = fc_truncate },
 	[FOP_SPLICE]	= { "vmsplice",	6, .run_map = fc_splice },
 	[FOP_XSWAP]	= { "xswap",	4, .run = fc_xswap },
+	/* Issue 12: the read-ahead of a MADV_SEQUENTIAL mapping */
+	[FOP_SEQREAD]	= { "seqread",	10, .run_map = fc_seqread },
 	[FOP_ATTACH_RACE] = { "attach-race", 0 },
 };
 

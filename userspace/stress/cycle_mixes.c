@@ -250,15 +250,15 @@ static int fc_file_changed(struct worker *w, uint64_t lo, uint64_t hi, const cha
 
 	fc_pages_of_bytes(lo, hi, pages);
 	for (k = 0; k < FILE_PAGES; k++) {
-		if (!pages[k])
-			continue;
-		if (!fc.resident[k] && !fc.swapped[k] && !fc.dirty[k]) {
+		if (pages[k] && !fc.resident[k] && !fc.swapped[k] && !fc.dirty[k]) {
 			fc_fill(k);
 			STAT_ADD(w, pokes_seen, 1);
 		}
-		if (fc_check_mapped_page(w, k, what))
-			return -1;
 	}
+	/* Only then read them: a read may read the next pages ahead (fc_touch()). */
+	for (k = 0; k < FILE_PAGES; k++)
+		if (pages[k] && fc_check_mapped_page(w, k, what))
+			return -1;
 	return 0;
 }
 
@@ -310,7 +310,8 @@ static const char *const io_names[2][4] = {
  * source is the page as the model has it (read first, so that a swap copy
  * comes back before), through @m or a new mapping that must fault; the file
  * bytes written are ones the side step does not write and whose pages'
- * content stays certain (fc_poke_safe()); EVICT may catch the source page
+ * content stays certain (fc_poke_safe()), and that a fault on the source
+ * page through @m does not read ahead (fc_reads_ahead_to()); EVICT may catch the source page
  * (and what fault-around mapped beside it) mapped: kept, not dropped.
  */
 int fc_selfio(struct worker *w, struct mapping *m)
@@ -348,7 +349,8 @@ int fc_selfio(struct worker *w, struct mapping *m)
 		pos = rnd(w, fc.fsize - len + 1);
 		for (b = pos; b < pos + len; b++)
 			if (fc_side_writes(&sd, b) ||
-			    (!in && (fc_page_of(b) == s || !fc_poke_safe(b, 1))))
+			    (!in && (fc_page_of(b) == s || fc_reads_ahead_to(m, s, fc_page_of(b)) ||
+				     !fc_poke_safe(b, 1))))
 				break;
 		if (b == pos + len)
 			break;

@@ -70,6 +70,31 @@ void fc_touch_page(uint64_t k)
 }
 
 /*
+ * A touch of object page @k through a mapping advised MADV_SEQUENTIAL may
+ * read pages @k + 1 .. @k + 31 from the file with it (toymap_readahead()
+ * stops earlier: at the end of the file, at a page with a swap copy or one
+ * already there): they may be in memory now.  "May": the model's clean
+ * resident pages are those it cannot be sure of (reclaim drops them too),
+ * and no file change is made under them (fc_poke_safe()), so marking more
+ * than the module read is safe, and one truncation racing the touch cannot
+ * make it mark less.
+ */
+static void fc_read_ahead(uint64_t k)
+{
+	uint64_t j;
+
+	for (j = k + 1; j < min_u64(k + READ_AHEAD, FILE_PAGES) && fc_section_bytes(j); j++)
+		if (!fc.swapped[j])
+			fc.resident[j] = true;
+}
+
+/* May a touch of object page @from through @m read page @k ahead? */
+bool fc_reads_ahead_to(const struct mapping *m, uint64_t from, uint64_t k)
+{
+	return m->seq && k > from && k - from < READ_AHEAD;
+}
+
+/*
  * Page @i of @m is touched: the object's page is in memory now, unless the
  * touch reaches @m's private COW copy instead (fc_touch_page()).
  */
@@ -80,6 +105,8 @@ void fc_touch(const struct mapping *m, size_t i)
 	fc.resident[k] = true;
 	if (m->shared || !m->ps[i].cow)
 		fc_touch_page(k);
+	if (m->seq)
+		fc_read_ahead(k);
 }
 
 bool fc_any_swapped(uint64_t first, uint64_t n)

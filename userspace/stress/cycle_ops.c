@@ -467,6 +467,36 @@ int fc_pageout(struct worker *w, struct mapping *m)
 	return 0;
 }
 
+/*
+ * MADV_SEQUENTIAL (or, one time in four, NORMAL to take it back), then read
+ * the range in order: a page read from the file reads the next ones ahead
+ * (toymap_readahead()), and every byte must be the model's.  The advice stays,
+ * so later reads, truncations, evictions and self-I/O meet the read-ahead.
+ */
+int fc_seqread(struct worker *w, struct mapping *m)
+{
+	bool seq = rnd(w, 4);
+	size_t first, n, i;
+	char desc[128];
+
+	pick_range(w, m, 2, &first, &n);
+	log_op(w, "madvise %s pages %zu+%zu %s, read in order", map_desc(w, m, desc, sizeof(desc)),
+	       first, n, seq ? "SEQUENTIAL" : "NORMAL");
+	STAT_ADD(w, checks, 1);
+	m->seq |= seq;	/* the model's touches read ahead from now on (fc_touch()) */
+	/* Advice on part of a mapping splits it: that allocation may fail (EAGAIN). */
+	if (madvise(m->addr + first * psz, n * psz, seq ? MADV_SEQUENTIAL : MADV_NORMAL) &&
+	    !injected(w, errno, INJ_ENOMEM | INJ_EAGAIN)) {
+		fail(w, "madvise(MADV_%s) of pages %zu+%zu of map%u: %s", seq ? "SEQUENTIAL" : "NORMAL",
+		     first, n, map_id(w, m), strerror(errno));
+		return -1;
+	}
+	for (i = first; i < first + n; i++)
+		if (fc_check_page(w, m, i, "sequential read"))
+			return -1;
+	return 0;
+}
+
 /* Read object page @k through a mapping of the cycle that maps it, if one does. */
 int fc_check_mapped_page(struct worker *w, uint64_t k, const char *what)
 {
@@ -509,8 +539,8 @@ bool fc_poke_safe(uint64_t pos, uint64_t n)
  */
 int fc_poke(struct worker *w)
 {
-	uint64_t pos = 0, n = 0, b, k, last = UINT64_MAX;
-	unsigned int tries;
+	uint64_t pos = 0, n = 0, b, k, last;
+	unsigned int tries, pass;
 	int err;
 	bool was;
 
@@ -541,23 +571,30 @@ int fc_poke(struct worker *w)
 		return -1;
 	}
 	memcpy(fc.file + pos, w->buf, n);
-	for (b = pos; b < pos + n; b++) {
-		if (b < fc.off || b - fc.off >= fc.len)
-			continue;
-		k = (b - fc.off) / psz;
-		if (k >= FILE_PAGES || k == last)
-			continue;
-		last = k;
-		if (!fc.resident[k] && !fc.swapped[k] && !fc.dirty[k]) {
-			fc_fill(k);
-			STAT_ADD(w, pokes_seen, 1);
-			log_more(w, ", page %" PRIu64 " must show it", k);
-		} else {
-			log_more(w, ", page %" PRIu64 " must not", k);
+	/*
+	 * What each page must show first, then read them: the change shows, or
+	 * the page the object holds does.  (A read may read the next page ahead.)
+	 */
+	for (pass = 0; pass < 2; pass++) {
+		for (b = pos, last = UINT64_MAX; b < pos + n; b++) {
+			if (b < fc.off || b - fc.off >= fc.len)
+				continue;
+			k = (b - fc.off) / psz;
+			if (k >= FILE_PAGES || k == last)
+				continue;
+			last = k;
+			if (pass) {
+				if (fc_check_mapped_page(w, k, "read after its bytes in the backing "
+							 "file changed"))
+					return -1;
+			} else if (!fc.resident[k] && !fc.swapped[k] && !fc.dirty[k]) {
+				fc_fill(k);
+				STAT_ADD(w, pokes_seen, 1);
+				log_more(w, ", page %" PRIu64 " must show it", k);
+			} else {
+				log_more(w, ", page %" PRIu64 " must not", k);
+			}
 		}
-		/* Read the page now: the change shows, or the page the object holds does. */
-		if (fc_check_mapped_page(w, k, "read after its bytes in the backing file changed"))
-			return -1;
 	}
 	return 0;
 }

@@ -395,7 +395,7 @@ int op_munmap(struct worker *w, struct mapping *m)
 	STAT_ADD(w, checks, 1);
 	err = munmap(m->addr + first * psz, n * psz) ? errno : 0;
 	/* A failed munmap unmapped nothing (do_mas_align_munmap()), but may have split VMAs. */
-	if (err && injected(w, err, INJ_ENOMEM)) {
+	if (err && injected(w, err, INJ_ENOMEM | INJ_EAGAIN)) {
 		m->split = true;
 		return 0;
 	}
@@ -664,7 +664,8 @@ int op_madvise(struct worker *w, struct mapping *m)
 		{ MADV_DONTNEED, "DONTNEED" }, { MADV_DONTNEED, "DONTNEED" },
 		{ MADV_DONTNEED, "DONTNEED" }, { MADV_COLD, "COLD" },
 		{ MADV_PAGEOUT, "PAGEOUT" }, { MADV_PAGEOUT, "PAGEOUT" },
-		{ MADV_WILLNEED, "WILLNEED" },
+		{ MADV_WILLNEED, "WILLNEED" }, { MADV_SEQUENTIAL, "SEQUENTIAL" },
+		{ MADV_NORMAL, "NORMAL" },
 	};
 	unsigned int a = (unsigned int)rnd(w, ARRAY_SIZE(advices));
 	size_t first, n;
@@ -675,12 +676,15 @@ int op_madvise(struct worker *w, struct mapping *m)
 	log_op(w, "madvise %s pages %zu+%zu %s", map_desc(w, m, desc, sizeof(desc)), first, n,
 	       advices[a].name);
 	STAT_ADD(w, checks, 1);
+	/* SEQUENTIAL and NORMAL change the VMA's flags: on a part of it, they split it. */
+	if (advices[a].advice == MADV_SEQUENTIAL || advices[a].advice == MADV_NORMAL)
+		m->split = true;
 	err = madvise(m->addr + first * psz, n * psz, advices[a].advice) ? errno : 0;
 	/*
 	 * A failed DONTNEED may have dropped some COW copies and not others:
 	 * redo it with injection off, which must then do what was asked.
 	 */
-	if (err && injected(w, err, INJ_ENOMEM)) {
+	if (err && injected(w, err, INJ_ENOMEM | INJ_EAGAIN)) {
 		bool was = fi_pause();
 
 		err = madvise(m->addr + first * psz, n * psz, advices[a].advice) ? errno : 0;
@@ -711,7 +715,7 @@ int msync_redo(struct worker *w, void *addr, size_t len, int flags, bool *redone
 
 	STAT_ADD(w, checks, 1);
 	*redone = false;
-	if (err && injected(w, err, INJ_ENOMEM)) {
+	if (err && injected(w, err, INJ_ENOMEM | INJ_EAGAIN)) {
 		bool was = fi_pause();
 
 		err = msync(addr, len, flags) ? errno : 0;

@@ -51,6 +51,7 @@
 #define EVICT_PTE_CHECKS 16	/* pages whose PTE is checked after an EVICT */
 #define ZERO_CHECK_PAGES 4	/* pages read back right after a DISCARD */
 #define FILE_PAGES	40	/* object pages the attach cycle maps and models */
+#define READ_AHEAD	32	/* a MADV_SEQUENTIAL read from the file reads this many */
 #define FILE_MAP_PAGES	16	/* pages of one attach-cycle mapping at most */
 #define FILE_SLACK_PAGES 4	/* how far the backing file may reach past FILE_PAGES */
 #define MAX_POKE	64	/* bytes of one change to the backing file */
@@ -78,7 +79,8 @@ enum op_kind {
 enum fop_kind {
 	FOP_ATTACH, FOP_DETACH, FOP_MMAP, FOP_MUNMAP, FOP_READ, FOP_WRITE, FOP_GUP,
 	FOP_MSYNC, FOP_FSYNC, FOP_EVICT, FOP_DISCARD, FOP_PAGEOUT, FOP_POKE, FOP_SWAP,
-	FOP_VERIFY, FOP_INFO, FOP_SELFIO, FOP_TRUNCATE, FOP_SPLICE, FOP_XSWAP, FOP_ATTACH_RACE,
+	FOP_VERIFY, FOP_INFO, FOP_SELFIO, FOP_TRUNCATE, FOP_SPLICE, FOP_XSWAP, FOP_SEQREAD,
+	FOP_ATTACH_RACE,
 	NR_FOPS
 };
 
@@ -283,6 +285,7 @@ struct mapping {
 	bool shared;
 	bool ro_fd;
 	bool split;
+	bool seq;		/* advised MADV_SEQUENTIAL somewhere: a touch may read ahead */
 	struct page_state *ps;
 };
 
