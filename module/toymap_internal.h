@@ -119,7 +119,12 @@ struct toymap_stats {
  * cache), and @lock is never taken under mmap_lock or an i_rwsem (msync()
  * drops mmap_lock before fsync; the last close runs from task work).
  * Faults read @backing, @swap and their settings under the invalidate_lock
- * shared; changes to those take it exclusive (and @lock).
+ * shared; changes to those take it exclusive (and @lock).  Read-ahead may
+ * take a backing file's locks under an object's folio lock because nothing
+ * takes them the other way round: the module never locks an object's folio
+ * under a backing file's lock, nor does the kernel (a write(2) copying from
+ * a mapping of the object under the file's folio lock copies with page
+ * faults disabled, and faults the page in before, holding only i_rwsem).
  */
 struct toymap_object {
 	struct device dev;

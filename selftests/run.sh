@@ -275,9 +275,19 @@ bench_table_problem() {
 		END { if (!failed && n < 3) print "no table rows (" n " table lines)" }'
 }
 
+# bench_csv_problem FILE: what is wrong with toymap-bench's CSV, nothing if
+# every line has the header's fields (the charts split them at commas).
+bench_csv_problem() {
+	awk -F, '
+		NR == 1 { fields = NF; next }
+		NF != fields { print "CSV line " NR " has " NF " fields, the header " fields ": " $0; exit }
+		END { if (NR < 2) print "no CSV rows" }' "$1"
+}
+
 # run_bench: toymap-bench --short as one result line, for its correctness only.
 run_bench() {
-	local name="bench: toymap-bench --short completes, its table well-formed" out status why=""
+	local name="bench: toymap-bench --short completes, its table and CSV well-formed" out csv
+	local status why=""
 	local args=(--short)
 
 	# In a test guest only: the EVICT case's reference swaps to a RAM disk.
@@ -285,6 +295,8 @@ run_bench() {
 	release_objects
 	echo "# run.sh: ${BENCH##*/} ${args[*]}"
 	out=$(mktemp "${TMPDIR:-/tmp}/toymap-bench.XXXXXX")
+	csv=$(mktemp "${TMPDIR:-/tmp}/toymap-bench-csv.XXXXXX")
+	args+=(--csv "$csv")
 	set +e
 	"$BENCH" "${args[@]}" 2>&1 | tee "$out" | sed 's/^/# /'
 	status=${PIPESTATUS[0]}
@@ -292,9 +304,9 @@ run_bench() {
 	if [[ "$status" -ne 0 ]]; then
 		why="toymap-bench exited $status"
 	else
-		why=$(bench_table_problem <"$out")
+		why=$(bench_table_problem <"$out")$(bench_csv_problem "$csv")
 	fi
-	rm -f "$out"
+	rm -f "$out" "$csv"
 	if [[ -z "$why" ]]; then
 		result_ok "$name"
 	else

@@ -158,7 +158,7 @@ const struct bench_case bench_file_read = {
 	.teardown = file_teardown,
 	.variants = {
 		{ "toymap", "toymap file section", BENCH_NS_PER_PAGE, measure_mapped_read, 1 },
-		{ "toymap-seq", "toymap, MADV_SEQUENTIAL", BENCH_NS_PER_PAGE, measure_mapped_read, 2 },
+		{ "toymap-seq", "toymap MADV_SEQUENTIAL", BENCH_NS_PER_PAGE, measure_mapped_read, 2 },
 		{ "file-mmap", "the file's own mmap", BENCH_NS_PER_PAGE, measure_mapped_read, 0 },
 		{ "read", "read() of the file", BENCH_NS_PER_PAGE, measure_file_read, 0 },
 	},

@@ -358,7 +358,7 @@ static void print_table(const struct bench_ctx *ctx, const char *label)
 	}
 }
 
-/* Text for a CSV field: no comma, no quote (the names have none; a note might). */
+/* Text for a CSV field: a comma or a quote becomes ';' (scripts/bench.sh splits at commas). */
 static const char *csv_text(char *buf, size_t len, const char *text)
 {
 	size_t i;
@@ -372,7 +372,7 @@ static const char *csv_text(char *buf, size_t len, const char *text)
 
 static int write_csv(const char *path, const char *label, int rounds)
 {
-	char a[128], b[128], c[128], t[32];
+	char a[128], b[128], c[128], d[128], e[128], g[128], h[128], t[32];
 	FILE *f = fopen(path, "we");
 	int i;
 
@@ -385,15 +385,17 @@ static int write_csv(const char *path, const char *label, int rounds)
 		const struct row *row = &rows[i];
 
 		fprintf(f, "%s,%s,%s,%s,%s,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.4f,%.4f,%.4f,%s,%s,",
-			csv_text(a, sizeof(a), label), row->bcase->name, row->subject->name,
-			row->reference->name, unit_name(row->subject->unit), rounds,
+			csv_text(a, sizeof(a), label), csv_text(d, sizeof(d), row->bcase->name),
+			csv_text(e, sizeof(e), row->subject->name),
+			csv_text(g, sizeof(g), row->reference->name), unit_name(row->subject->unit), rounds,
 			row->s.median, row->s.min, row->s.max, row->r.median, row->r.min, row->r.max,
 			row->ratio.median, row->ratio.min, row->ratio.max,
 			fmt_target(t, sizeof(t), row->cmp), met(row));
 		if (row->fault_calls >= 0)
 			fprintf(f, "%.3f", row->fault_calls);
 		fprintf(f, ",%s: %s/%s\n", csv_text(b, sizeof(b), row->bcase->name),
-			csv_text(c, sizeof(c), row->subject->key), row->reference->key);
+			csv_text(c, sizeof(c), row->subject->key),
+			csv_text(h, sizeof(h), row->reference->key));
 	}
 	if (fclose(f))
 		return -errno;
