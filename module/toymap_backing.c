@@ -173,6 +173,16 @@ void toymap_swapped_in(struct toymap_object *obj, struct folio *folio)
 	toymap_forget_swapped(obj, folio->index, folio->index);
 }
 
+/* Page @index is inside the object, the section and the file, with no swap copy. */
+static bool toymap_may_read_ahead(struct toymap_object *obj, pgoff_t index)
+{
+	loff_t pos = obj->backing_offset + ((loff_t)index << PAGE_SHIFT);
+
+	return index < toymap_object_pages(obj) && toymap_section_bytes(obj, index) &&
+	       pos < i_size_read(file_inode(obj->backing)) &&
+	       !(obj->swap && xa_load(&obj->swapped, index));
+}
+
 /**
  * toymap_readahead - read on through the section after a sequential fault
  * @obj:	the object
@@ -183,11 +193,11 @@ void toymap_swapped_in(struct toymap_object *obj, struct folio *folio)
  * read the next ones too, as page_cache_sync_ra() does for such a mapping of
  * a file, so that fault-around maps them without calling .fault again.  They
  * are added unlocked, clean and charged to max_pages like any other page.
- * Best effort: it stops at the first page already there, past the section or
- * the file, with a copy in the swap file, over max_pages, or when allocation
- * (without retrying) or the read fails; the fault it serves never fails for
- * it.  A truncation of the file that races it may leave a zero page, as it
- * would for a fault.
+ * Best effort: it stops at the first page already there, past the object,
+ * the section or the file, at a page with a copy in the swap file, over
+ * max_pages, or when allocation (without retrying) or the read fails; the
+ * fault it serves never fails for it.  A truncation of the file that races
+ * it may leave a zero page, as it would for a fault.
  *
  * Called by the fault with the object's invalidate_lock shared and the
  * faulting page's folio lock held; it never waits for a folio lock of the
@@ -206,10 +216,7 @@ unsigned int toymap_readahead(struct toymap_object *obj, pgoff_t index, unsigned
 	void *entry;
 
 	for (done = 0; done < nr; done++, index++) {
-		if (!toymap_section_bytes(obj, index) ||
-		    obj->backing_offset + ((loff_t)index << PAGE_SHIFT) >=
-		    i_size_read(file_inode(obj->backing)) ||
-		    (obj->swap && xa_load(&obj->swapped, index)))
+		if (!toymap_may_read_ahead(obj, index))
 			break;
 		/* A value entry is a shadow of a reclaimed page: absent. */
 		entry = xa_load(&mapping->i_pages, index);

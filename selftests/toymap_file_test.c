@@ -1287,6 +1287,37 @@ TEST_F(file_object, sequential_mapping_reads_ahead)
 }
 
 /*
+ * A section may be longer than the object: read-ahead stops at the
+ * object's last page as every fault does, and holds nothing past it.
+ */
+TEST_F(file_object, read_ahead_stops_at_the_object_end)
+{
+	struct backed *b = &self->b;
+	struct object *obj = &b->obj;
+	size_t pages = obj->size / pagesize;
+	struct toymap_info before, after;
+	char *mem;
+	int ret;
+
+	ASSERT_LE((size_t)4, pages);
+	b->file = toymap_temp_file("test", NULL, 0);
+	ASSERT_LE(0, b->file) TH_LOG("a temporary file: %s", strerror(-b->file));
+	/* 64 pages more than the object, sparse: its holes read as zeros. */
+	ASSERT_EQ(0, ftruncate(b->file, (off_t)((pages + 64) * pagesize))) TH_LOG("%s", strerror(errno));
+	ret = toymap_attach(obj->fd, b->file, 0, (pages + 64) * pagesize);
+	ASSERT_EQ(0, ret) TH_LOG("ATTACH: %s", strerror(-ret));
+	mem = MAP_OBJECT(obj, 4, pages - 4, PROT_READ, MAP_SHARED);
+	ASSERT_EQ(0, madvise(mem, 4 * pagesize, MADV_SEQUENTIAL)) TH_LOG("%s", strerror(errno));
+
+	before = INFO(obj);
+	read_byte(page_of(mem, 2));
+	after = INFO(obj);
+	EXPECT_EQ(2, DELTA(after, before, file_reads)) TH_LOG("the object's last two pages only");
+	EXPECT_EQ(2, DELTA(after, before, resident_pages));
+	EXPECT_EQ(NOW(before, module_pages) + 2, NOW(after, module_pages));
+}
+
+/*
  * The pages of a file-backed object, resident, dirty, written back or
  * swapped out, all go at DETACH: the module holds as many pages as before
  * ATTACH, no swap copy is left, and the object is anonymous again.
