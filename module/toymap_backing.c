@@ -118,8 +118,10 @@ struct folio *toymap_new_folio(struct toymap_object *obj, pgoff_t index, gfp_t g
 		len = PAGE_SIZE;
 		*outcome = TOYMAP_SWAP_IN;
 		/* Truncated behind our back: the copy is lost, say so (SIGBUS). */
-		if (pos + PAGE_SIZE > i_size_read(file_inode(file)))
+		if (pos + PAGE_SIZE > i_size_read(file_inode(file))) {
+			*outcome = TOYMAP_READ_FAILED;
 			return ERR_PTR(-EIO);
+		}
 	} else {
 		len = toymap_section_bytes(obj, index);
 		*outcome = len ? TOYMAP_FILE_READ : TOYMAP_ZERO_FILL;
@@ -139,8 +141,10 @@ struct folio *toymap_new_folio(struct toymap_object *obj, pgoff_t index, gfp_t g
 		*outcome = TOYMAP_ALLOC_FAILED;
 		return ERR_PTR(-ENOMEM);
 	}
-	if (!len)
+	if (!len) {
+		flush_dcache_folio(folio);
 		return folio;
+	}
 
 	kaddr = kmap_local_folio(folio, 0);
 	copied = toymap_read_file(file, pos, kaddr, len);
@@ -192,7 +196,9 @@ static bool toymap_may_read_ahead(struct toymap_object *obj, pgoff_t index)
  * A mapping advised MADV_SEQUENTIAL (VM_SEQ_READ) read a page from the file:
  * read the next ones too, as page_cache_sync_ra() does for such a mapping of
  * a file, so that fault-around maps them without calling .fault again.  They
- * are added unlocked, clean and charged to max_pages like any other page.
+ * are added unlocked, clean and charged to max_pages like any other page,
+ * but only while @nr more would leave @nr for demand faults: read-ahead never
+ * takes the last pages of the budget.
  * Best effort: it stops at the first page already there, past the object,
  * the section or the file, at a page with a copy in the swap file, over
  * max_pages, or when allocation (without retrying) or the read fails; the
@@ -215,6 +221,8 @@ unsigned int toymap_readahead(struct toymap_object *obj, pgoff_t index, unsigned
 	unsigned int done;
 	void *entry;
 
+	if (!toymap_budget_room(nr))
+		return 0;
 	for (done = 0; done < nr; done++, index++) {
 		if (!toymap_may_read_ahead(obj, index))
 			break;

@@ -201,6 +201,7 @@ int toymap_budget_init(void);
 void toymap_budget_exit(void);
 unsigned long toymap_page_limit(void);
 long toymap_pages_held(void);
+bool toymap_budget_room(long nr);
 int toymap_mmap(struct file *file, struct vm_area_struct *vma);
 struct folio *toymap_add_folio(struct toymap_object *obj, pgoff_t index, gfp_t gfp,
 			       enum toymap_outcome *outcome);

@@ -85,6 +85,15 @@ static bool toymap_charge_page(void)
 }
 
 /*
+ * Room for 2 * @nr more pages?  Read-ahead asks before it charges @nr, so
+ * that it never takes the last pages of the budget from demand faults.
+ */
+bool toymap_budget_room(long nr)
+{
+	return percpu_counter_compare(&toymap_nr_pages, (s64)toymap_page_limit() - 2 * nr) <= 0;
+}
+
+/*
  * Called by the page cache once a folio has left the object: truncation,
  * discard, reclaim of a clean page, or the inode's eviction at unload.
  */

@@ -39,6 +39,7 @@
 /* What trace=1 logs (module/: keep in step). */
 #define TRACE_FILE_READ		"file-read"
 #define TRACE_SWAP_IN		"swap-in"
+#define TRACE_READ_FAILED	"sigbus, the file read failed"
 #define TRACE_WRITE_BACK	"write-back to the file"
 #define TRACE_SWAP_OUT		"swap-out to the swap file"
 #define TRACE_EVICT		"evict from pgoff"
@@ -1315,6 +1316,82 @@ TEST_F(file_object, read_ahead_stops_at_the_object_end)
 	EXPECT_EQ(2, DELTA(after, before, file_reads)) TH_LOG("the object's last two pages only");
 	EXPECT_EQ(2, DELTA(after, before, resident_pages));
 	EXPECT_EQ(NOW(before, module_pages) + 2, NOW(after, module_pages));
+}
+
+/*
+ * Read-ahead never takes the last pages of max_pages from demand faults:
+ * with room for 40 pages, a read of the first of 40 reads that one alone,
+ * and every page still comes, a fault each.
+ */
+TEST_F(file_object, read_ahead_leaves_max_pages_to_faults)
+{
+	enum { PAGES = 40 };
+	struct backed *b = &self->b;
+	struct object *obj = &b->obj;
+	struct toymap_info before, after;
+	char limit[32];
+	char *mem;
+
+	SKIP_UNLESS_ROOT("setting the max_pages parameter");
+	backed_file(_metadata, b, PAGES * pagesize);
+	backed_attach(_metadata, b, 0, PAGES * pagesize, PAGES);
+	mem = MAP_OBJECT(obj, PAGES, 0, PROT_READ, MAP_SHARED);
+	ASSERT_EQ(0, madvise(mem, PAGES * pagesize, MADV_SEQUENTIAL)) TH_LOG("%s", strerror(errno));
+	before = INFO(obj);
+	snprintf(limit, sizeof(limit), "%llu", (unsigned long long)before.module_pages + PAGES);
+	SET_PARAM(PARAM_MAX_PAGES, limit);
+
+	read_byte(page_of(mem, 0));
+	after = INFO(obj);
+	EXPECT_EQ(1, DELTA(after, before, file_reads)) TH_LOG("no read-ahead into the last pages");
+	assert_object_holds(_metadata, b, mem, 0, PAGES, "every page up to max_pages");
+	after = INFO(obj);
+	EXPECT_EQ(PAGES, DELTA(after, before, faults)) TH_LOG("a fault each");
+	EXPECT_EQ(0, DELTA(after, before, sigbus_faults));
+	EXPECT_EQ(NOW(after, max_pages), NOW(after, module_pages));
+}
+
+/*
+ * A swap copy lost to a truncation of the swap file behind the module's
+ * back cannot come back: the touch is SIGBUS, and the kernel log names it a
+ * failed read, not a swap-in (nor does swap_ins count it).
+ */
+TEST_F(file_object, lost_swap_copy_is_a_failed_read)
+{
+	static char log[1 << 14];
+	struct backed *b = &self->b;
+	struct object *obj = &b->obj;
+	struct toymap_info before, after;
+	struct toymap_evict ev;
+	char prefix[64];
+	int kmsg, ret;
+	char *mem;
+
+	SKIP_UNLESS_ROOT("setting the trace parameter");
+	kmsg = kmsg_open();
+	if (kmsg < 0)
+		SKIP_TEST("cannot read /dev/kmsg: %s", strerror(-kmsg));
+	snprintf(prefix, sizeof(prefix), "toymap%d: pid ", OBJECT_INDEX);
+	backed_swap(_metadata, b);
+	mem = MAP_OBJECT(obj, 1, 0, RW, MAP_SHARED);
+	write_byte(mem, 'x');
+	ev = EVICT(obj, 0, 1);
+	EXPECT_EVICTED(ev, 1, 0, 1, 0);
+	ASSERT_EQ(0, ftruncate(b->swap, 0)) TH_LOG("%s", strerror(errno));
+
+	before = INFO(obj);
+	SET_PARAM(PARAM_TRACE, "1");
+	EXPECT_EQ(SIGBUS, touch_in_child(mem, false)) TH_LOG("the copy is gone");
+	SET_PARAM(PARAM_TRACE, "0");
+	after = INFO(obj);
+	EXPECT_EQ(1, DELTA(after, before, sigbus_faults));
+	EXPECT_EQ(0, DELTA(after, before, swap_ins));
+	ret = kmsg_read_new(kmsg, log, sizeof(log));
+	ASSERT_LE(0, ret) TH_LOG("reading /dev/kmsg: %s", strerror(-ret));
+	EXPECT_EQ(1, count_lines(log, prefix, "pgoff 0 read shared: " TRACE_READ_FAILED))
+		TH_LOG("no line \"%s...%s\" in:\n%s", prefix, TRACE_READ_FAILED, log);
+	EXPECT_EQ(0, count_lines(log, prefix, "pgoff 0 read shared: " TRACE_SWAP_IN)) TH_LOG("%s", log);
+	close(kmsg);
 }
 
 /*

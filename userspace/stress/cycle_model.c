@@ -71,21 +71,25 @@ void fc_touch_page(uint64_t k)
 
 /*
  * A touch of object page @k through a mapping advised MADV_SEQUENTIAL may
- * read pages @k + 1 .. @k + 31 from the file with it (toymap_readahead()
- * stops earlier: at the end of the file, at a page with a swap copy or one
- * already there): they may be in memory now.  "May": the model's clean
- * resident pages are those it cannot be sure of (reclaim drops them too),
- * and no file change is made under them (fc_poke_safe()), so marking more
- * than the module read is safe, and one truncation racing the touch cannot
- * make it mark less.
+ * read pages @k + 1 .. @k + 31 from the file with it, up to the end of the
+ * section or the file or a page with a swap copy, as toymap_readahead()
+ * does: they may be in memory now.  "May": the module also stops at a page
+ * already there, and reads nothing ahead of a page that was resident (the
+ * model cannot know which: reclaim drops clean pages); its clean resident
+ * pages are those it cannot be sure of, and no file change is made under
+ * them (fc_poke_safe()), so marking more than the module read is safe.  No
+ * file size change races a touch through an advised mapping (the side
+ * steps fault through a mapping of their own).
  */
 static void fc_read_ahead(uint64_t k)
 {
 	uint64_t j;
 
-	for (j = k + 1; j < min_u64(k + READ_AHEAD, FILE_PAGES) && fc_section_bytes(j); j++)
-		if (!fc.swapped[j])
-			fc.resident[j] = true;
+	for (j = k + 1; j < min_u64(k + READ_AHEAD, FILE_PAGES); j++) {
+		if (!fc_file_bytes(j) || fc.swapped[j])
+			break;
+		fc.resident[j] = true;
+	}
 }
 
 /* May a touch of object page @from through @m read page @k ahead? */

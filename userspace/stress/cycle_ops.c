@@ -478,19 +478,25 @@ int fc_seqread(struct worker *w, struct mapping *m)
 	bool seq = rnd(w, 4);
 	size_t first, n, i;
 	char desc[128];
+	int err;
 
 	pick_range(w, m, 2, &first, &n);
 	log_op(w, "madvise %s pages %zu+%zu %s, read in order", map_desc(w, m, desc, sizeof(desc)),
 	       first, n, seq ? "SEQUENTIAL" : "NORMAL");
 	STAT_ADD(w, checks, 1);
-	m->seq |= seq;	/* the model's touches read ahead from now on (fc_touch()) */
+	/* The model's touches read ahead from now on (fc_touch()), even if it fails half-way. */
+	if (seq)
+		m->seq = true;
 	/* Advice on part of a mapping splits it: that allocation may fail (EAGAIN). */
-	if (madvise(m->addr + first * psz, n * psz, seq ? MADV_SEQUENTIAL : MADV_NORMAL) &&
-	    !injected(w, errno, INJ_ENOMEM | INJ_EAGAIN)) {
+	err = madvise(m->addr + first * psz, n * psz, seq ? MADV_SEQUENTIAL : MADV_NORMAL) ? errno : 0;
+	if (err && !injected(w, err, INJ_ENOMEM | INJ_EAGAIN)) {
 		fail(w, "madvise(MADV_%s) of pages %zu+%zu of map%u: %s", seq ? "SEQUENTIAL" : "NORMAL",
-		     first, n, map_id(w, m), strerror(errno));
+		     first, n, map_id(w, m), strerror(err));
 		return -1;
 	}
+	/* NORMAL of the whole mapping, done: no touch reads ahead any more. */
+	if (!err && !seq && first == 0 && n == m->pages)
+		m->seq = false;
 	for (i = first; i < first + n; i++)
 		if (fc_check_page(w, m, i, "sequential read"))
 			return -1;
