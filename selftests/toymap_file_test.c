@@ -1367,10 +1367,7 @@ TEST_F(file_object, lost_swap_copy_is_a_failed_read)
 	int kmsg, ret;
 	char *mem;
 
-	SKIP_UNLESS_ROOT("setting the trace parameter");
-	kmsg = kmsg_open();
-	if (kmsg < 0)
-		SKIP_TEST("cannot read /dev/kmsg: %s", strerror(-kmsg));
+	KMSG_OPEN_OR_SKIP(kmsg);
 	snprintf(prefix, sizeof(prefix), "toymap%d: pid ", OBJECT_INDEX);
 	backed_swap(_metadata, b);
 	mem = MAP_OBJECT(obj, 1, 0, RW, MAP_SHARED);
@@ -1468,10 +1465,7 @@ TEST_F(file_object, trace_names_each_outcome)
 	int kmsg, ret;
 	char *mem;
 
-	SKIP_UNLESS_ROOT("setting the trace parameter");
-	kmsg = kmsg_open();
-	if (kmsg < 0)
-		SKIP_TEST("cannot read /dev/kmsg: %s", strerror(-kmsg));
+	KMSG_OPEN_OR_SKIP(kmsg);
 	snprintf(prefix, sizeof(prefix), TRACE_LINE_PREFIX_FMT, OBJECT_INDEX, (int)getpid());
 	backed_file(_metadata, b, pagesize);
 	backed_swap(_metadata, b);

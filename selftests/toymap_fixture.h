@@ -170,6 +170,18 @@ struct object {
 		SKIP_TEST("%s needs root", (what));				\
 } while (0)
 
+/*
+ * For a test that reads the trace=1 lines: root only (it sets trace), and
+ * a skip when /dev/kmsg cannot be read.  @fd is set to the kernel log from
+ * now on (kmsg_read_new()).
+ */
+#define KMSG_OPEN_OR_SKIP(fd) do {						\
+	SKIP_UNLESS_ROOT("setting the trace parameter");			\
+	(fd) = kmsg_open();							\
+	if ((fd) < 0)								\
+		SKIP_TEST("cannot read /dev/kmsg: %s", strerror(-(fd)));	\
+} while (0)
+
 #define SET_PARAM(name, value) do {						\
 	int __ret = toymap_param_set((name), (value));				\
 	ASSERT_EQ(0, __ret) TH_LOG("setting %s=%s: %s", (name), (value),	\

@@ -411,10 +411,7 @@ TEST_F(object, trace_lines_follow_trace_param)
 	int kmsg, ret;
 	char *mem;
 
-	SKIP_UNLESS_ROOT("setting the trace parameter");
-	kmsg = kmsg_open();
-	if (kmsg < 0)
-		SKIP_TEST("cannot read /dev/kmsg: %s", strerror(-kmsg));
+	KMSG_OPEN_OR_SKIP(kmsg);
 	snprintf(prefix, sizeof(prefix), TRACE_LINE_PREFIX_FMT, OBJECT_INDEX, (int)getpid());
 	mem = MAP_OBJECT(obj, 4, 0, RW, MAP_SHARED);
 
