@@ -113,7 +113,9 @@ run() {
 
 	[[ -z "$("$SCRIPTS/kernels.sh" build "$kernel")" ]] || timeout=$DEBUG_TIMEOUT
 	rm -f "$OUT/$kernel".{out,md,csv,png,svg}
-	"$SCRIPTS/vmrun.sh" --kernel "$kernel" --module-args "$MODULE_ARGS" --timeout "$timeout" \
+	# Two host threads for two vCPUs: the scaling case measures them.
+	TOYMAP_TCG_THREAD=multi "$SCRIPTS/vmrun.sh" --kernel "$kernel" --module-args "$MODULE_ARGS" \
+		--timeout "$timeout" \
 		-- toymap-bench --kernel-swap --label "$kernel" --csv "$OUT/$kernel.csv" "$@" 2>&1 |
 		tee "$OUT/$kernel.out" || status=${PIPESTATUS[0]}
 	[[ $status -eq 0 && -s "$OUT/$kernel.csv" ]] || return 1

@@ -15,6 +15,13 @@
 # rest of the host root is read-only. Its stdout and stderr stream to stdout;
 # the guest kernel log goes to build/logs/NAME-<time>.log (or --log FILE).
 #
+# QEMU runs both vCPUs on one host thread (-accel tcg,thread=single) unless
+# TOYMAP_TCG_THREAD=multi (make bench: its scaling case needs two host
+# threads).  Multi-threaded TCG has made Debian's kernels oops on an int3 or
+# hang while they patch their own text (tracepoints, static keys: trace=,
+# perf), a few times in a dozen make checks; one thread serialises the vCPUs
+# and with them the patching.
+#
 # Exit status: the command's own; 124 on a timeout; 125 on a kernel panic or
 # a guest that died before reporting a status; 126 when the guest kernel log
 # holds a splat (BUG, WARNING, Oops, lockdep, hung task...); 2 on a usage or
@@ -36,6 +43,7 @@ readonly GUEST_MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_lega
 # (vmrun's own markers, which quote the command line).
 readonly SPLAT_RE='BUG:|WARNING:|Oops|KASAN|UBSAN|general protection fault|Kernel panic|INFO: task .* blocked for more than|possible circular locking|possible recursive locking|inconsistent lock state|kmemleak: .*suspected memory leak|unreferenced object 0x|rcu: INFO: .*detected stall'
 readonly HARMLESS_RE='vmrun: '
+readonly TCG_THREAD=${TOYMAP_TCG_THREAD:-single}
 readonly PANIC_RE='Kernel panic - not syncing'
 
 readonly EXIT_USAGE=2 EXIT_TIMEOUT=124 EXIT_PANIC=125 EXIT_SPLAT=126
@@ -255,7 +263,7 @@ boot() {
 	[[ -z "$extra" ]] || append+=" $extra"
 	append+=" vmrun_repo=$REPO vmrun_run=$rundir"
 	timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 \
-		-accel tcg -cpu max -m 2G -smp 2 -no-reboot \
+		-accel tcg,thread="$TCG_THREAD" -cpu max -m 2G -smp 2 -no-reboot \
 		-nodefaults -display none -monitor none \
 		-kernel "$image" -initrd "$initrd" -append "$append" \
 		-chardev file,id=console,path="$LOG" -serial chardev:console \
@@ -309,6 +317,8 @@ main() {
 	local root release image initrd ko rundir status
 
 	parse_args "$@"
+	[[ "$TCG_THREAD" == single || "$TCG_THREAD" == multi ]] ||
+		die "TOYMAP_TCG_THREAD is single or multi, not '$TCG_THREAD'"
 	check_tools
 	root=$("$SCRIPTS/kernels.sh" root "$KERNEL") || exit "$EXIT_USAGE"
 	release=$("$SCRIPTS/kernels.sh" release "$KERNEL") || exit "$EXIT_USAGE"
