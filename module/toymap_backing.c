@@ -83,6 +83,41 @@ static ssize_t toymap_read_file(struct file *file, loff_t pos, void *dst, size_t
 	return copied;
 }
 
+/*
+ * Where page @index of the object comes from, decided under the
+ * invalidate_lock (shared), so that the backing and swap settings are
+ * stable.  A swap copy wins over the file: it is never older than the page
+ * (toymap_swapped_in()).  @file, @pos and @len say what to read; @len is 0
+ * for a page with nothing to copy (demand-zero, or a page of the section
+ * wholly past the end of the file).
+ *
+ * Return: TOYMAP_SWAP_IN, TOYMAP_FILE_READ, TOYMAP_ZERO_FILL, or
+ * TOYMAP_READ_FAILED for a swap copy a truncation of the swap file lost.
+ */
+static enum toymap_outcome toymap_page_source(struct toymap_object *obj, pgoff_t index,
+					      struct file **file, loff_t *pos, size_t *len)
+{
+	if (obj->swap && xa_load(&obj->swapped, index)) {
+		*file = obj->swap;
+		*pos = (loff_t)index << PAGE_SHIFT;
+		*len = PAGE_SIZE;
+		/* Truncated behind our back: the copy is lost, say so (SIGBUS). */
+		if (*pos + PAGE_SIZE > i_size_read(file_inode(*file)))
+			return TOYMAP_READ_FAILED;
+		return TOYMAP_SWAP_IN;
+	}
+	*len = toymap_section_bytes(obj, index);
+	if (!*len)
+		return TOYMAP_ZERO_FILL;
+	*file = obj->backing;
+	*pos = obj->backing_offset + ((loff_t)index << PAGE_SHIFT);
+	if (*pos >= i_size_read(file_inode(*file))) {
+		*len = 0;
+		return TOYMAP_ZERO_FILL;
+	}
+	return TOYMAP_FILE_READ;
+}
+
 /**
  * toymap_new_folio - a new page of the object, filled, not yet visible
  * @obj:	the object
@@ -90,14 +125,12 @@ static ssize_t toymap_read_file(struct file *file, loff_t pos, void *dst, size_t
  * @gfp:	how to allocate it
  * @outcome:	set to TOYMAP_SWAP_IN, TOYMAP_FILE_READ or TOYMAP_ZERO_FILL
  *
- * Called by the fault path with the invalidate_lock held shared, so the
- * backing and swap settings are stable.  A swap copy wins over the file:
- * it is never older than the page (toymap_swapped_in()).  Every byte is
- * written once: a page with nothing to copy (all of a demand-zero page, a
- * page of the section past the end of the file) is allocated zeroed, as
- * anonymous memory is (with init_on_alloc, Debian's default, the allocator
- * zeroes every page anyway: zeroing it again would double the cost of a
- * first touch); a page read from a file is zeroed only past what it read.
+ * Called by the fault path with the invalidate_lock held shared
+ * (toymap_page_source()).  Every byte is written once: a page with nothing
+ * to copy is allocated zeroed, as anonymous memory is (with init_on_alloc,
+ * Debian's default, the allocator zeroes every page anyway: zeroing it
+ * again would double the cost of a first touch); a page read from a file is
+ * zeroed only past what it read.
  *
  * Return: the folio, with a reference; or ERR_PTR(-ENOMEM) (@outcome
  * TOYMAP_ALLOC_FAILED) or the read's error (TOYMAP_READ_FAILED).
@@ -107,34 +140,14 @@ struct folio *toymap_new_folio(struct toymap_object *obj, pgoff_t index, gfp_t g
 {
 	struct file *file = NULL;
 	struct folio *folio;
-	ssize_t copied = 0;
-	size_t len = 0;
+	ssize_t copied;
 	loff_t pos = 0;
+	size_t len;
 	void *kaddr;
 
-	if (obj->swap && xa_load(&obj->swapped, index)) {
-		file = obj->swap;
-		pos = (loff_t)index << PAGE_SHIFT;
-		len = PAGE_SIZE;
-		*outcome = TOYMAP_SWAP_IN;
-		/* Truncated behind our back: the copy is lost, say so (SIGBUS). */
-		if (pos + PAGE_SIZE > i_size_read(file_inode(file))) {
-			*outcome = TOYMAP_READ_FAILED;
-			return ERR_PTR(-EIO);
-		}
-	} else {
-		len = toymap_section_bytes(obj, index);
-		*outcome = len ? TOYMAP_FILE_READ : TOYMAP_ZERO_FILL;
-		if (len) {
-			file = obj->backing;
-			pos = obj->backing_offset + ((loff_t)index << PAGE_SHIFT);
-			/* A page of the section wholly past the end of the file is zeros. */
-			if (pos >= i_size_read(file_inode(file))) {
-				*outcome = TOYMAP_ZERO_FILL;
-				len = 0;
-			}
-		}
-	}
+	*outcome = toymap_page_source(obj, index, &file, &pos, &len);
+	if (*outcome == TOYMAP_READ_FAILED)
+		return ERR_PTR(-EIO);
 
 	folio = folio_alloc(len ? gfp : gfp | __GFP_ZERO, 0);
 	if (!folio) {
@@ -177,14 +190,15 @@ void toymap_swapped_in(struct toymap_object *obj, struct folio *folio)
 	toymap_forget_swapped(obj, folio->index, folio->index);
 }
 
-/* Page @index is inside the object, the section and the file, with no swap copy. */
+/* Page @index is inside the object and would be read from the file. */
 static bool toymap_may_read_ahead(struct toymap_object *obj, pgoff_t index)
 {
-	loff_t pos = obj->backing_offset + ((loff_t)index << PAGE_SHIFT);
+	struct file *file;
+	size_t len;
+	loff_t pos;
 
-	return index < toymap_object_pages(obj) && toymap_section_bytes(obj, index) &&
-	       pos < i_size_read(file_inode(obj->backing)) &&
-	       !(obj->swap && xa_load(&obj->swapped, index));
+	return index < toymap_object_pages(obj) &&
+	       toymap_page_source(obj, index, &file, &pos, &len) == TOYMAP_FILE_READ;
 }
 
 /**

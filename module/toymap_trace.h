@@ -2,8 +2,8 @@
 /*
  * Tracepoints of system "toymap": one per fault, read-ahead, fault-around,
  * page_mkwrite, discard, write-back (to the file or the swap file) and
- * eviction.  Numeric
- * fields only, so the format is the same on every kernel.  Enable with:
+ * eviction.  Numeric fields only, so the format is the same on every
+ * kernel.  Enable with:
  *   echo 1 > /sys/kernel/tracing/events/toymap/enable
  */
 #undef TRACE_SYSTEM
