@@ -41,18 +41,28 @@ static inline void toymap_vm_flags_clear(struct vm_area_struct *vma, vm_flags_t 
 }
 
 /*
- * toymap_lock_folio - find and lock the folio at @index, or NULL if absent.
- * filemap_lock_folio() returns NULL before 6.3 and ERR_PTR(-ENOENT) since.
+ * filemap_get_folio() and filemap_lock_folio() return NULL for a missing
+ * folio before 6.3 and ERR_PTR(-ENOENT) since: NULL on every kernel.
  */
-static inline struct folio *toymap_lock_folio(struct address_space *mapping, pgoff_t index)
+static inline struct folio *toymap_folio_or_null(struct folio *folio)
 {
-	struct folio *folio = filemap_lock_folio(mapping, index);
-
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
 	if (IS_ERR(folio))
 		return NULL;
 #endif
 	return folio;
+}
+
+/* The folio holding @index, locked, or NULL if absent. */
+static inline struct folio *toymap_lock_folio(struct address_space *mapping, pgoff_t index)
+{
+	return toymap_folio_or_null(filemap_lock_folio(mapping, index));
+}
+
+/* The folio holding @index, with a reference, or NULL if absent. */
+static inline struct folio *toymap_find_folio(struct address_space *mapping, pgoff_t index)
+{
+	return toymap_folio_or_null(filemap_get_folio(mapping, index));
 }
 
 /*
@@ -89,16 +99,33 @@ static inline long toymap_get_user_page(unsigned long addr, unsigned int gup_fla
 }
 
 /*
- * Page table entries that map @page's folio: folio_mapcount() is inline
- * from 6.12 on and not exported before; page_mapcount() is gone in 7.x.
- * For the small folios toymap allocates the two agree.
+ * Is @page of @folio mapped more than once?  6.1 counts the page's own
+ * mappings (page_mapcount()).  From 6.12 on, page_mapcount() is going or
+ * gone: a one-page folio counts its mappings (folio_mapcount(), inline from
+ * 6.12, not exported before), and of a large folio (large_folios=1) the
+ * kernel says only whether more than one process may map it:
+ * folio_likely_mapped_shared() in 6.12, folio_maybe_mapped_shared() since 6.15.
  */
-static inline int toymap_mapcount(struct folio *folio, struct page *page)
+static inline bool toymap_mapped_more_than_once(struct folio *folio, struct page *page)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-	return folio_mapcount(folio);
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+	return page_mapcount(page) > 1;
 #else
-	return page_mapcount(page);
+	if (!folio_test_large(folio))
+		return folio_mapcount(folio) > 1;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
+	return folio_likely_mapped_shared(folio);
+#else
+	return folio_maybe_mapped_shared(folio);
+#endif
+#endif
+}
+
+/* Large folios in the object's page cache; filemap_add_folio() takes them. */
+static inline void toymap_mapping_set_large_folios(struct address_space *mapping)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	mapping_set_large_folios(mapping);
 #endif
 }
 

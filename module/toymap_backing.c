@@ -190,6 +190,35 @@ void toymap_swapped_in(struct toymap_object *obj, struct folio *folio)
 	toymap_forget_swapped(obj, folio->index, folio->index);
 }
 
+/**
+ * toymap_zero_range - may pages [@start, @start + @nr) be one large folio?
+ * @obj:	the object; caller holds its invalidate_lock shared
+ * @start:	first page offset
+ * @nr:		pages
+ *
+ * True when no file is attached, none of the pages is resident and none
+ * has a copy in the swap file: every page would be demand-zero.  (A shadow
+ * entry that reclaim left is no page.)  A fault racing us may insert a
+ * page after all: filemap_add_folio() then fails with -EEXIST.
+ */
+bool toymap_zero_range(struct toymap_object *obj, pgoff_t start, pgoff_t nr)
+{
+	XA_STATE(xas, &obj->inode->i_mapping->i_pages, start);
+	unsigned long index = start;
+	void *entry;
+
+	if (obj->backing || xa_find(&obj->swapped, &index, start + nr - 1, XA_PRESENT))
+		return false;
+	rcu_read_lock();
+	xas_for_each(&xas, entry, start + nr - 1) {
+		if (xas_retry(&xas, entry) || xa_is_value(entry))
+			continue;
+		break;
+	}
+	rcu_read_unlock();
+	return !entry;
+}
+
 /* Page @index is inside the object and would be read from the file. */
 static bool toymap_may_read_ahead(struct toymap_object *obj, pgoff_t index)
 {
@@ -244,7 +273,7 @@ unsigned int toymap_readahead(struct toymap_object *obj, pgoff_t index, unsigned
 		entry = xa_load(&mapping->i_pages, index);
 		if (entry && !xa_is_value(entry))
 			break;
-		folio = toymap_add_folio(obj, index, gfp, &outcome);
+		folio = toymap_add_folio(obj, index, 0, gfp, &outcome);
 		if (IS_ERR(folio))
 			break;
 		folio_unlock(folio);
@@ -305,22 +334,30 @@ static int toymap_write_backing(struct file *file, loff_t pos, const void *buf, 
 	return len == want ? 0 : -ENOSPC;
 }
 
-/* Write the page copy @buf to its slot in the swap file, and note the slot. */
-static int toymap_write_swap(struct toymap_object *obj, pgoff_t index, const void *buf)
+/*
+ * Write @nr pages copied to @buf, the object's pages from @index on, to
+ * their slots in the swap file, and note the slots.
+ */
+static int toymap_write_swap(struct toymap_object *obj, pgoff_t index, unsigned long nr,
+			     const void *buf)
 {
 	loff_t pos = (loff_t)index << PAGE_SHIFT;
-	ssize_t ret = kernel_write(obj->swap, buf, PAGE_SIZE, &pos);
-	int err;
+	size_t len = nr << PAGE_SHIFT;
+	ssize_t ret = kernel_write(obj->swap, buf, len, &pos);
+	unsigned long i;
+	int err = 0;
 
 	if (ret < 0)
 		return ret;
-	if (ret != PAGE_SIZE)
+	if (ret != len)
 		return -EIO;
-	if (xa_load(&obj->swapped, index))
-		return 0;
-	err = xa_err(xa_store(&obj->swapped, index, xa_mk_value(1), GFP_KERNEL));
-	if (!err)
-		atomic_long_inc(&obj->nr_swapped);
+	for (i = 0; i < nr && !err; i++) {
+		if (xa_load(&obj->swapped, index + i))
+			continue;
+		err = xa_err(xa_store(&obj->swapped, index + i, xa_mk_value(1), GFP_KERNEL));
+		if (!err)
+			atomic_long_inc(&obj->nr_swapped);
+	}
 	return err;
 }
 
@@ -339,7 +376,11 @@ static bool toymap_clean_folio(struct folio *folio)
 static void toymap_note_writeback(struct toymap_object *obj, pgoff_t index, size_t bytes,
 				  bool to_swap)
 {
-	toymap_count(obj, to_swap ? TOYMAP_STAT_SWAP_OUTS : TOYMAP_STAT_WRITE_BACKS);
+	/* Pages: a large folio goes to the swap file whole. */
+	if (to_swap)
+		toymap_count_n(obj, TOYMAP_STAT_SWAP_OUTS, bytes >> PAGE_SHIFT);
+	else
+		toymap_count(obj, TOYMAP_STAT_WRITE_BACKS);
 	trace_toymap_writeback(obj->index, index, bytes, to_swap);
 	if (toymap_tracing())
 		pr_info("toymap%u: pid %d (%s) pgoff %lu: %s, %zu bytes\n",
@@ -356,17 +397,32 @@ static void toymap_redirty(struct toymap_object *obj, struct folio *folio)
 	folio_unlock(folio);
 }
 
-/* One dirty page's write-back: decided and copied under its lock, written without. */
+/*
+ * One dirty folio's write-back: decided and copied under its lock, written
+ * without.  A large folio (large_folios=1) is only ever in an object
+ * without a file (toymap_zero_range()): it goes whole to the swap file, or
+ * stays.
+ */
 struct toymap_wb_page {
 	struct folio *folio;
 	pgoff_t index;
+	unsigned long nr;	/* its pages */
 	size_t file_bytes;	/* bytes for the backing file: 0 .. PAGE_SIZE */
-	bool to_swap;		/* the whole page goes to the swap file too */
+	bool to_swap;		/* the whole folio goes to the swap file too */
 };
+
+/* Copy every page of @folio to @buf. */
+static void toymap_copy_folio(void *buf, struct folio *folio)
+{
+	long i;
+
+	for (i = 0; i < folio_nr_pages(folio); i++)
+		memcpy_from_page(buf + (i << PAGE_SHIFT), folio_page(folio, i), 0, PAGE_SIZE);
+}
 
 /*
  * toymap_wb_copy - the locked half of write-back: decide, clean, copy
- * @buf:	a page-sized buffer for the copy
+ * @buf:	a buffer of the folio's size for the copy
  *
  * A page wholly inside the section and the file goes to the file and is
  * cleaned.  A page with anonymous bytes (past the section or the end of the
@@ -387,22 +443,22 @@ static bool toymap_wb_copy(struct toymap_object *obj, struct toymap_wb_page *wb,
 		goto unlock;
 	/* Being written through a pin (GUP): cleaning it would let evict drop it. */
 	if (evict && folio_maybe_dma_pinned(folio)) {
-		counts->kept++;
+		counts->kept += wb->nr;
 		goto unlock;
 	}
 
-	wb->file_bytes = obj->backing ? toymap_file_bytes(obj, wb->index) : 0;
+	wb->file_bytes = obj->backing && wb->nr == 1 ? toymap_file_bytes(obj, wb->index) : 0;
 	wb->to_swap = wb->file_bytes < PAGE_SIZE && evict && obj->swap;
 	if (wb->file_bytes < PAGE_SIZE && !wb->to_swap) {
-		/* Anonymous bytes with nowhere to go: the page stays dirty. */
+		/* Anonymous bytes with nowhere to go: the folio stays dirty. */
 		if (evict)
-			counts->kept++;
+			counts->kept += wb->nr;
 		copy = wb->file_bytes != 0;
 	} else {
 		copy = toymap_clean_folio(folio);
 	}
 	if (copy)
-		memcpy_from_page(buf, folio_page(folio, 0), 0, PAGE_SIZE);
+		toymap_copy_folio(buf, folio);
 unlock:
 	folio_unlock(folio);
 	return copy;
@@ -440,11 +496,11 @@ static int toymap_wb_write(struct toymap_object *obj, const struct toymap_wb_pag
 		}
 	}
 	if (wb->to_swap) {
-		err = toymap_write_swap(obj, wb->index, buf);
+		err = toymap_write_swap(obj, wb->index, wb->nr, buf);
 		if (err)
 			goto redirty;
-		toymap_note_writeback(obj, wb->index, PAGE_SIZE, true);
-		counts->swapped_out++;
+		toymap_note_writeback(obj, wb->index, wb->nr << PAGE_SHIFT, true);
+		counts->swapped_out += wb->nr;
 	} else if (wb->file_bytes == PAGE_SIZE) {
 		/* Wholly in the file now: a swap copy would be older. */
 		toymap_forget_swapped(obj, wb->index, wb->index);
@@ -457,8 +513,9 @@ redirty:
 }
 
 /*
- * toymap_writeback_folio - save one dirty page (see toymap_wb_copy())
- * @buf:	a page-sized buffer for the copy
+ * toymap_writeback_folio - save one dirty folio (see toymap_wb_copy())
+ * @buf:	a page-sized buffer for the copy of a one-page folio; a large
+ *		one gets a buffer of its own
  *
  * The page is copied and cleaned under its lock, which is dropped before
  * the file I/O: write(2) into the backing file from a mapping of the object
@@ -470,11 +527,22 @@ redirty:
 static int toymap_writeback_folio(struct toymap_object *obj, struct folio *folio, bool evict,
 				  struct toymap_wb_counts *counts, void *buf)
 {
-	struct toymap_wb_page wb = { .folio = folio, .index = folio->index };
+	struct toymap_wb_page wb = {
+		.folio = folio, .index = folio->index, .nr = folio_nr_pages(folio),
+	};
+	void *large = NULL;
+	int err = 0;
 
-	if (!toymap_wb_copy(obj, &wb, evict, counts, buf))
-		return 0;
-	return toymap_wb_write(obj, &wb, counts, buf);
+	if (wb.nr > 1) {
+		large = kvmalloc(folio_size(folio), GFP_KERNEL);
+		if (!large)
+			return -ENOMEM;
+		buf = large;
+	}
+	if (toymap_wb_copy(obj, &wb, evict, counts, buf))
+		err = toymap_wb_write(obj, &wb, counts, buf);
+	kvfree(large);
+	return err;
 }
 
 /**

@@ -465,6 +465,7 @@ static struct toymap_object *toymap_object_create(unsigned int index)
 		goto err_put;
 	}
 	obj->inode->i_mapping->a_ops = &toymap_aops;
+	toymap_mapping_set_large_folios(obj->inode->i_mapping);
 	i_size_write(obj->inode, toymap_size);
 
 	cdev_init(&obj->cdev, &toymap_fops);

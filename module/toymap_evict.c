@@ -22,24 +22,29 @@
 #include "toymap_trace.h"
 
 /*
- * Pages of @mapping's page cache in [@first, @last]: one entry a page, as
- * the object's folios are all order 0.  Reclaim elsewhere in the object does
- * not change it, unlike a difference of nrpages.
+ * Pages of @mapping's page cache in [@first, @last], counting only the
+ * part of a large folio inside the range.  Reclaim elsewhere in the object
+ * does not change it, unlike a difference of nrpages.
  */
 static unsigned long toymap_count_range(struct address_space *mapping, pgoff_t first,
 					pgoff_t last)
 {
-	XA_STATE(xas, &mapping->i_pages, first);
+	struct folio_batch fbatch;
+	pgoff_t index = first;
 	unsigned long n = 0;
-	void *entry;
+	unsigned int i;
 
-	rcu_read_lock();
-	xas_for_each(&xas, entry, last) {
-		if (xas_retry(&xas, entry) || xa_is_value(entry))
-			continue;
-		n++;
+	folio_batch_init(&fbatch);
+	while (filemap_get_folios(mapping, &index, last, &fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++) {
+			struct folio *folio = fbatch.folios[i];
+			pgoff_t end = folio->index + folio_nr_pages(folio) - 1;
+
+			n += min(end, last) - max(folio->index, first) + 1;
+		}
+		folio_batch_release(&fbatch);
+		cond_resched();
 	}
-	rcu_read_unlock();
 	return n;
 }
 
@@ -132,6 +137,61 @@ static unsigned long toymap_drop_clean(struct address_space *mapping, pgoff_t fi
 	return held;
 }
 
+/*
+ * The large folio holding page @index, or NULL: a page, or none.  With a
+ * reference.
+ */
+static struct folio *toymap_large_folio_at(struct address_space *mapping, pgoff_t index)
+{
+	struct folio *folio = toymap_find_folio(mapping, index);
+
+	if (folio && !folio_test_large(folio)) {
+		folio_put(folio);
+		folio = NULL;
+	}
+	return folio;
+}
+
+/*
+ * Widen [@first, @last] to the large folios it cuts (large_folios=1):
+ * eviction saves and drops a folio whole, as reclaim does.
+ */
+static void toymap_round_to_folios(struct address_space *mapping, pgoff_t *first,
+				   pgoff_t *last)
+{
+	struct folio *folio;
+
+	folio = toymap_large_folio_at(mapping, *first);
+	if (folio) {
+		*first = min(*first, folio->index);
+		folio_put(folio);
+	}
+	folio = toymap_large_folio_at(mapping, *last);
+	if (folio) {
+		*last = max(*last, folio->index + folio_nr_pages(folio) - 1);
+		folio_put(folio);
+	}
+}
+
+/*
+ * Discard cuts the large folio at @index if its range starts or ends inside
+ * it: truncation splits that folio and frees the pages of the range, or, if
+ * it cannot split it, zeroes them (and frees the whole folio if clean).
+ * Splitting fails while an LRU batch holds a reference on the folio: empty
+ * them first.
+ */
+static void toymap_prepare_split(struct address_space *mapping, pgoff_t index, pgoff_t first,
+				 pgoff_t last)
+{
+	struct folio *folio = toymap_large_folio_at(mapping, index);
+
+	if (!folio)
+		return;
+	if (folio->index < first || folio->index + folio_nr_pages(folio) - 1 > last)
+		toymap_drain_lru(folio);
+	folio_put(folio);
+}
+
 /* What toymap_drop_range() drops. */
 enum toymap_drop {
 	TOYMAP_DROP_ALL,	/* discard: every page, and its swap copy */
@@ -164,6 +224,8 @@ static unsigned long toymap_drop_range(struct toymap_object *obj, pgoff_t first,
 	if (how == TOYMAP_DROP_CLEAN) {
 		*held = toymap_drop_clean(mapping, first, last);
 	} else {
+		toymap_prepare_split(mapping, first, first, last);
+		toymap_prepare_split(mapping, last, first, last);
 		truncate_inode_pages_range(mapping, (loff_t)first << PAGE_SHIFT,
 					   ((loff_t)(last + 1) << PAGE_SHIFT) - 1);
 		toymap_forget_swapped(obj, first, last);
@@ -182,7 +244,8 @@ static unsigned long toymap_drop_range(struct toymap_object *obj, pgoff_t first,
  * each dirty page (file or swap file, see toymap_writeback_folio()), then
  * drops every page that is clean.  Dirty anonymous pages with no swap file
  * stay, as in Linux without swap.  Private COW copies are the processes'
- * own anonymous pages: untouched.
+ * own anonymous pages: untouched.  A large folio the range cuts is evicted
+ * whole, as reclaim would: the range widens to it, and so do the counts.
  *
  * Return: 0 or the first write's -errno.
  */
@@ -198,6 +261,7 @@ int toymap_evict(struct toymap_object *obj, struct toymap_evict *arg)
 	err = mutex_lock_killable(&obj->lock);
 	if (err)
 		return err;
+	toymap_round_to_folios(mapping, &first, &last);
 	unmap_mapping_pages(mapping, first, last - first + 1, false);
 	err = toymap_writeback_range(obj, first, last, true, &counts);
 	/* Drop what is clean; a page written to since is dirty again and stays. */

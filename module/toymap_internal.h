@@ -187,6 +187,18 @@ static inline u64 toymap_stat(struct toymap_object *obj, enum toymap_stat stat)
 	return sum;
 }
 
+/*
+ * With large_folios=1 a fault may allocate folios of these orders (16 KiB
+ * up to a PMD, 2 MiB on x86-64); TOYMAP_MAX_ORDER is 0 on a kernel without
+ * large folios in the page cache.  Every other folio is one page.
+ */
+#define TOYMAP_MIN_ORDER	2U
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+#define TOYMAP_MAX_ORDER	((unsigned int)min(HPAGE_PMD_ORDER, MAX_PAGECACHE_ORDER))
+#else
+#define TOYMAP_MAX_ORDER	0U
+#endif
+
 static inline pgoff_t toymap_object_pages(struct toymap_object *obj)
 {
 	return i_size_read(obj->inode) >> PAGE_SHIFT;
@@ -203,8 +215,8 @@ unsigned long toymap_page_limit(void);
 long toymap_pages_held(void);
 bool toymap_budget_room(long nr);
 int toymap_mmap(struct file *file, struct vm_area_struct *vma);
-struct folio *toymap_add_folio(struct toymap_object *obj, pgoff_t index, gfp_t gfp,
-			       enum toymap_outcome *outcome);
+struct folio *toymap_add_folio(struct toymap_object *obj, pgoff_t index, unsigned int order,
+			       gfp_t gfp, enum toymap_outcome *outcome);
 struct toymap_object *toymap_vma_object(struct vm_area_struct *vma);
 
 /* toymap_backing.c */
@@ -220,6 +232,7 @@ struct toymap_wb_counts {
 
 struct folio *toymap_new_folio(struct toymap_object *obj, pgoff_t index, gfp_t gfp,
 			       enum toymap_outcome *outcome);
+bool toymap_zero_range(struct toymap_object *obj, pgoff_t start, pgoff_t nr);
 void toymap_swapped_in(struct toymap_object *obj, struct folio *folio);
 unsigned int toymap_readahead(struct toymap_object *obj, pgoff_t index, unsigned int nr);
 int toymap_attach(struct toymap_object *obj, const struct toymap_attach *arg);

@@ -98,8 +98,8 @@ int toymap_lookup(struct toymap_lookup *res)
 	/* else: truncated and on its way out of the page table: absent */
 	if (res->kind != TOYMAP_LOOKUP_ABSENT) {
 		res->frame = toymap_frame_id(page_to_pfn(page));
-		res->mapped = toymap_mapcount(folio, page) > 1 ? TOYMAP_MAPPED_SEVERAL :
-							  TOYMAP_MAPPED_ONCE;
+		res->mapped = toymap_mapped_more_than_once(folio, page) ? TOYMAP_MAPPED_SEVERAL :
+									   TOYMAP_MAPPED_ONCE;
 	}
 	put_page(page);
 out:

@@ -44,10 +44,11 @@ TRACE_DEFINE_ENUM(TOYMAP_READ_FAILED);
 			 { TOYMAP_ALLOC_FAILED,	"alloc-failed" },	\
 			 { TOYMAP_READ_FAILED,	"read-failed" })
 
+/* One .fault call; @order: the order of the folio it added (large_folios=1), else 0. */
 TRACE_EVENT(toymap_fault,
 	TP_PROTO(unsigned int dev, unsigned long address, unsigned long pgoff,
-		 bool write, bool shared, bool cow, int outcome),
-	TP_ARGS(dev, address, pgoff, write, shared, cow, outcome),
+		 bool write, bool shared, bool cow, int outcome, unsigned int order),
+	TP_ARGS(dev, address, pgoff, write, shared, cow, outcome, order),
 	TP_STRUCT__entry(
 		__field(unsigned int, dev)
 		__field(unsigned long, address)
@@ -56,6 +57,7 @@ TRACE_EVENT(toymap_fault,
 		__field(bool, shared)
 		__field(bool, cow)
 		__field(int, outcome)
+		__field(unsigned int, order)
 	),
 	TP_fast_assign(
 		__entry->dev = dev;
@@ -65,12 +67,13 @@ TRACE_EVENT(toymap_fault,
 		__entry->shared = shared;
 		__entry->cow = cow;
 		__entry->outcome = outcome;
+		__entry->order = order;
 	),
-	TP_printk("toymap%u va=0x%lx pgoff=%lu %s %s cow=%d outcome=%s",
+	TP_printk("toymap%u va=0x%lx pgoff=%lu %s %s cow=%d outcome=%s order=%u",
 		  __entry->dev, __entry->address, __entry->pgoff,
 		  __entry->write ? "write" : "read",
 		  __entry->shared ? "shared" : "private", __entry->cow,
-		  toymap_show_outcome(__entry->outcome))
+		  toymap_show_outcome(__entry->outcome), __entry->order)
 );
 
 /* The pages a MADV_SEQUENTIAL fault read after its own (toymap_readahead()). */

@@ -35,6 +35,15 @@ module_param_named(max_pages, toymap_max_pages, ulong, 0644);
 MODULE_PARM_DESC(max_pages, "pages all objects may hold together; 0 = a quarter of RAM (default 0)");
 
 /*
+ * large_folios=1: a fault may allocate a folio of 16 KiB to 2 MiB (see
+ * toymap_fault_order()).  Off by default, so that every page of the demos,
+ * the figures and the trace is the chapter's 4 KiB page.
+ */
+static bool toymap_large_folios;
+module_param_named(large_folios, toymap_large_folios, bool, 0644);
+MODULE_PARM_DESC(large_folios, "let faults of an anonymous object allocate folios of 16K..2M for MADV_HUGEPAGE or sequential touches (default 0)");
+
+/*
  * Pages charged to the budget: grows on insert, shrinks in free_folio.  A
  * per-CPU counter, so that faults on different CPUs write no shared cache
  * line; it is summed exactly near the limit and for INFO.
@@ -69,18 +78,18 @@ static void toymap_uncharge_pages(long nr)
 }
 
 /*
- * Charge one page to the budget; false when the module holds max_pages.
+ * Charge @nr pages to the budget; false when that would exceed max_pages.
  * Add, compare (exactly, summing every CPU, when near the limit) and take
  * it back if over: the budget is never exceeded, though two charges racing
- * for the last page may both be refused.  (shmem's
+ * for the last pages may both be refused.  (shmem's
  * percpu_counter_limited_add() is not exported to modules.)
  */
-static bool toymap_charge_page(void)
+static bool toymap_charge_pages(long nr)
 {
-	percpu_counter_inc(&toymap_nr_pages);
+	percpu_counter_add(&toymap_nr_pages, nr);
 	if (percpu_counter_compare(&toymap_nr_pages, toymap_page_limit()) <= 0)
 		return true;
-	toymap_uncharge_pages(1);
+	toymap_uncharge_pages(nr);
 	return false;
 }
 
@@ -141,13 +150,13 @@ static void toymap_log(struct toymap_object *obj, struct vm_fault *vmf, const ch
 }
 
 static void toymap_note_fault(struct toymap_object *obj, struct vm_fault *vmf,
-			      enum toymap_outcome outcome, unsigned int ahead)
+			      enum toymap_outcome outcome, unsigned int order, unsigned int ahead)
 {
-	char what[64];
+	char what[80];
 
 	trace_toymap_fault(obj->index, vmf->address, vmf->pgoff,
 			   vmf->flags & FAULT_FLAG_WRITE,
-			   vmf->vma->vm_flags & VM_SHARED, vmf->cow_page, outcome);
+			   vmf->vma->vm_flags & VM_SHARED, vmf->cow_page, outcome, order);
 	if (!toymap_tracing())
 		return;
 
@@ -166,6 +175,9 @@ static void toymap_note_fault(struct toymap_object *obj, struct vm_fault *vmf,
 		/* A private write: core mm copies the page into vmf->cow_page. */
 		snprintf(what, sizeof(what), "%s%s", toymap_outcome_names[outcome],
 			 vmf->cow_page ? ", cow-by-kernel" : "");
+		if (order)
+			snprintf(what + strlen(what), sizeof(what) - strlen(what),
+				 ", a %lu KiB folio", (PAGE_SIZE << order) >> 10);
 		if (ahead)
 			snprintf(what + strlen(what), sizeof(what) - strlen(what),
 				 ", read ahead %u pages", ahead);
@@ -174,33 +186,48 @@ static void toymap_note_fault(struct toymap_object *obj, struct vm_fault *vmf,
 }
 
 /**
- * toymap_add_folio - a new page of the object at @index, filled and inserted
+ * toymap_add_folio - a new folio of the object at @index, filled and inserted
  * @obj:	the object
- * @index:	page offset in the object, below its size
+ * @index:	page offset in the object, below its size, a multiple of
+ *		the folio's pages
+ * @order:	the folio's order: 0, or a large demand-zero folio whose
+ *		pages toymap_zero_range() found to be all demand-zero
  * @gfp:	how to allocate it
  * @outcome:	set to how it was filled, or why it was not
  *
  * Caller holds the mapping's invalidate_lock shared, so no discard, attach
- * or eviction runs.  The page is filled (file, swap file, zeros:
+ * or eviction runs.  The folio is filled (file, swap file, zeros:
  * toymap_new_folio()) and uptodate before filemap_add_folio() makes it
  * visible, locked.
  *
  * Return: the folio, locked and with a reference for the caller, or an
  * ERR_PTR: -ENOSPC over max_pages, -ENOMEM, the file read's error, -EEXIST
- * when another fault inserted the page first, or another filemap_add_folio()
- * error.
+ * when another fault inserted a page of it first, or another
+ * filemap_add_folio() error.
  */
-struct folio *toymap_add_folio(struct toymap_object *obj, pgoff_t index, gfp_t gfp,
-			       enum toymap_outcome *outcome)
+struct folio *toymap_add_folio(struct toymap_object *obj, pgoff_t index, unsigned int order,
+			       gfp_t gfp, enum toymap_outcome *outcome)
 {
+	long nr = 1L << order;
 	struct folio *folio;
 	int err;
 
-	if (!toymap_charge_page()) {
+	if (!toymap_charge_pages(nr)) {
 		*outcome = TOYMAP_SIGBUS_LIMIT;
 		return ERR_PTR(-ENOSPC);
 	}
-	folio = toymap_new_folio(obj, index, gfp, outcome);
+	if (order) {
+		*outcome = TOYMAP_ZERO_FILL;
+		folio = folio_alloc(gfp | __GFP_ZERO, order);
+		if (folio) {
+			flush_dcache_folio(folio);
+		} else {
+			*outcome = TOYMAP_ALLOC_FAILED;
+			folio = ERR_PTR(-ENOMEM);
+		}
+	} else {
+		folio = toymap_new_folio(obj, index, gfp, outcome);
+	}
 	if (IS_ERR(folio)) {
 		err = PTR_ERR(folio);
 		goto uncharge;
@@ -215,29 +242,94 @@ struct folio *toymap_add_folio(struct toymap_object *obj, pgoff_t index, gfp_t g
 	}
 	if (*outcome == TOYMAP_SWAP_IN)
 		toymap_swapped_in(obj, folio);
-	toymap_count(obj, toymap_fill_stat[*outcome]);
+	toymap_count_n(obj, toymap_fill_stat[*outcome], nr);
 	return folio;
 
 put:
 	folio_put(folio);	/* never in the page cache: free_folio will not see it */
 uncharge:
-	toymap_uncharge_pages(1);
+	toymap_uncharge_pages(nr);
 	return ERR_PTR(err);
+}
+
+/*
+ * toymap_fault_order - the order of the folio a fault at @vmf->pgoff asks for
+ *
+ * 0 (a 4 KiB page, as the chapter draws it) unless large_folios is on and
+ * the object has no file attached (write-back to a file goes a page at a
+ * time).  Then: the largest, PMD-sized, for a mapping advised
+ * MADV_HUGEPAGE, which core mm maps with one PMD where the address is
+ * aligned; and for a sequential touch, one whose page before is resident,
+ * four times that page's folio, from 16 KiB up, as read-ahead's window
+ * grows.  A random touch, or MADV_NOHUGEPAGE or MADV_RANDOM, gets one page:
+ * demand-zero allocates no more than was touched, rounded up to a folio.
+ */
+static unsigned int toymap_fault_order(struct toymap_object *obj, struct vm_fault *vmf)
+{
+	vm_flags_t flags = vmf->vma->vm_flags;
+	struct folio *prev;
+	unsigned int order;
+
+	if (!TOYMAP_MAX_ORDER || !READ_ONCE(toymap_large_folios) || obj->backing ||
+	    (flags & (VM_NOHUGEPAGE | VM_RAND_READ)))
+		return 0;
+	if (flags & VM_HUGEPAGE)
+		return TOYMAP_MAX_ORDER;
+	if (!vmf->pgoff)
+		return 0;
+	prev = toymap_find_folio(obj->inode->i_mapping, vmf->pgoff - 1);
+	if (!prev)
+		return 0;
+	order = max(folio_order(prev) + 2, TOYMAP_MIN_ORDER);
+	folio_put(prev);
+	return min(order, TOYMAP_MAX_ORDER);
+}
+
+/*
+ * toymap_add_large_folio - a large demand-zero folio holding page @index
+ *
+ * Tries @order and each smaller one down to 16 KiB: the folio starts at
+ * @index rounded down to its size, and must lie inside the object, hold
+ * only pages that are demand-zero (no page resident, none in the swap file)
+ * and leave twice its pages of the max_pages budget to others.  Allocated
+ * as read-ahead allocates (no retrying, no warning): memory short of a
+ * large folio gets a smaller one.  Caller holds the invalidate_lock shared.
+ *
+ * Return: the folio, locked, with a reference; or NULL: use one page.
+ */
+static struct folio *toymap_add_large_folio(struct toymap_object *obj, pgoff_t index,
+					    unsigned int order, enum toymap_outcome *outcome)
+{
+	gfp_t gfp = readahead_gfp_mask(obj->inode->i_mapping);
+	struct folio *folio;
+
+	for (; order >= TOYMAP_MIN_ORDER; order--) {
+		pgoff_t nr = 1UL << order, start = round_down(index, nr);
+
+		if (start + nr > toymap_object_pages(obj) || !toymap_budget_room(nr) ||
+		    !toymap_zero_range(obj, start, nr))
+			continue;
+		folio = toymap_add_folio(obj, start, order, gfp, outcome);
+		if (!IS_ERR(folio))
+			return folio;
+	}
+	return NULL;
 }
 
 /**
  * toymap_get_folio - find or create the object's page at @index
  * @obj:	the object
  * @index:	page offset in the object, below its size
+ * @order:	the folio to create if none is there (toymap_fault_order())
  * @outcome:	set to what was found or done
  *
  * Caller holds the mapping's invalidate_lock shared (toymap_add_folio()).
  *
- * Return: the folio, locked and with a reference for the caller, or an
- * ERR_PTR of toymap_add_folio(), never -EEXIST.
+ * Return: the folio that holds @index, locked and with a reference for
+ * the caller, or an ERR_PTR of toymap_add_folio(), never -EEXIST.
  */
 static struct folio *toymap_get_folio(struct toymap_object *obj, pgoff_t index,
-				      enum toymap_outcome *outcome)
+				      unsigned int order, enum toymap_outcome *outcome)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
 	struct folio *folio;
@@ -248,7 +340,9 @@ static struct folio *toymap_get_folio(struct toymap_object *obj, pgoff_t index,
 			*outcome = TOYMAP_RESIDENT;
 			return folio;
 		}
-		folio = toymap_add_folio(obj, index, mapping_gfp_mask(mapping), outcome);
+		folio = order ? toymap_add_large_folio(obj, index, order, outcome) : NULL;
+		if (!folio)
+			folio = toymap_add_folio(obj, index, 0, mapping_gfp_mask(mapping), outcome);
 		/* On -EEXIST another fault inserted the page first: use theirs. */
 		if (!IS_ERR(folio) || PTR_ERR(folio) != -EEXIST)
 			return folio;
@@ -269,8 +363,8 @@ static vm_fault_t toymap_fault(struct vm_fault *vmf)
 {
 	struct toymap_object *obj = vmf->vma->vm_private_data;
 	struct address_space *mapping = obj->inode->i_mapping;
+	unsigned int ahead = 0, order = 0;
 	enum toymap_outcome outcome;
-	unsigned int ahead = 0;
 	struct folio *folio;
 	vm_fault_t ret;
 
@@ -285,7 +379,7 @@ static vm_fault_t toymap_fault(struct vm_fault *vmf)
 	}
 
 	filemap_invalidate_lock_shared(mapping);
-	folio = toymap_get_folio(obj, vmf->pgoff, &outcome);
+	folio = toymap_get_folio(obj, vmf->pgoff, toymap_fault_order(obj, vmf), &outcome);
 	/* madvise(MADV_SEQUENTIAL): read on, as the kernel does for a file. */
 	if (outcome == TOYMAP_FILE_READ && (vmf->vma->vm_flags & VM_SEQ_READ))
 		ahead = toymap_readahead(obj, vmf->pgoff + 1, VM_READAHEAD_PAGES - 1);
@@ -296,12 +390,14 @@ static vm_fault_t toymap_fault(struct vm_fault *vmf)
 		ret = vmf_error(PTR_ERR(folio));
 		goto out;
 	}
+	if (outcome != TOYMAP_RESIDENT)
+		order = folio_order(folio);
 	vmf->page = folio_file_page(folio, vmf->pgoff);
 	ret = VM_FAULT_LOCKED;
 out:
 	if (ret & VM_FAULT_SIGBUS)
 		toymap_count(obj, TOYMAP_STAT_SIGBUS_FAULTS);
-	toymap_note_fault(obj, vmf, outcome, ahead);
+	toymap_note_fault(obj, vmf, outcome, order, ahead);
 	return ret;
 }
 

@@ -35,10 +35,11 @@
 #define PARAM_TRACE		"trace"
 #define PARAM_FAULT_AROUND	"fault_around"
 #define PARAM_MAX_PAGES		"max_pages"
+#define PARAM_LARGE_FOLIOS	"large_folios"
 
 /* The writable module parameters a test may change: saved and restored. */
 static const char *const writable_params[] = {
-	PARAM_TRACE, PARAM_FAULT_AROUND, PARAM_MAX_PAGES,
+	PARAM_TRACE, PARAM_FAULT_AROUND, PARAM_MAX_PAGES, PARAM_LARGE_FOLIOS,
 };
 
 /* A trace line of object N for process P starts like this (module/: keep in step). */

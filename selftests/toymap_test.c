@@ -1434,4 +1434,330 @@ TEST_F(cow_vmsplice, vmsplice_in_child)
 	EXPECT_TRUE(mem_is(self->view, 'o', pagesize)) TH_LOG("the parent's write reached the object");
 }
 
+/* ------------------------------------------------------------------------ */
+/* large_folios=1: folios of 16 KiB to 2 MiB in an anonymous object.        */
+
+#define PMD_PAGES	512	/* pages of a PMD-sized folio (x86-64: 2 MiB) */
+
+FIXTURE(large)
+{
+	struct object obj;
+	char *reserved;		/* the aligned window map_aligned() maps into */
+	size_t reserved_len;
+};
+
+FIXTURE_SETUP(large)
+{
+	open_clean_object(_metadata, &self->obj);
+	self->reserved = MAP_FAILED;
+	if (geteuid() != 0)
+		SETUP_SKIP("setting the large_folios parameter needs root");
+	ASSERT_LE(4 * PMD_PAGES * pagesize, self->obj.size);
+	SET_PARAM(PARAM_LARGE_FOLIOS, "1");
+}
+
+FIXTURE_TEARDOWN(large)
+{
+	if (self->reserved != MAP_FAILED)
+		munmap(self->reserved, self->reserved_len);
+	close_object(&self->obj);
+}
+
+/*
+ * Map @pages pages of the object from page 0, shared or private, at an
+ * address aligned to a PMD, so that core mm may map a PMD-sized folio with
+ * one PMD; advised MADV_HUGEPAGE with @huge.
+ */
+static char *map_aligned(struct __test_metadata *_metadata, FIXTURE_DATA(large) *self,
+			 size_t pages, int flags, bool huge)
+{
+	size_t align = PMD_PAGES * pagesize;
+	char *base, *mem;
+
+	self->reserved_len = pages * pagesize + align;
+	self->reserved = mmap(NULL, self->reserved_len, PROT_NONE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (self->reserved == MAP_FAILED)
+		return MAP_FAILED;
+	base = (char *)(((uintptr_t)self->reserved + align - 1) & ~(uintptr_t)(align - 1));
+	mem = mmap(base, pages * pagesize, RW, flags | MAP_FIXED, self->obj.fd, 0);
+	if (mem == MAP_FAILED)
+		return MAP_FAILED;
+	if (huge && madvise(mem, pages * pagesize, MADV_HUGEPAGE)) {
+		TH_LOG("madvise(MADV_HUGEPAGE): %s", strerror(errno));
+		return MAP_FAILED;
+	}
+	return mem;
+}
+
+/* Write @byte + page number to the first byte of pages [@first, @first + @n). */
+static void stamp_pages(char *mem, size_t first, size_t n, char byte)
+{
+	for (size_t i = first; i < first + n; i++)
+		write_byte(page_of(mem, i), (char)(byte + i));
+}
+
+/*
+ * MADV_HUGEPAGE: the first touch allocates one PMD-sized folio, zeroed,
+ * which core mm maps with one PMD: touching its other 511 pages faults no
+ * more.  Its pages are consecutive frames.  Memory: the touched byte
+ * rounded up to the folio.
+ */
+TEST_F(large, hugepage_advice_makes_one_pmd_folio)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info before, after;
+	struct toymap_pte first, last;
+	char *mem;
+
+	mem = map_aligned(_metadata, self, 2 * PMD_PAGES, MAP_SHARED, true);
+	ASSERT_NE(MAP_FAILED, mem);
+	before = INFO(obj);
+	write_byte(page_of(mem, 3), 'x');
+	after = INFO(obj);
+	EXPECT_EQ(PMD_PAGES, NOW(after, resident_pages)) TH_LOG("one write, one 2 MiB folio");
+	EXPECT_EQ(PMD_PAGES, DELTA(after, before, module_pages));
+	EXPECT_EQ(PMD_PAGES, DELTA(after, before, zero_fills));
+	EXPECT_EQ(1, DELTA(after, before, faults));
+
+	for (size_t i = 0; i < PMD_PAGES; i++) {
+		ASSERT_EQ(i == 3 ? 'x' : 0, read_byte(page_of(mem, i))) TH_LOG("page %zu", i);
+	}
+	stamp_pages(mem, 0, PMD_PAGES, 'a');
+	after = INFO(obj);
+	EXPECT_EQ(1, DELTA(after, before, faults)) TH_LOG("the PMD maps all 512 pages");
+	EXPECT_EQ(PMD_PAGES, NOW(after, resident_pages));
+
+	first = PTE(mem);
+	last = PTE(page_of(mem, PMD_PAGES - 1));
+	EXPECT_TRUE(first.present && first.file && last.present && last.file);
+	if (first.pfn_known && last.pfn_known)
+		EXPECT_EQ(first.pfn + PMD_PAGES - 1, last.pfn) TH_LOG("one folio: frames in a row");
+}
+
+/*
+ * Without advice, a sequential touch grows the folio as read-ahead grows its
+ * window: pages 0-3 one at a time (a folio must start at a multiple of its
+ * size, and the first three cannot), then folios of 4, 8, 16 and 32 pages,
+ * each starting at the page touched.  Memory follows: after page 4 the
+ * object holds 8 pages, after page 8 16, after 16 32, after 32 64.
+ */
+TEST_F(large, sequential_touches_grow_the_folio)
+{
+	static const struct { size_t page; long long resident; } steps[] = {
+		{ 0, 1 }, { 1, 2 }, { 2, 3 }, { 3, 4 }, { 4, 8 }, { 7, 8 },
+		{ 8, 16 }, { 15, 16 }, { 16, 32 }, { 31, 32 }, { 32, 64 }, { 63, 64 },
+	};
+	struct object *obj = &self->obj;
+	struct toymap_info info;
+	char *mem;
+
+	mem = MAP_OBJECT(obj, 128, 0, RW, MAP_SHARED);
+	for (size_t k = 0, p = 0; k < ARRAY_SIZE(steps); k++) {
+		for (; p <= steps[k].page; p++)
+			write_byte(page_of(mem, p), (char)p);
+		info = INFO(obj);
+		EXPECT_EQ(steps[k].resident, NOW(info, resident_pages))
+			TH_LOG("after writing pages 0..%zu", steps[k].page);
+	}
+	for (size_t p = 0; p < 128; p++) {
+		ASSERT_EQ(p < 64 ? (char)p : 0, read_byte(page_of(mem, p))) TH_LOG("page %zu", p);
+	}
+}
+
+/* A touch here and there allocates one page each, advice or not: MADV_RANDOM. */
+TEST_F(large, random_touches_get_one_page_each)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info info;
+	char *mem;
+
+	mem = MAP_OBJECT(obj, 256, 0, RW, MAP_SHARED);
+	write_byte(page_of(mem, 10), 1);
+	write_byte(page_of(mem, 50), 2);
+	write_byte(page_of(mem, 100), 3);
+	info = INFO(obj);
+	EXPECT_EQ(3, NOW(info, resident_pages)) TH_LOG("random touches, one page each");
+
+	ASSERT_EQ(0, madvise(mem, 256 * pagesize, MADV_RANDOM));
+	for (size_t p = 101; p < 110; p++)
+		write_byte(page_of(mem, p), 4);
+	info = INFO(obj);
+	EXPECT_EQ(12, NOW(info, resident_pages)) TH_LOG("MADV_RANDOM: one page a touch");
+}
+
+/* large_folios=0 (the default): MADV_HUGEPAGE or not, a fault makes one page. */
+TEST_F(large, off_every_folio_is_one_page)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info before, after;
+	char *mem;
+
+	SET_PARAM(PARAM_LARGE_FOLIOS, "0");
+	mem = map_aligned(_metadata, self, PMD_PAGES, MAP_SHARED, true);
+	ASSERT_NE(MAP_FAILED, mem);
+	before = INFO(obj);
+	stamp_pages(mem, 0, 16, 'a');
+	after = INFO(obj);
+	EXPECT_EQ(16, NOW(after, resident_pages));
+	EXPECT_EQ(16, DELTA(after, before, zero_fills));
+	EXPECT_EQ(16, DELTA(after, before, faults)) TH_LOG("one fault a page");
+}
+
+/*
+ * A file attached: every page is one page (write-back to the file goes a
+ * page at a time), MADV_HUGEPAGE or not.
+ */
+TEST_F(large, file_backed_object_keeps_small_pages)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info info;
+	char buf[64] = "from the file";
+	int file, ret;
+	char *mem;
+
+	file = toymap_temp_file("test", NULL, 0);
+	ASSERT_LE(0, file);
+	ASSERT_EQ((ssize_t)sizeof(buf), pwrite(file, buf, sizeof(buf), 0));
+	ret = toymap_attach(obj->fd, file, 0, 4 * pagesize);
+	close(file);
+	ASSERT_EQ(0, ret) TH_LOG("ATTACH: %s", strerror(-ret));
+	mem = map_aligned(_metadata, self, PMD_PAGES, MAP_SHARED, true);
+	ASSERT_NE(MAP_FAILED, mem);
+	EXPECT_EQ(0, memcmp(mem, buf, sizeof(buf)));
+	stamp_pages(mem, 8, 8, 'a');
+	info = INFO(obj);
+	EXPECT_EQ(9, NOW(info, resident_pages)) TH_LOG("a file-backed object: one page a fault");
+}
+
+/*
+ * DISCARD of part of a large folio: truncation splits it, frees the pages
+ * of the hole (zero when read again) and keeps the rest, bytes intact.
+ */
+TEST_F(large, discard_splits_a_large_folio)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info before, after;
+	char *mem;
+	int ret;
+
+	mem = map_aligned(_metadata, self, PMD_PAGES, MAP_SHARED, true);
+	ASSERT_NE(MAP_FAILED, mem);
+	stamp_pages(mem, 0, PMD_PAGES, 'a');
+	before = INFO(obj);
+	ASSERT_EQ(PMD_PAGES, NOW(before, resident_pages));
+
+	ret = toymap_discard(obj->fd, 100 * pagesize, 100 * pagesize);
+	ASSERT_EQ(0, ret) TH_LOG("DISCARD of 100 pages of a 512-page folio: %s", strerror(-ret));
+	after = INFO(obj);
+	EXPECT_EQ(100, DELTA(after, before, discarded_pages));
+	EXPECT_EQ(PMD_PAGES - 100, NOW(after, resident_pages));
+	EXPECT_EQ(-100, DELTA(after, before, module_pages));
+	for (size_t p = 0; p < PMD_PAGES; p++) {
+		ASSERT_EQ(p >= 100 && p < 200 ? 0 : (char)('a' + p), read_byte(page_of(mem, p)))
+			TH_LOG("page %zu after the DISCARD", p);
+	}
+}
+
+/*
+ * EVICT of ten pages of a dirty large folio with a swap file set: the folio
+ * goes whole, as reclaim takes it: 512 pages swapped out and dropped, and
+ * read back one page at a time.  Without a swap file it stays, all 512
+ * pages counted kept.
+ */
+TEST_F(large, evict_takes_a_large_folio_whole)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info before, after;
+	struct toymap_evict ev;
+	int swap, ret;
+	char *mem;
+
+	mem = map_aligned(_metadata, self, PMD_PAGES, MAP_SHARED, true);
+	ASSERT_NE(MAP_FAILED, mem);
+	stamp_pages(mem, 0, PMD_PAGES, 'a');
+
+	ev = EVICT(obj, 10, 10);
+	EXPECT_EVICTED(ev, 0, 0, 0, PMD_PAGES);
+	EXPECT_EQ(PMD_PAGES, NOW(INFO(obj), resident_pages));
+
+	swap = toymap_temp_file("test", NULL, 0);
+	ASSERT_LE(0, swap);
+	ret = toymap_set_swap(obj->fd, swap);
+	close(swap);
+	ASSERT_EQ(0, ret) TH_LOG("SET_SWAP: %s", strerror(-ret));
+	before = INFO(obj);
+	ev = EVICT(obj, 10, 10);
+	EXPECT_EVICTED(ev, PMD_PAGES, 0, PMD_PAGES, 0);
+	after = INFO(obj);
+	EXPECT_EQ(0, NOW(after, resident_pages));
+	EXPECT_EQ(PMD_PAGES, NOW(after, swapped_pages));
+	EXPECT_EQ(PMD_PAGES, DELTA(after, before, swap_outs));
+
+	for (size_t p = 0; p < PMD_PAGES; p++) {
+		ASSERT_EQ((char)('a' + p), read_byte(page_of(mem, p))) TH_LOG("page %zu", p);
+	}
+	after = INFO(obj);
+	EXPECT_EQ(PMD_PAGES, DELTA(after, before, swap_ins)) TH_LOG("swapped in a page at a time");
+	EXPECT_EQ(0, NOW(after, swapped_pages));
+}
+
+/*
+ * A private mapping reads the large folio; a write copies one page of it:
+ * the object's folio stays as it was, the copy is anonymous.
+ */
+TEST_F(large, private_write_copies_one_page_of_the_folio)
+{
+	struct object *obj = &self->obj;
+	struct toymap_pte pte;
+	char *priv, *shared;
+
+	priv = map_aligned(_metadata, self, PMD_PAGES, MAP_PRIVATE, true);
+	ASSERT_NE(MAP_FAILED, priv);
+	ASSERT_EQ(0, read_byte(page_of(priv, 5)));
+	EXPECT_EQ(PMD_PAGES, NOW(INFO(obj), resident_pages));
+	memset(page_of(priv, 5), 'p', pagesize);
+
+	shared = MAP_OBJECT(obj, PMD_PAGES, 0, RW, MAP_SHARED);
+	assert_private_copy(_metadata, page_of(priv, 5), 'p', page_of(shared, 5), 0);
+	EXPECT_EQ(0, read_byte(page_of(priv, 6)));
+	pte = PTE(page_of(priv, 6));
+	EXPECT_TRUE(pte.present && pte.file) TH_LOG("the next page maps the object's folio");
+	ASSERT_SAME_FRAME(obj, pte, PTE(page_of(shared, 6)));
+	EXPECT_EQ(PMD_PAGES, NOW(INFO(obj), resident_pages));
+	SKIP_IF_FRAMES_UNCHECKED(obj);
+}
+
+/*
+ * A large folio never takes the last pages of max_pages: it must leave as
+ * many pages again.  With room for 100 pages, MADV_HUGEPAGE touches get
+ * folios of 32 (room 100), 32 (68), 16 (36), 8 (20), 4 (12) and 4 (8)
+ * pages, then single pages: no touch gets SIGBUS before the budget is
+ * used up.
+ */
+TEST_F(large, max_pages_limits_the_folio)
+{
+	static const struct { size_t page; long long resident; } steps[] = {
+		{ 0, 32 }, { 64, 64 }, { 128, 80 }, { 160, 88 }, { 176, 92 }, { 184, 96 },
+		{ 190, 97 }, { 250, 98 },
+	};
+	struct object *obj = &self->obj;
+	struct toymap_info before, after;
+	char limit[32];
+	char *mem;
+
+	mem = map_aligned(_metadata, self, PMD_PAGES, MAP_SHARED, true);
+	ASSERT_NE(MAP_FAILED, mem);
+	before = INFO(obj);
+	snprintf(limit, sizeof(limit), "%llu", (unsigned long long)before.module_pages + 100);
+	SET_PARAM(PARAM_MAX_PAGES, limit);
+	for (size_t k = 0; k < ARRAY_SIZE(steps); k++) {
+		write_byte(page_of(mem, steps[k].page), 1);
+		after = INFO(obj);
+		EXPECT_EQ(steps[k].resident, NOW(after, resident_pages))
+			TH_LOG("after a write to page %zu, with room for 100 pages", steps[k].page);
+	}
+	EXPECT_EQ(0, DELTA(after, before, sigbus_faults));
+}
+
 TEST_HARNESS_MAIN

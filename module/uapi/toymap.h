@@ -172,6 +172,9 @@ struct toymap_detach {
  * @swapped_out:	out: dirty pages written to the swap file
  * @kept:		out: dirty pages that stay: nowhere to write them, or
  *			being written through a pin
+ *
+ * With large_folios=1 a large folio that the range cuts is evicted whole,
+ * as reclaim does: the counts then include its pages outside the range.
  */
 struct toymap_evict {
 	__u32 size;

@@ -50,6 +50,7 @@ enum bench_kind {
 	BENCH_ANON_THP,		/* anonymous, 2 MiB aligned, MADV_HUGEPAGE */
 	BENCH_MEMFD_SHARED,	/* memfd (shmem), MAP_SHARED */
 	BENCH_MEMFD_PRIVATE,	/* memfd (shmem), MAP_PRIVATE */
+	BENCH_DEVICE_HUGE,	/* /dev/toymapN, MAP_SHARED, 2 MiB aligned, MADV_HUGEPAGE */
 };
 
 /* The whole run: set up by main, read by every case. */
@@ -126,7 +127,8 @@ struct bench_case {
 };
 
 /* The cases, in the order they run (bench_fault.c, bench_object.c). */
-extern const struct bench_case bench_first_write, bench_first_read, bench_resident_read,
+extern const struct bench_case bench_first_write, bench_large_folios, bench_first_read,
+	bench_resident_read,
 	bench_cow_after_read, bench_private_write, bench_fork, bench_scaling, bench_tracing;
 extern const struct bench_case bench_file_read, bench_mmapcopy, bench_msync, bench_evict,
 	bench_space, bench_populate;

@@ -50,7 +50,8 @@ int bench_unavailable(struct bench_ctx *ctx, const char *fmt, ...)
 
 bool bench_kind_is_device(enum bench_kind kind)
 {
-	return kind == BENCH_DEVICE_SHARED || kind == BENCH_DEVICE_PRIVATE;
+	return kind == BENCH_DEVICE_SHARED || kind == BENCH_DEVICE_PRIVATE ||
+	       kind == BENCH_DEVICE_HUGE;
 }
 
 int bench_memfd(size_t len)
@@ -110,10 +111,37 @@ static int map_anon(struct bench_ctx *ctx, struct bench_area *area, int extra_fl
 	return 0;
 }
 
+/*
+ * The device at a 2 MiB aligned address (inside a larger reservation),
+ * advised MADV_HUGEPAGE: with large_folios=1 core mm maps each 2 MiB folio
+ * of the object with one PMD, as it maps anonymous THP.
+ */
+static int map_device_huge(struct bench_ctx *ctx, struct bench_area *area, int fd, off_t offset,
+			   int flags)
+{
+	uintptr_t start;
+
+	area->map_len = area->len + THP_SIZE;
+	area->map = mmap(NULL, area->map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area->map == MAP_FAILED)
+		return bench_fail(ctx, errno, "mmap of %zu bytes to align in", area->map_len);
+	start = ((uintptr_t)area->map + THP_SIZE - 1) & ~(THP_SIZE - 1);
+	area->addr = mmap((void *)start, area->len, PROT_READ | PROT_WRITE, flags | MAP_FIXED,
+			  fd, offset);
+	if (area->addr == MAP_FAILED)
+		return bench_fail(ctx, errno, "mmap of %zu bytes of the device, 2 MiB aligned",
+				  area->len);
+	if (madvise(area->addr, area->len, MADV_HUGEPAGE))
+		return bench_unavailable(ctx, "madvise(MADV_HUGEPAGE) of the device: %s",
+					 strerror(errno));
+	return 0;
+}
+
 int bench_area_map(struct bench_ctx *ctx, struct bench_area *area, enum bench_kind kind,
 		   int obj, size_t first, size_t pages, int memfd, bool fresh, int extra_flags)
 {
-	bool shared = kind == BENCH_DEVICE_SHARED || kind == BENCH_MEMFD_SHARED;
+	bool shared = kind == BENCH_DEVICE_SHARED || kind == BENCH_MEMFD_SHARED ||
+		      kind == BENCH_DEVICE_HUGE;
 	int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | extra_flags;
 	off_t offset = (off_t)(first * ctx->page);
 	int fd, err;
@@ -139,6 +167,12 @@ int bench_area_map(struct bench_ctx *ctx, struct bench_area *area, enum bench_ki
 		if (fd < 0)
 			return bench_fail(ctx, -fd, "memfd_create");
 		area->fd = fd;
+	}
+	if (kind == BENCH_DEVICE_HUGE) {
+		err = map_device_huge(ctx, area, fd, offset, flags);
+		if (err)
+			bench_area_unmap(area);
+		return err;
 	}
 	area->map_len = area->len;
 	area->map = mmap(NULL, area->len, PROT_READ | PROT_WRITE, flags, fd, offset);

@@ -32,6 +32,7 @@
 #define PAGEOUT		0x1	/* EVICT, MADV_PAGEOUT (else the swap-in after it) */
 #define UNTOUCHED	0x2	/* space: map, touch nothing */
 #define MODULE_BYTES	0x4	/* space: the module's pages (else the memory cgroup's) */
+#define LARGE_FOLIOS	0x8	/* space: large_folios=1, MADV_HUGEPAGE, 2 MiB aligned */
 
 /*
  * Fill ctx->file_fd with @pages pages of a pattern (no page is zero, so
@@ -440,6 +441,12 @@ static int measure_space(struct bench_ctx *ctx, long arg, struct bench_sample *o
 	struct bench_area area;
 	int err;
 
+	if (arg & LARGE_FOLIOS) {
+		kind = BENCH_DEVICE_HUGE;
+		err = bench_param_save_set(ctx, "large_folios", "1");
+		if (err)
+			return err;
+	}
 	if (!(arg & MODULE_BYTES) && memcg_why[0])
 		return bench_unavailable(ctx, "%s", memcg_why);
 	if (module < 0)
@@ -447,10 +454,20 @@ static int measure_space(struct bench_ctx *ctx, long arg, struct bench_sample *o
 	if (!(arg & MODULE_BYTES) && memory < 0)
 		return bench_fail(ctx, (int)-memory, "memory.current of the cgroup");
 	err = bench_area_map(ctx, &area, kind, 0, 0, pages, -1, true, 0);
-	if (err)
+	if (err) {
+		if (arg & LARGE_FOLIOS)
+			bench_param_restore(ctx, "large_folios");
 		return err;
+	}
 	if (!(arg & UNTOUCHED))
 		bench_touch(ctx, area.addr, pages, SPACE_STRIDE, true);
+	if (arg & LARGE_FOLIOS) {
+		err = bench_param_restore(ctx, "large_folios");
+		if (err) {
+			bench_area_unmap(&area);
+			return err;
+		}
+	}
 	if (arg & MODULE_BYTES)
 		out->value = (double)(bench_module_pages(ctx) - module) * (double)ctx->page / MIB;
 	else
@@ -472,6 +489,8 @@ const struct bench_case bench_space = {
 		{ "module", "toymap: module pages", BENCH_BYTES, measure_space, MODULE_BYTES },
 		{ "untouched", "toymap untouched: module pages", BENCH_BYTES, measure_space,
 		  MODULE_BYTES | UNTOUCHED },
+		{ "module-large", "toymap large_folios=1, MADV_HUGEPAGE: module pages", BENCH_BYTES,
+		  measure_space, MODULE_BYTES | LARGE_FOLIOS },
 		{ "guest", "toymap: guest memory (cgroup)", BENCH_BYTES, measure_space,
 		  GUEST(BENCH_DEVICE_SHARED) },
 		{ "anon-guest", "anonymous: guest memory (cgroup)", BENCH_BYTES, measure_space,
@@ -480,6 +499,7 @@ const struct bench_case bench_space = {
 	.comparisons = {
 		{ "module", "touched", '<', 1.01 },
 		{ "untouched", "touched", '<', 0 },
+		{ "module-large", "touched" },
 		{ "guest", "touched" },
 		{ "anon-guest", "touched" },
 	},

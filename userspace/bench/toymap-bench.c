@@ -31,7 +31,7 @@
 #define MIB		(1UL << 20)
 
 static const struct bench_case *const cases[] = {
-	&bench_first_write, &bench_first_read, &bench_resident_read, &bench_cow_after_read,
+	&bench_first_write, &bench_large_folios, &bench_first_read, &bench_resident_read, &bench_cow_after_read,
 	&bench_private_write, &bench_fork, &bench_file_read, &bench_mmapcopy, &bench_msync,
 	&bench_evict, &bench_space, &bench_populate, &bench_scaling, &bench_tracing,
 };

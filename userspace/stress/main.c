@@ -584,6 +584,9 @@ int main(int argc, char **argv)
 	failures += final_checks(&checks, &bytes);
 	failures += cleanup_objects(&checks);
 	user_nodes_restore();
+	/* op_folios() switched it: as it was (best effort: root only). */
+	if (cfg.large_folios >= 0)
+		toymap_param_set("large_folios", cfg.large_folios ? "1" : "0");
 	print_summary(&totals, checks, bytes);
 	if (cfg.fail_alloc && !(totals.sum.inj_enomem + totals.sum.inj_efault +
 				totals.sum.inj_eagain + totals.sum.inj_short +

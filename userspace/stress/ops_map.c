@@ -665,7 +665,8 @@ int op_madvise(struct worker *w, struct mapping *m)
 		{ MADV_DONTNEED, "DONTNEED" }, { MADV_COLD, "COLD" },
 		{ MADV_PAGEOUT, "PAGEOUT" }, { MADV_PAGEOUT, "PAGEOUT" },
 		{ MADV_WILLNEED, "WILLNEED" }, { MADV_SEQUENTIAL, "SEQUENTIAL" },
-		{ MADV_NORMAL, "NORMAL" },
+		{ MADV_NORMAL, "NORMAL" }, { MADV_HUGEPAGE, "HUGEPAGE" },
+		{ MADV_NOHUGEPAGE, "NOHUGEPAGE" },
 	};
 	unsigned int a = (unsigned int)rnd(w, ARRAY_SIZE(advices));
 	size_t first, n;
@@ -676,8 +677,9 @@ int op_madvise(struct worker *w, struct mapping *m)
 	log_op(w, "madvise %s pages %zu+%zu %s", map_desc(w, m, desc, sizeof(desc)), first, n,
 	       advices[a].name);
 	STAT_ADD(w, checks, 1);
-	/* SEQUENTIAL and NORMAL change the VMA's flags: on a part of it, they split it. */
-	if (advices[a].advice == MADV_SEQUENTIAL || advices[a].advice == MADV_NORMAL)
+	/* These change the VMA's flags: on a part of it, they split it. */
+	if (advices[a].advice == MADV_SEQUENTIAL || advices[a].advice == MADV_NORMAL ||
+	    advices[a].advice == MADV_HUGEPAGE || advices[a].advice == MADV_NOHUGEPAGE)
 		m->split = true;
 	err = madvise(m->addr + first * psz, n * psz, advices[a].advice) ? errno : 0;
 	/*

@@ -162,10 +162,23 @@ int check_evicted_ptes(struct worker *w, const struct object *o, uint64_t first,
 }
 
 /*
+ * The most pages EVICT of [@first, @first + @n) of @o may count: the range
+ * widened to whole folios of the largest size, LARGE_FOLIO_PAGES (a large
+ * folio is evicted whole).
+ */
+uint64_t evict_span(const struct object *o, uint64_t first, uint64_t n)
+{
+	uint64_t end = (first + n + LARGE_FOLIO_PAGES - 1) / LARGE_FOLIO_PAGES * LARGE_FOLIO_PAGES;
+
+	return min_u64(end, o->pages) - first / LARGE_FOLIO_PAGES * LARGE_FOLIO_PAGES;
+}
+
+/*
  * EVICT a range of a general object, among the other threads' reads and
  * writes: no byte may change (the reads check that), and the counts must add
  * up: an anonymous object writes nothing back; no more pages dropped, nor
- * swapped out and kept together, than the range holds.  (A dirty page with
+ * swapped out and kept together, than the range holds, widened to whole
+ * large folios (large_folios=1: a folio of up to 512 pages is evicted whole).  (A dirty page with
  * the swap file set is swapped out, unless the module keeps it for a reason
  * of its own, such as a write through a pin in progress: the attach cycle,
  * where nothing runs beside the EVICT, predicts each count exactly.)
@@ -173,8 +186,8 @@ int check_evicted_ptes(struct worker *w, const struct object *o, uint64_t first,
 int op_evict(struct worker *w)
 {
 	struct object *o = &objs[rnd(w, ngeneral)];
+	uint64_t first, n, span;
 	struct toymap_evict ev;
-	uint64_t first, n;
 	int err;
 
 	if (!rnd(w, 10))
@@ -200,13 +213,14 @@ int op_evict(struct worker *w)
 	}
 	count_evict(w, &ev);
 	STAT_ADD(w, checks, 1);
-	if (ev.written_back || ev.dropped > n || ev.swapped_out + ev.kept > n) {
+	span = evict_span(o, first, n);
+	if (ev.written_back || ev.dropped > span || ev.swapped_out + ev.kept > span) {
 		fail(w, "TOYMAP_IOC_EVICT of pages %" PRIu64 "+%" PRIu64 " of toymap%u "
 		     "(anonymous, swap file set) returned dropped %" PRIu64 " written back %"
 		     PRIu64 " swapped out %" PRIu64 " kept %" PRIu64 ": expected nothing written "
 		     "back, at most %" PRIu64 " pages dropped, at most %" PRIu64 " swapped out "
 		     "and kept", first, n, o->index, U64(ev.dropped), U64(ev.written_back),
-		     U64(ev.swapped_out), U64(ev.kept), n, n);
+		     U64(ev.swapped_out), U64(ev.kept), span, span);
 		return -1;
 	}
 	return check_evicted_ptes(w, o, first, n);
@@ -398,6 +412,36 @@ int op_info(struct worker *w)
 	log_more(w, " -> resident %" PRIu64 " faults %" PRIu64 " opens %" PRIu64 " closes %"
 		 PRIu64, U64(info.resident_pages), U64(info.faults), U64(info.vma_opens),
 		 U64(info.vma_closes));
+	return 0;
+}
+
+/*
+ * Switch large_folios on or off (root; another user gets EACCES): folios of
+ * 16 KiB to 2 MiB come and go in the general objects under every other
+ * operation (madvise draws MADV_HUGEPAGE, a run of touches grows them), and
+ * stay when it is switched off.  The reads check that no byte changes;
+ * op_evict() allows for a folio evicted whole.  The start's value comes
+ * back at the end (main.c).
+ */
+int op_folios(struct worker *w)
+{
+	bool on = rnd(w, 2);
+	int err;
+
+	log_op(w, "large_folios=%d", on);
+	err = toymap_param_set("large_folios", on ? "1" : "0");
+	STAT_ADD(w, checks, 1);
+	if (err && injected(w, -err, INJ_ENOMEM))
+		return 0;
+	if (err == -EACCES && geteuid()) {
+		STAT_ADD(w, errnos, 1);
+		log_more(w, " -> EACCES, not root");
+		return 0;
+	}
+	if (err) {
+		fail(w, "setting the parameter large_folios=%d: %s", on, strerror(-err));
+		return -1;
+	}
 	return 0;
 }
 

@@ -58,6 +58,7 @@ static void racer_count(struct worker *w, const struct racer *r)
 /* EVICT one page until the writer is done; 0 or -errno. */
 static int racer_evict(struct racer *r)
 {
+	uint64_t span = evict_span(r->obj, r->pgoff, 1);
 	struct toymap_evict ev;
 	int err;
 
@@ -72,9 +73,12 @@ static int racer_evict(struct racer *r)
 		if (err)
 			return err;
 		r->evicts++;
-		/* One page of an anonymous object: nothing written back, at most one page. */
-		if (!r->bad_counts && (ev.written_back || ev.kept + ev.swapped_out > 1 ||
-				       ev.dropped > 1)) {
+		/*
+		 * One page of an anonymous object: nothing written back, at
+		 * most one page, or the large folio that holds it.
+		 */
+		if (!r->bad_counts && (ev.written_back || ev.kept + ev.swapped_out > span ||
+				       ev.dropped > span)) {
 			r->bad = ev;
 			r->bad_counts = true;
 		}
@@ -378,9 +382,10 @@ static int race_evict_page(struct worker *w, struct mapping *m, size_t i, long m
 	if (r.bad_counts) {
 		fail(w, "race: EVICT of one page of toymap%u (anonymous, swap file set) returned "
 		     "dropped %" PRIu64 " written back %" PRIu64 " swapped out %" PRIu64 " kept %"
-		     PRIu64 ": expected nothing written back, at most one page dropped, at most "
-		     "one swapped out or kept", m->obj->index, U64(r.bad.dropped),
-		     U64(r.bad.written_back), U64(r.bad.swapped_out), U64(r.bad.kept));
+		     PRIu64 ": expected nothing written back, at most %" PRIu64 " pages dropped "
+		     "(the page's large folio), and as many swapped out or kept", m->obj->index,
+		     U64(r.bad.dropped), U64(r.bad.written_back), U64(r.bad.swapped_out),
+		     U64(r.bad.kept), evict_span(r.obj, r.pgoff, 1));
 		return -1;
 	}
 	log_more(w, " -> %u evicts", r.evicts);

@@ -228,6 +228,7 @@ int setup(void)
 		return -1;
 	cfg.pfn_visible = has_capability(CAP_SYS_ADMIN_BIT);
 	cfg.can_unload = has_capability(CAP_SYS_MODULE_BIT);
+	cfg.large_folios = toymap_param_get_bool("large_folios");
 	/* The workers' slots, then the attach cycle's. */
 	hdr = sizeof(struct shared) + ((size_t)cfg.procs * cfg.threads + 1) * sizeof(struct slot);
 	sh = map_shared(hdr);

@@ -48,6 +48,7 @@
 #define BEYOND_PAGES	4	/* how far a mapping may reach past the end */
 #define MAX_ACCESS	64	/* bytes of one small read or write */
 #define MAX_DISCARD	32	/* pages of one small discard or evict */
+#define LARGE_FOLIO_PAGES 512	/* the largest folio (large_folios=1): 2 MiB */
 #define EVICT_PTE_CHECKS 16	/* pages whose PTE is checked after an EVICT */
 #define ZERO_CHECK_PAGES 4	/* pages read back right after a DISCARD */
 #define FILE_PAGES	40	/* object pages the attach cycle maps and models */
@@ -59,8 +60,12 @@
 #define CHILD_OPS	12	/* a fork child does 2..CHILD_OPS operations */
 #define LOG_ENTRIES	50	/* operations kept per thread for the report */
 #define LOG_LEN		200
-/* INFO may see module_pages above max_pages by the faults in flight. */
-#define MODULE_PAGES_SLACK	256
+/*
+ * INFO may see module_pages above max_pages by the faults in flight: each
+ * charges its folio before it checks the limit, up to 512 pages at once
+ * with large_folios=1.
+ */
+#define MODULE_PAGES_SLACK	4096
 
 #define EXIT_PASS	0
 #define EXIT_FAIL	1
@@ -71,7 +76,7 @@
 enum op_kind {
 	OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MREMAP, OP_MADVISE, OP_FORK,
 	OP_READ, OP_WRITE, OP_GUP, OP_RACE, OP_MSYNC, OP_FSYNC, OP_DISCARD, OP_EVICT,
-	OP_SWAP, OP_ATTACH, OP_INFO, OP_UNLOAD, OP_RDONLY, OP_USER, OP_LOOKUP, OP_FILE,
+	OP_SWAP, OP_ATTACH, OP_INFO, OP_UNLOAD, OP_RDONLY, OP_USER, OP_LOOKUP, OP_FOLIOS, OP_FILE,
 	NR_OPS
 };
 
@@ -145,6 +150,7 @@ struct config {
 	bool verbose;
 	bool pfn_visible;		/* CAP_SYS_ADMIN: pagemap shows PFNs */
 	bool can_unload;		/* CAP_SYS_MODULE: delete_module() is not EPERM */
+	int large_folios;		/* the parameter at the start (0, 1; -errno) */
 	unsigned int fail_alloc;	/* --fail-alloc PCT: 0 off */
 	char cmdline[512];		/* for the replay hint */
 };
@@ -535,6 +541,8 @@ int set_general_swap(struct object *o);
 int op_swap(struct worker *w);
 int op_info(struct worker *w);
 int op_unload(struct worker *w);
+int op_folios(struct worker *w);
+uint64_t evict_span(const struct object *o, uint64_t first, uint64_t n);
 
 /* ops_race.c */
 int op_race(struct worker *w, struct mapping *m);

@@ -42,6 +42,8 @@ const struct op op_table[NR_OPS] = {
 	[OP_USER]	= { "user",	3, .run = op_user },
 	/* Issue 11: what backs an address, and frame identities. */
 	[OP_LOOKUP]	= { "lookup",	15, .run_map = op_lookup },
+	/* Issue 12: large_folios switched on and off under everything else. */
+	[OP_FOLIOS]	= { "folios",	4, .run = op_folios },
 	/* The attach cycle: its own process (cycle.c); counts its operations. */
 	[OP_FILE]	= { "file",	0 },
 };
