@@ -788,6 +788,9 @@ void demo_title(struct demo *d, const char *title)
 		 d->device, toymap_format_size(d->now.object_size, size, sizeof(size)),
 		 (unsigned long long)d->now.resident_pages, d->now.resident_pages == 1 ? "" : "s",
 		 fault_around < 0 ? "?" : state[fault_around], trace < 0 ? "?" : state[trace]);
+	if (toymap_param_get_bool("large_folios") == 1)
+		demo_say("large_folios=1: a fault may make a folio of several pages at once,\n"
+			 "where the chapter draws one page (toymapctl large-folios off).");
 	if (d->pfn_readable)
 		demo_say("You are root, so /proc/self/pagemap shows each frame's number (PFN).");
 	else

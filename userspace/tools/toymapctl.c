@@ -32,13 +32,15 @@ static const char usage_text[] =
 	"                       load the module (from PATH, or found in\n"
 	"                       /lib/modules/$(uname -r)); parameters: devices,\n"
 	"                       size (bytes), max_pages, mode (e.g. mode=0666 for a\n"
-	"                       lab), trace (0/1), fault_around (0/1)\n"
+	"                       lab), trace (0/1), fault_around (0/1),\n"
+	"                       large_folios (0/1)\n"
 	"  unload               unload the module\n"
 	"  info [DEVICE ...]    a table of the objects (default: every\n"
 	"                       " TOYMAP_DEV_PREFIX "N): size, resident pages, counters;\n"
 	"                       the module's pages and parameters\n"
 	"  trace on|off         log every fault to the kernel log (dmesg)\n"
 	"  fault-around on|off  let a read fault map resident neighbours too\n"
+	"  large-folios on|off  let a fault make a folio of 16 KiB to 2 MiB\n"
 	"  discard DEVICE OFFSET LENGTH\n"
 	"                       free the object's pages in [OFFSET, OFFSET+LENGTH):\n"
 	"                       page-aligned; numbers may end in K, M or G\n"
@@ -374,16 +376,19 @@ static void print_module_line(const struct toymap_info *info)
 {
 	static const char *const state[] = { "off", "on" };
 	int fault_around = toymap_param_get_bool("fault_around");
+	int large = toymap_param_get_bool("large_folios");
 	int trace = toymap_param_get_bool("trace");
 	long page = toymap_page_size();
 	char held[32], limit[32];
 
-	printf("\nmodule: %llu pages held (%s) of max_pages %llu (%s); trace %s, fault-around %s\n",
+	printf("\nmodule: %llu pages held (%s) of max_pages %llu (%s); trace %s, fault-around %s, "
+	       "large folios %s\n",
 	       (unsigned long long)info->module_pages,
 	       toymap_format_size(info->module_pages * (uint64_t)page, held, sizeof(held)),
 	       (unsigned long long)info->max_pages,
 	       toymap_format_size(info->max_pages * (uint64_t)page, limit, sizeof(limit)),
-	       trace < 0 ? "?" : state[trace], fault_around < 0 ? "?" : state[fault_around]);
+	       trace < 0 ? "?" : state[trace], fault_around < 0 ? "?" : state[fault_around],
+	       large < 0 ? "?" : state[large]);
 }
 
 static void print_legend(void)
@@ -844,6 +849,8 @@ int main(int argc, char **argv)
 		return cmd_switch("trace", argc, argv);
 	if (!strcmp(cmd, "fault-around"))
 		return cmd_switch("fault_around", argc, argv);
+	if (!strcmp(cmd, "large-folios"))
+		return cmd_switch("large_folios", argc, argv);
 	if (!strcmp(cmd, "discard"))
 		return cmd_discard(argc, argv);
 	if (!strcmp(cmd, "attach"))
