@@ -99,12 +99,14 @@ static inline long toymap_get_user_page(unsigned long addr, unsigned int gup_fla
 }
 
 /*
- * Is @page of @folio mapped more than once?  6.1 counts the page's own
- * mappings (page_mapcount()).  From 6.12 on, page_mapcount() is going or
- * gone: a one-page folio counts its mappings (folio_mapcount(), inline from
- * 6.12, not exported before), and of a large folio (large_folios=1) the
- * kernel says only whether more than one process may map it:
- * folio_likely_mapped_shared() in 6.12, folio_maybe_mapped_shared() since 6.15.
+ * Is @page of @folio mapped by more than one page table entry?  6.1 counts
+ * the page's own mappings (page_mapcount()).  From 6.12 on page_mapcount()
+ * is going or gone: a one-page folio counts its mappings (folio_mapcount(),
+ * inline from 6.12, not exported before); a page of a large folio
+ * (large_folios=1) its PTE mappings plus the folio's PMD mappings, as the
+ * kernel's folio_precise_page_mapcount() does, where the kernel keeps a
+ * count per page (CONFIG_PAGE_MAPCOUNT, every kernel before 6.15); without
+ * it, only whether more than one process may map the folio.
  */
 static inline bool toymap_mapped_more_than_once(struct folio *folio, struct page *page)
 {
@@ -113,10 +115,10 @@ static inline bool toymap_mapped_more_than_once(struct folio *folio, struct page
 #else
 	if (!folio_test_large(folio))
 		return folio_mapcount(folio) > 1;
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
-	return folio_likely_mapped_shared(folio);
-#else
+#ifdef CONFIG_NO_PAGE_MAPCOUNT
 	return folio_maybe_mapped_shared(folio);
+#else
+	return atomic_read(&page->_mapcount) + 1 + folio_entire_mapcount(folio) > 1;
 #endif
 #endif
 }

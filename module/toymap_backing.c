@@ -87,9 +87,9 @@ static ssize_t toymap_read_file(struct file *file, loff_t pos, void *dst, size_t
  * Where page @index of the object comes from, decided under the
  * invalidate_lock (shared), so that the backing and swap settings are
  * stable.  A swap copy wins over the file: it is never older than the page
- * (toymap_swapped_in()).  @file, @pos and @len say what to read; @len is 0
- * for a page with nothing to copy (demand-zero, or a page of the section
- * wholly past the end of the file).
+ * (toymap_fill_folio() frees it once the page is read back).  @file, @pos
+ * and @len say what to read; @len is 0 for a page with nothing to copy
+ * (demand-zero, or a page of the section wholly past the end of the file).
  *
  * Return: TOYMAP_SWAP_IN, TOYMAP_FILE_READ, TOYMAP_ZERO_FILL, or
  * TOYMAP_READ_FAILED for a swap copy a truncation of the swap file lost.
@@ -119,75 +119,131 @@ static enum toymap_outcome toymap_page_source(struct toymap_object *obj, pgoff_t
 }
 
 /**
- * toymap_new_folio - a new page of the object, filled, not yet visible
+ * toymap_alloc_folio - a new folio for the object's pages from @index
  * @obj:	the object
- * @index:	its page offset
+ * @index:	its first page offset
+ * @order:	its order: 0, or a large folio of demand-zero pages
+ *		(toymap_zero_range())
  * @gfp:	how to allocate it
- * @outcome:	set to TOYMAP_SWAP_IN, TOYMAP_FILE_READ or TOYMAP_ZERO_FILL
+ * @zeroed:	set when it was allocated zeroed
+ * @outcome:	set to how it will be filled, as things stand
  *
- * Called by the fault path with the invalidate_lock held shared
- * (toymap_page_source()).  Every byte is written once: a page with nothing
- * to copy is allocated zeroed, as anonymous memory is (with init_on_alloc,
- * Debian's default, the allocator zeroes every page anyway: zeroing it
- * again would double the cost of a first touch); a page read from a file is
- * zeroed only past what it read.
+ * The fill itself comes after the folio is in the page cache
+ * (toymap_fill_folio()), which decides again; this guess only picks the
+ * allocation: a folio with nothing to copy is allocated zeroed, as
+ * anonymous memory is (with init_on_alloc, Debian's default, the allocator
+ * zeroes every page anyway: zeroing it again would double the cost of a
+ * first touch).  Called with the invalidate_lock held shared.
  *
  * Return: the folio, with a reference; or ERR_PTR(-ENOMEM) (@outcome
- * TOYMAP_ALLOC_FAILED) or the read's error (TOYMAP_READ_FAILED).
+ * TOYMAP_ALLOC_FAILED), or ERR_PTR(-EIO) for a swap copy that a truncation
+ * of the swap file lost (TOYMAP_READ_FAILED).
  */
-struct folio *toymap_new_folio(struct toymap_object *obj, pgoff_t index, gfp_t gfp,
-			       enum toymap_outcome *outcome)
+struct folio *toymap_alloc_folio(struct toymap_object *obj, pgoff_t index, unsigned int order,
+				 gfp_t gfp, bool *zeroed, enum toymap_outcome *outcome)
 {
-	struct file *file = NULL;
+	struct file *file;
 	struct folio *folio;
-	ssize_t copied;
-	loff_t pos = 0;
-	size_t len;
-	void *kaddr;
+	size_t len = 0;
+	loff_t pos;
 
-	*outcome = toymap_page_source(obj, index, &file, &pos, &len);
+	*outcome = order ? TOYMAP_ZERO_FILL : toymap_page_source(obj, index, &file, &pos, &len);
 	if (*outcome == TOYMAP_READ_FAILED)
 		return ERR_PTR(-EIO);
-
-	folio = folio_alloc(len ? gfp : gfp | __GFP_ZERO, 0);
+	*zeroed = !len;
+	folio = folio_alloc(*zeroed ? gfp | __GFP_ZERO : gfp, order);
 	if (!folio) {
 		*outcome = TOYMAP_ALLOC_FAILED;
 		return ERR_PTR(-ENOMEM);
 	}
-	if (!len) {
-		flush_dcache_folio(folio);
-		return folio;
-	}
+	return folio;
+}
 
-	kaddr = kmap_local_folio(folio, 0);
+/*
+ * Fill page @i of @folio (see toymap_fill_folio()): zero, or read from the
+ * file or the swap file.  Return its outcome, or TOYMAP_READ_FAILED with
+ * *@err set.
+ */
+static enum toymap_outcome toymap_fill_page(struct toymap_object *obj, struct folio *folio,
+					    long i, bool zeroed, int *err)
+{
+	enum toymap_outcome how;
+	struct file *file;
+	ssize_t copied;
+	loff_t pos;
+	size_t len;
+	void *kaddr;
+
+	how = toymap_page_source(obj, folio->index + i, &file, &pos, &len);
+	if (how == TOYMAP_READ_FAILED) {
+		*err = -EIO;
+		return how;
+	}
+	if (!len) {
+		if (!zeroed)
+			folio_zero_range(folio, i << PAGE_SHIFT, PAGE_SIZE);
+		return how;
+	}
+	kaddr = kmap_local_folio(folio, i << PAGE_SHIFT);
 	copied = toymap_read_file(file, pos, kaddr, len);
 	if (copied >= 0)
 		memset(kaddr + copied, 0, PAGE_SIZE - copied);
 	kunmap_local(kaddr);
 	if (copied < 0) {
-		folio_put(folio);
-		*outcome = TOYMAP_READ_FAILED;
-		return ERR_PTR(copied);
+		*err = copied;
+		return TOYMAP_READ_FAILED;
 	}
-	flush_dcache_folio(folio);
-	return folio;
+	return how;
 }
 
 /**
- * toymap_swapped_in - a page read back from the swap file is in the object
+ * toymap_fill_folio - fill a folio that is in the object's page cache
  * @obj:	the object
- * @folio:	the page, locked, just inserted
+ * @folio:	the folio: locked, in the page cache, not uptodate
+ * @zeroed:	its bytes are all zero (toymap_alloc_folio())
+ * @outcome:	set to how it was filled (a large folio: zero-fill, or
+ *		swap-in if a page of it had a swap copy), or why not
  *
- * As shmem does on swap-in, free the slot: the page is now the only copy,
- * so it is dirty (reclaim must not drop it; the next eviction saves it
- * again).  Under the folio lock, which write-back takes before it looks at
- * the page, so write-back never sees the page dirty with its slot still
- * allocated.
+ * Each page's source (toymap_page_source()) is decided here, after the
+ * folio went into the page cache, under its lock and the invalidate_lock
+ * (shared), as filemap inserts a locked folio before ->read_folio fills
+ * it: a page that write-back saved to the file or the swap file and reclaim
+ * then dropped is gone before the folio could be inserted, so the decision
+ * sees its copy.  (Deciding before the insertion would let that page come
+ * and go in between, and a stale page or zeros replace the saved bytes.)
+ * Pages read back from the swap file make the folio dirty, as shmem does on
+ * swap-in: it is their only copy now, and their slots are freed, under the
+ * folio lock, which write-back takes before it looks at the folio.
+ *
+ * The file reads take the backing or swap file's invalidate_lock and folio
+ * locks under this folio's lock: see the lock order in toymap_internal.h.
+ *
+ * Return: 0; or the read's -errno: the folio stays, not uptodate and
+ * clean, and the next fault fills it again.
  */
-void toymap_swapped_in(struct toymap_object *obj, struct folio *folio)
+int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, bool zeroed,
+		      enum toymap_outcome *outcome)
 {
+	long i, nr = folio_nr_pages(folio), swapped = 0;
+	enum toymap_outcome how = TOYMAP_ZERO_FILL;
+	int err = 0;
+
+	for (i = 0; i < nr; i++) {
+		how = toymap_fill_page(obj, folio, i, zeroed, &err);
+		if (err) {
+			*outcome = how;
+			return err;
+		}
+		toymap_count(obj, toymap_fill_stat(how));
+		swapped += how == TOYMAP_SWAP_IN;
+	}
+	flush_dcache_folio(folio);
+	*outcome = nr == 1 ? how : swapped ? TOYMAP_SWAP_IN : TOYMAP_ZERO_FILL;
+	if (!swapped)
+		return 0;
 	folio_mark_dirty(folio);
-	toymap_forget_swapped(obj, folio->index, folio->index);
+	toymap_forget_swapped(obj, folio->index, folio->index + nr - 1);
+	return 0;
 }
 
 /**
@@ -534,6 +590,9 @@ static int toymap_writeback_folio(struct toymap_object *obj, struct folio *folio
 	int err = 0;
 
 	if (wb.nr > 1) {
+		/* Nothing to save (checked again under the lock): no buffer. */
+		if (!folio_test_dirty(folio))
+			return 0;
 		large = kvmalloc(folio_size(folio), GFP_KERNEL);
 		if (!large)
 			return -ENOMEM;

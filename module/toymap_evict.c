@@ -173,25 +173,6 @@ static void toymap_round_to_folios(struct address_space *mapping, pgoff_t *first
 	}
 }
 
-/*
- * Discard cuts the large folio at @index if its range starts or ends inside
- * it: truncation splits that folio and frees the pages of the range, or, if
- * it cannot split it, zeroes them (and frees the whole folio if clean).
- * Splitting fails while an LRU batch holds a reference on the folio: empty
- * them first.
- */
-static void toymap_prepare_split(struct address_space *mapping, pgoff_t index, pgoff_t first,
-				 pgoff_t last)
-{
-	struct folio *folio = toymap_large_folio_at(mapping, index);
-
-	if (!folio)
-		return;
-	if (folio->index < first || folio->index + folio_nr_pages(folio) - 1 > last)
-		toymap_drain_lru(folio);
-	folio_put(folio);
-}
-
 /* What toymap_drop_range() drops. */
 enum toymap_drop {
 	TOYMAP_DROP_ALL,	/* discard: every page, and its swap copy */
@@ -224,8 +205,12 @@ static unsigned long toymap_drop_range(struct toymap_object *obj, pgoff_t first,
 	if (how == TOYMAP_DROP_CLEAN) {
 		*held = toymap_drop_clean(mapping, first, last);
 	} else {
-		toymap_prepare_split(mapping, first, first, last);
-		toymap_prepare_split(mapping, last, first, last);
+		/*
+		 * A large folio the range cuts is split, and the pages of the
+		 * range freed; if it cannot be (someone holds a reference: a
+		 * pin, GUP), they are zeroed instead, and stay if the folio is
+		 * dirty: the count says fewer pages freed.
+		 */
 		truncate_inode_pages_range(mapping, (loff_t)first << PAGE_SHIFT,
 					   ((loff_t)(last + 1) << PAGE_SHIFT) - 1);
 		toymap_forget_swapped(obj, first, last);

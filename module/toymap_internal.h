@@ -51,6 +51,16 @@ enum toymap_outcome {
 	TOYMAP_READ_FAILED,	/* the file or swap file could not be read */
 };
 
+/* The counter of each way a new page is filled. */
+static inline enum toymap_stat toymap_fill_stat(enum toymap_outcome how)
+{
+	if (how == TOYMAP_FILE_READ)
+		return TOYMAP_STAT_FILE_READS;
+	if (how == TOYMAP_SWAP_IN)
+		return TOYMAP_STAT_SWAP_INS;
+	return TOYMAP_STAT_ZERO_FILLS;
+}
+
 /* One CPU's share of an object's counters. */
 struct toymap_stats {
 	u64 count[TOYMAP_NR_STATS];
@@ -105,11 +115,11 @@ struct toymap_stats {
  *           the object's folio lock the fault (VM_FAULT_LOCKED), page_mkwrite,
  *                                   write-back's copy (toymap_wb_copy()),
  *                                   truncation
- *             the backing or swap   toymap_read_file() in the fault: their
- *             file's invalidate_    page cache, never their i_rwsem; under
- *             lock, then its folio  the faulting page's lock only when it
- *             locks                 reads ahead (toymap_readahead()), else
- *                                   under the invalidate_lock alone
+ *             the backing or swap   toymap_read_file(): their page cache,
+ *             file's invalidate_    never their i_rwsem, under the lock of
+ *             lock, then its folio  the folio being filled
+ *             locks                 (toymap_fill_folio()), and when reading
+ *                                   ahead also the faulting page's lock
  *             i_mmap_rwsem, PTL     folio_mkclean(), unmap_mapping_pages()
  *           @map_lock               a spinlock, innermost
  *
@@ -119,9 +129,9 @@ struct toymap_stats {
  * cache), and @lock is never taken under mmap_lock or an i_rwsem (msync()
  * drops mmap_lock before fsync; the last close runs from task work).
  * Faults read @backing, @swap and their settings under the invalidate_lock
- * shared; changes to those take it exclusive (and @lock).  Read-ahead may
- * take a backing file's locks under an object's folio lock because nothing
- * takes them the other way round: the module never locks an object's folio
+ * shared; changes to those take it exclusive (and @lock).  A fill may
+ * take a backing or swap file's locks under an object's folio lock because
+ * nothing takes them the other way round: the module never locks an object's folio
  * under a backing file's lock, nor does the kernel (a write(2) copying from
  * a mapping of the object under the file's folio lock copies with page
  * faults disabled, and faults the page in before, holding only i_rwsem).
@@ -230,10 +240,11 @@ struct toymap_wb_counts {
 	u64 kept;
 };
 
-struct folio *toymap_new_folio(struct toymap_object *obj, pgoff_t index, gfp_t gfp,
-			       enum toymap_outcome *outcome);
+struct folio *toymap_alloc_folio(struct toymap_object *obj, pgoff_t index, unsigned int order,
+				 gfp_t gfp, bool *zeroed, enum toymap_outcome *outcome);
+int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, bool zeroed,
+		      enum toymap_outcome *outcome);
 bool toymap_zero_range(struct toymap_object *obj, pgoff_t start, pgoff_t nr);
-void toymap_swapped_in(struct toymap_object *obj, struct folio *folio);
 unsigned int toymap_readahead(struct toymap_object *obj, pgoff_t index, unsigned int nr);
 int toymap_attach(struct toymap_object *obj, const struct toymap_attach *arg);
 int toymap_detach(struct toymap_object *obj);

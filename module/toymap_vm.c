@@ -133,13 +133,6 @@ static const char * const toymap_outcome_names[] = {
 	[TOYMAP_READ_FAILED]	= "sigbus, the file read failed",
 };
 
-/* The counter of each way a new page is filled. */
-static const enum toymap_stat toymap_fill_stat[] = {
-	[TOYMAP_ZERO_FILL]	= TOYMAP_STAT_ZERO_FILLS,
-	[TOYMAP_FILE_READ]	= TOYMAP_STAT_FILE_READS,
-	[TOYMAP_SWAP_IN]	= TOYMAP_STAT_SWAP_INS,
-};
-
 /* The trace=1 log line of one fault, mkwrite or fault-around. */
 static void toymap_log(struct toymap_object *obj, struct vm_fault *vmf, const char *what)
 {
@@ -196,72 +189,81 @@ static void toymap_note_fault(struct toymap_object *obj, struct vm_fault *vmf,
  * @outcome:	set to how it was filled, or why it was not
  *
  * Caller holds the mapping's invalidate_lock shared, so no discard, attach
- * or eviction runs.  The folio is filled (file, swap file, zeros:
- * toymap_new_folio()) and uptodate before filemap_add_folio() makes it
- * visible, locked.
+ * or eviction's drop runs.  The folio goes into the page cache locked and
+ * not uptodate (filemap_add_folio()), is filled there (file, swap file,
+ * zeros: toymap_fill_folio()) and then marked uptodate: meanwhile a fault
+ * waits for its lock, fault-around skips it.
  *
- * Return: the folio, locked and with a reference for the caller, or an
- * ERR_PTR: -ENOSPC over max_pages, -ENOMEM, the file read's error, -EEXIST
- * when another fault inserted a page of it first, or another
- * filemap_add_folio() error.
+ * Return: the folio, locked, uptodate, with a reference for the caller; or
+ * an ERR_PTR: -ENOSPC over max_pages, -ENOMEM, -EEXIST when another fault
+ * inserted a page of it first, another filemap_add_folio() error, or the
+ * fill's error (the folio then stays in the page cache, not uptodate, for
+ * the next fault to fill).
  */
 struct folio *toymap_add_folio(struct toymap_object *obj, pgoff_t index, unsigned int order,
 			       gfp_t gfp, enum toymap_outcome *outcome)
 {
 	long nr = 1L << order;
 	struct folio *folio;
+	bool zeroed;
 	int err;
 
 	if (!toymap_charge_pages(nr)) {
 		*outcome = TOYMAP_SIGBUS_LIMIT;
 		return ERR_PTR(-ENOSPC);
 	}
-	if (order) {
-		*outcome = TOYMAP_ZERO_FILL;
-		folio = folio_alloc(gfp | __GFP_ZERO, order);
-		if (folio) {
-			flush_dcache_folio(folio);
-		} else {
-			*outcome = TOYMAP_ALLOC_FAILED;
-			folio = ERR_PTR(-ENOMEM);
-		}
-	} else {
-		folio = toymap_new_folio(obj, index, gfp, outcome);
-	}
+	folio = toymap_alloc_folio(obj, index, order, gfp, &zeroed, outcome);
 	if (IS_ERR(folio)) {
 		err = PTR_ERR(folio);
 		goto uncharge;
 	}
-	__folio_mark_uptodate(folio);
-
 	err = filemap_add_folio(obj->inode->i_mapping, folio, index, gfp);
 	if (err) {
 		if (err != -EEXIST)
 			*outcome = TOYMAP_ALLOC_FAILED;
-		goto put;
+		folio_put(folio);	/* never in the page cache: free_folio will not see it */
+		goto uncharge;
 	}
-	if (*outcome == TOYMAP_SWAP_IN)
-		toymap_swapped_in(obj, folio);
-	toymap_count_n(obj, toymap_fill_stat[*outcome], nr);
+	/* In the page cache: from now on free_folio() uncharges it. */
+	err = toymap_fill_folio(obj, folio, zeroed, outcome);
+	if (err) {
+		folio_unlock(folio);
+		folio_put(folio);
+		return ERR_PTR(err);
+	}
+	folio_mark_uptodate(folio);
 	return folio;
 
-put:
-	folio_put(folio);	/* never in the page cache: free_folio will not see it */
 uncharge:
 	toymap_uncharge_pages(nr);
 	return ERR_PTR(err);
 }
 
 /*
+ * Can core mm map a PMD-sized folio at @vmf->address with one PMD?  The
+ * mapping must cover the aligned 2 MiB around it, and its address and
+ * page offset must agree modulo 2 MiB (as thp_vma_suitable_order() checks).
+ */
+static bool toymap_pmd_mappable(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long start = vmf->address & ~((PAGE_SIZE << TOYMAP_MAX_ORDER) - 1);
+
+	return start >= vma->vm_start && start + (PAGE_SIZE << TOYMAP_MAX_ORDER) <= vma->vm_end &&
+	       !(((vma->vm_start >> PAGE_SHIFT) - vma->vm_pgoff) & ((1UL << TOYMAP_MAX_ORDER) - 1));
+}
+
+/*
  * toymap_fault_order - the order of the folio a fault at @vmf->pgoff asks for
  *
- * 0 (a 4 KiB page, as the chapter draws it) unless large_folios is on and
- * the object has no file attached (write-back to a file goes a page at a
- * time).  Then: the largest, PMD-sized, for a mapping advised
- * MADV_HUGEPAGE, which core mm maps with one PMD where the address is
- * aligned; and for a sequential touch, one whose page before is resident,
- * four times that page's folio, from 16 KiB up, as read-ahead's window
- * grows.  A random touch, or MADV_NOHUGEPAGE or MADV_RANDOM, gets one page:
+ * 0 (a 4 KiB page, as the chapter draws it) unless large_folios is on, the
+ * object has no file attached (write-back to a file goes a page at a time)
+ * and the fault is no private write (core mm copies one page of what we
+ * return: a large folio would be made for nothing).  Then: PMD-sized for a
+ * mapping advised MADV_HUGEPAGE where core mm can map it with one PMD;
+ * and for a sequential touch, one whose page before is resident, twice
+ * that page's folio, from 16 KiB up, as read-ahead's window grows.  A
+ * random touch, or MADV_NOHUGEPAGE or MADV_RANDOM, gets one page:
  * demand-zero allocates no more than was touched, rounded up to a folio.
  */
 static unsigned int toymap_fault_order(struct toymap_object *obj, struct vm_fault *vmf)
@@ -271,16 +273,16 @@ static unsigned int toymap_fault_order(struct toymap_object *obj, struct vm_faul
 	unsigned int order;
 
 	if (!TOYMAP_MAX_ORDER || !READ_ONCE(toymap_large_folios) || obj->backing ||
-	    (flags & (VM_NOHUGEPAGE | VM_RAND_READ)))
+	    vmf->cow_page || (flags & (VM_NOHUGEPAGE | VM_RAND_READ)))
 		return 0;
-	if (flags & VM_HUGEPAGE)
+	if ((flags & VM_HUGEPAGE) && toymap_pmd_mappable(vmf))
 		return TOYMAP_MAX_ORDER;
 	if (!vmf->pgoff)
 		return 0;
 	prev = toymap_find_folio(obj->inode->i_mapping, vmf->pgoff - 1);
 	if (!prev)
 		return 0;
-	order = max(folio_order(prev) + 2, TOYMAP_MIN_ORDER);
+	order = max(folio_order(prev) + 1, TOYMAP_MIN_ORDER);
 	folio_put(prev);
 	return min(order, TOYMAP_MAX_ORDER);
 }
@@ -325,20 +327,33 @@ static struct folio *toymap_add_large_folio(struct toymap_object *obj, pgoff_t i
  *
  * Caller holds the mapping's invalidate_lock shared (toymap_add_folio()).
  *
- * Return: the folio that holds @index, locked and with a reference for
- * the caller, or an ERR_PTR of toymap_add_folio(), never -EEXIST.
+ * Return: the folio that holds @index, locked, uptodate and with a
+ * reference for the caller, or an ERR_PTR of toymap_add_folio(), never
+ * -EEXIST.
  */
 static struct folio *toymap_get_folio(struct toymap_object *obj, pgoff_t index,
 				      unsigned int order, enum toymap_outcome *outcome)
 {
 	struct address_space *mapping = obj->inode->i_mapping;
 	struct folio *folio;
+	int err;
 
 	for (;;) {
 		folio = toymap_lock_folio(mapping, index);
-		if (folio) {
+		if (folio && folio_test_uptodate(folio)) {
 			*outcome = TOYMAP_RESIDENT;
 			return folio;
+		}
+		if (folio) {
+			/* A fill that failed (a read error): fill it again. */
+			err = toymap_fill_folio(obj, folio, false, outcome);
+			if (!err) {
+				folio_mark_uptodate(folio);
+				return folio;
+			}
+			folio_unlock(folio);
+			folio_put(folio);
+			return ERR_PTR(err);
 		}
 		folio = order ? toymap_add_large_folio(obj, index, order, outcome) : NULL;
 		if (!folio)

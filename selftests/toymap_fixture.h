@@ -111,6 +111,14 @@ struct object {
 	__mem;									\
 })
 
+/* LOOKUP of @addr through @fd; the test fails when the ioctl does. */
+#define LOOKUP(fd, addr) ({							\
+	struct toymap_lookup __res;						\
+	int __ret = toymap_lookup((fd), (addr), &__res);			\
+	ASSERT_EQ(0, __ret) TH_LOG("LOOKUP of %p: %s", (void *)(addr), strerror(-__ret)); \
+	__res;									\
+})
+
 /* The TOYMAP_BACKING_* bits of an INFO() snapshot. */
 #define BACKING(info)		((int)(info).backing_flags)
 

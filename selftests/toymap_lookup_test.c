@@ -33,14 +33,6 @@
 #define NOBODY		65534
 #define PAGES		8
 
-/* LOOKUP of @addr through @fd; the test fails when the ioctl does. */
-#define LOOKUP(fd, addr) ({							\
-	struct toymap_lookup __res;						\
-	int __ret = toymap_lookup((fd), (addr), &__res);			\
-	ASSERT_EQ(0, __ret) TH_LOG("LOOKUP of %p: %s", (void *)(addr), strerror(-__ret)); \
-	__res;									\
-})
-
 #define ASSERT_KIND(res, want)							\
 	ASSERT_EQ((uint32_t)(want), (res).kind) TH_LOG("kind %s, expected %s",		\
 		toymap_lookup_kind_name((res).kind), toymap_lookup_kind_name(want))

@@ -1537,9 +1537,9 @@ TEST_F(large, hugepage_advice_makes_one_pmd_folio)
 
 /*
  * Without advice, a sequential touch grows the folio as read-ahead grows its
- * window: pages 0-3 one at a time (a folio must start at a multiple of its
- * size, and the first three cannot), then folios of 4, 8, 16 and 32 pages,
- * each starting at the page touched.  Memory follows: after page 4 the
+ * window, twice the folio before: pages 0-3 one at a time (a folio must
+ * start at a multiple of its size, and 16 KiB is the smallest), then folios
+ * of 4, 8, 16 and 32 pages, each starting at the page touched.  Memory follows: after page 4 the
  * object holds 8 pages, after page 8 16, after 16 32, after 32 64.
  */
 TEST_F(large, sequential_touches_grow_the_folio)
@@ -1758,6 +1758,143 @@ TEST_F(large, max_pages_limits_the_folio)
 			TH_LOG("after a write to page %zu, with room for 100 pages", steps[k].page);
 	}
 	EXPECT_EQ(0, DELTA(after, before, sigbus_faults));
+}
+
+/*
+ * MADV_HUGEPAGE where core mm cannot map a PMD (the mapping's address one
+ * page off the 2 MiB its offset needs), and a private write (the kernel
+ * copies one page of what the module makes): no 2 MiB folio, one page.
+ */
+TEST_F(large, no_pmd_folio_where_it_cannot_be_used)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info info;
+	char *mem, *priv;
+
+	mem = map_aligned(_metadata, self, 2 * PMD_PAGES, MAP_SHARED, false);
+	ASSERT_NE(MAP_FAILED, mem);
+	mem = mmap(mem + pagesize, PMD_PAGES * pagesize, RW, MAP_SHARED | MAP_FIXED, obj->fd, 0);
+	ASSERT_NE(MAP_FAILED, mem) TH_LOG("mmap: %s", strerror(errno));
+	ASSERT_EQ(0, madvise(mem, PMD_PAGES * pagesize, MADV_HUGEPAGE));
+	write_byte(mem, 1);
+	info = INFO(obj);
+	EXPECT_EQ(1, NOW(info, resident_pages)) TH_LOG("misaligned: one page");
+
+	priv = mmap(NULL, 4 * PMD_PAGES * pagesize, RW, MAP_PRIVATE, obj->fd, 0);
+	ASSERT_NE(MAP_FAILED, priv);
+	ASSERT_EQ(0, madvise(priv, 4 * PMD_PAGES * pagesize, MADV_HUGEPAGE));
+	write_byte(page_of(priv, 2 * PMD_PAGES), 2);
+	info = INFO(obj);
+	EXPECT_EQ(2, NOW(info, resident_pages)) TH_LOG("a private write: one page");
+	ASSERT_EQ(0, munmap(priv, 4 * PMD_PAGES * pagesize));
+}
+
+/*
+ * LOOKUP on a page of a 2 MiB folio says how many page table entries map
+ * that page, not the folio: once through the PMD, twice when a second
+ * mapping in the same process maps it too, and once for a page of the
+ * folio that only the PMD maps.
+ */
+TEST_F(large, lookup_counts_the_page_not_the_folio)
+{
+	struct object *obj = &self->obj;
+	struct toymap_lookup l;
+	char *mem, *other;
+	int ret;
+
+	mem = map_aligned(_metadata, self, PMD_PAGES, MAP_SHARED, true);
+	ASSERT_NE(MAP_FAILED, mem);
+	write_byte(page_of(mem, 3), 'x');
+	ASSERT_EQ(PMD_PAGES, NOW(INFO(obj), resident_pages));
+	ret = toymap_lookup(obj->fd, page_of(mem, 3), &l);
+	ASSERT_EQ(0, ret) TH_LOG("LOOKUP: %s", strerror(-ret));
+	EXPECT_EQ((uint32_t)TOYMAP_MAPPED_ONCE, l.mapped);
+
+	other = MAP_OBJECT(obj, 4, 0, PROT_READ, MAP_SHARED);
+	ASSERT_EQ('x', read_byte(page_of(other, 3)));
+	ret = toymap_lookup(obj->fd, page_of(mem, 3), &l);
+	ASSERT_EQ(0, ret) TH_LOG("LOOKUP: %s", strerror(-ret));
+	EXPECT_EQ((uint32_t)TOYMAP_MAPPED_SEVERAL, l.mapped) TH_LOG("page 3, mapped twice");
+	ret = toymap_lookup(obj->fd, page_of(mem, 300), &l);
+	ASSERT_EQ(0, ret) TH_LOG("LOOKUP: %s", strerror(-ret));
+	EXPECT_EQ((uint32_t)TOYMAP_LOOKUP_OBJECT, l.kind);
+	EXPECT_EQ((uint32_t)TOYMAP_MAPPED_ONCE, l.mapped) TH_LOG("page 300, mapped once");
+	ASSERT_EQ(0, munmap(other, 4 * pagesize));
+}
+
+/*
+ * DISCARD of part of a large folio that cannot be split (a pipe holds a
+ * page of it, after vmsplice): the hole reads zero, the rest keeps its
+ * bytes, and the folio stays whole: no page is counted freed.
+ */
+TEST_F(large, discard_zeroes_a_folio_it_cannot_split)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info before, after;
+	struct iovec iov;
+	int pipefd[2], ret;
+	char *mem;
+
+	mem = map_aligned(_metadata, self, PMD_PAGES, MAP_SHARED, true);
+	ASSERT_NE(MAP_FAILED, mem);
+	stamp_pages(mem, 0, PMD_PAGES, 'a');
+	ASSERT_EQ(0, pipe(pipefd));
+	iov = (struct iovec){ .iov_base = page_of(mem, 300), .iov_len = pagesize };
+	ASSERT_EQ((ssize_t)pagesize, vmsplice(pipefd[1], &iov, 1, 0)) TH_LOG("%s", strerror(errno));
+
+	before = INFO(obj);
+	ret = toymap_discard(obj->fd, 100 * pagesize, 100 * pagesize);
+	ASSERT_EQ(0, ret) TH_LOG("DISCARD: %s", strerror(-ret));
+	after = INFO(obj);
+	EXPECT_EQ(0, DELTA(after, before, discarded_pages)) TH_LOG("the folio stays whole");
+	EXPECT_EQ(PMD_PAGES, NOW(after, resident_pages));
+	for (size_t p = 0; p < PMD_PAGES; p++) {
+		ASSERT_EQ(p >= 100 && p < 200 ? 0 : (char)('a' + p), read_byte(page_of(mem, p)))
+			TH_LOG("page %zu after the DISCARD", p);
+	}
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+/*
+ * ATTACH after large folios: clean ones (only read) go, and the next touch
+ * reads the file, not the zeros they held; a dirty one makes ATTACH refuse.
+ */
+TEST_F(large, attach_after_large_folios)
+{
+	struct object *obj = &self->obj;
+	char buf[64] = "from the file";
+	int file, ret;
+	char *mem;
+
+	mem = map_aligned(_metadata, self, PMD_PAGES, MAP_SHARED, true);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, read_byte(page_of(mem, 7)));
+	ASSERT_EQ(PMD_PAGES, NOW(INFO(obj), resident_pages));
+	write_byte(page_of(mem, 400), 1);
+	ASSERT_EQ(0, munmap(self->reserved, self->reserved_len));
+	self->reserved = MAP_FAILED;
+
+	file = toymap_temp_file("test", NULL, 0);
+	ASSERT_LE(0, file);
+	ASSERT_EQ((ssize_t)sizeof(buf), pwrite(file, buf, sizeof(buf), 0));
+	ret = toymap_attach(obj->fd, file, 0, pagesize);
+	EXPECT_EQ(-EBUSY, ret) TH_LOG("ATTACH over a dirty large folio: %s", strerror(-ret));
+
+	ASSERT_EQ(0, toymap_discard(obj->fd, 0, obj->size));
+	mem = map_aligned(_metadata, self, PMD_PAGES, MAP_SHARED, true);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, read_byte(page_of(mem, 7)));
+	ASSERT_EQ(PMD_PAGES, NOW(INFO(obj), resident_pages)) TH_LOG("a clean 2 MiB folio");
+	ASSERT_EQ(0, munmap(self->reserved, self->reserved_len));
+	self->reserved = MAP_FAILED;
+	ret = toymap_attach(obj->fd, file, 0, pagesize);
+	close(file);
+	ASSERT_EQ(0, ret) TH_LOG("ATTACH over a clean large folio: %s", strerror(-ret));
+	EXPECT_EQ(0, NOW(INFO(obj), resident_pages));
+	mem = MAP_OBJECT(obj, 1, 0, PROT_READ, MAP_SHARED);
+	EXPECT_EQ(0, memcmp(mem, buf, sizeof(buf))) TH_LOG("the file, not the folio's zeros");
+	ASSERT_EQ(0, munmap(mem, pagesize));
 }
 
 TEST_HARNESS_MAIN

@@ -162,14 +162,16 @@ int check_evicted_ptes(struct worker *w, const struct object *o, uint64_t first,
 }
 
 /*
- * The most pages EVICT of [@first, @first + @n) of @o may count: the range
- * widened to whole folios of the largest size, LARGE_FOLIO_PAGES (a large
- * folio is evicted whole).
+ * The most pages EVICT of [@first, @first + @n) of @o may count: @n; once
+ * large_folios=1 was set, the range widened to whole folios of the largest
+ * size, LARGE_FOLIO_PAGES (a large folio is evicted whole).
  */
 uint64_t evict_span(const struct object *o, uint64_t first, uint64_t n)
 {
 	uint64_t end = (first + n + LARGE_FOLIO_PAGES - 1) / LARGE_FOLIO_PAGES * LARGE_FOLIO_PAGES;
 
+	if (!__atomic_load_n(&sh->large_folios, __ATOMIC_ACQUIRE))
+		return n;
 	return min_u64(end, o->pages) - first / LARGE_FOLIO_PAGES * LARGE_FOLIO_PAGES;
 }
 
@@ -429,6 +431,9 @@ int op_folios(struct worker *w)
 	int err;
 
 	log_op(w, "large_folios=%d", on);
+	/* Before any large folio can exist: op_evict() allows for them from now on. */
+	if (on)
+		__atomic_store_n(&sh->large_folios, 1, __ATOMIC_RELEASE);
 	err = toymap_param_set("large_folios", on ? "1" : "0");
 	STAT_ADD(w, checks, 1);
 	if (err && injected(w, -err, INJ_ENOMEM))

@@ -234,6 +234,7 @@ int setup(void)
 	sh = map_shared(hdr);
 	if (!sh || init_lock(&sh->print_lock) || init_lock(&sh->file.lock))
 		return -1;
+	sh->large_folios = cfg.large_folios == 1;
 	for (k = 0; k < cfg.ndevices; k++) {
 		struct object *o = &objs[nobj++];
 

@@ -218,6 +218,7 @@ struct file_state {
 struct shared {
 	pthread_mutex_t print_lock;	/* protects: reports on stderr/stdout */
 	int stop;			/* set at the first failure */
+	int large_folios;		/* large_folios=1 was set at some time */
 	struct file_state file;
 	struct slot slots[];		/* procs * threads, then the attach cycle's */
 };
