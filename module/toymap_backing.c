@@ -196,6 +196,13 @@ static enum toymap_outcome toymap_fill_page(struct toymap_object *obj, struct fo
 	return how;
 }
 
+/* The one way a one-page folio was filled, from toymap_fill_folio()'s tally. */
+static enum toymap_outcome toymap_page_outcome(const long *filled)
+{
+	return filled[TOYMAP_SWAP_IN] ? TOYMAP_SWAP_IN :
+	       filled[TOYMAP_FILE_READ] ? TOYMAP_FILE_READ : TOYMAP_ZERO_FILL;
+}
+
 /**
  * toymap_fill_folio - fill a folio that is in the object's page cache
  * @obj:	the object
@@ -219,12 +226,14 @@ static enum toymap_outcome toymap_fill_page(struct toymap_object *obj, struct fo
  * locks under this folio's lock: see the lock order in toymap_internal.h.
  *
  * Return: 0; or the read's -errno: the folio stays, not uptodate and
- * clean, and the next fault fills it again.
+ * clean, and the next fault fills it again.  Until then it counts as
+ * resident (INFO, EVICT, DISCARD) and against max_pages, as a page cache
+ * page whose read failed does for a file; mincore() says it is not.
  */
 int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, bool zeroed,
 		      enum toymap_outcome *outcome)
 {
-	long i, nr = folio_nr_pages(folio), swapped = 0;
+	long i, nr = folio_nr_pages(folio), filled[TOYMAP_READ_FAILED] = {};
 	enum toymap_outcome how = TOYMAP_ZERO_FILL;
 	int err = 0;
 
@@ -234,12 +243,15 @@ int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, bool zeroe
 			*outcome = how;
 			return err;
 		}
-		toymap_count(obj, toymap_fill_stat(how));
-		swapped += how == TOYMAP_SWAP_IN;
+		filled[how]++;
 	}
 	flush_dcache_folio(folio);
-	*outcome = nr == 1 ? how : swapped ? TOYMAP_SWAP_IN : TOYMAP_ZERO_FILL;
-	if (!swapped)
+	/* Counted once the whole folio is filled: a failed fill is filled again. */
+	for (how = TOYMAP_ZERO_FILL; how <= TOYMAP_SWAP_IN; how++)
+		toymap_count_n(obj, toymap_fill_stat(how), filled[how]);
+	*outcome = nr == 1 ? toymap_page_outcome(filled) :
+		   filled[TOYMAP_SWAP_IN] ? TOYMAP_SWAP_IN : TOYMAP_ZERO_FILL;
+	if (!filled[TOYMAP_SWAP_IN])
 		return 0;
 	folio_mark_dirty(folio);
 	toymap_forget_swapped(obj, folio->index, folio->index + nr - 1);
@@ -295,13 +307,15 @@ static bool toymap_may_read_ahead(struct toymap_object *obj, pgoff_t index)
  * A mapping advised MADV_SEQUENTIAL (VM_SEQ_READ) read a page from the file:
  * read the next ones too, as page_cache_sync_ra() does for such a mapping of
  * a file, so that fault-around maps them without calling .fault again.  They
- * are added unlocked, clean and charged to max_pages like any other page,
- * but only while @nr more would leave @nr for demand faults: read-ahead never
- * takes the last pages of the budget.
+ * are filled like any other page (toymap_fill_folio(), which decides each
+ * page's source again: a swap copy that appeared meanwhile wins, and makes
+ * it dirty) and charged to max_pages, but only while @nr more would leave
+ * @nr for demand faults: read-ahead never takes the last pages of the budget.
  * Best effort: it stops at the first page already there, past the object,
- * the section or the file, at a page with a copy in the swap file, over
- * max_pages, or when allocation (without retrying) or the read fails; the
- * fault it serves never fails for it.  A truncation of the file that races
+ * the section or the file, at a page with a copy in the swap file (as far
+ * as it can tell before filling), over max_pages, or when allocation
+ * (without retrying) or the read fails; the fault it serves never fails
+ * for it.  A truncation of the file that races
  * it may leave a zero page, as it would for a fault.
  *
  * Called by the fault with the object's invalidate_lock shared and the

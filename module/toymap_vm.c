@@ -183,8 +183,9 @@ static void toymap_note_fault(struct toymap_object *obj, struct vm_fault *vmf,
  * @obj:	the object
  * @index:	page offset in the object, below its size, a multiple of
  *		the folio's pages
- * @order:	the folio's order: 0, or a large demand-zero folio whose
- *		pages toymap_zero_range() found to be all demand-zero
+ * @order:	the folio's order: 0, or a large folio whose pages
+ *		toymap_zero_range() found to be demand-zero (the fill checks
+ *		each page again, once the folio is in the page cache)
  * @gfp:	how to allocate it
  * @outcome:	set to how it was filled, or why it was not
  *
@@ -297,7 +298,8 @@ static unsigned int toymap_fault_order(struct toymap_object *obj, struct vm_faul
  * as read-ahead allocates (no retrying, no warning): memory short of a
  * large folio gets a smaller one.  Caller holds the invalidate_lock shared.
  *
- * Return: the folio, locked, with a reference; or NULL: use one page.
+ * Return: the folio, locked, with a reference; the fill's ERR_PTR when it
+ * went into the page cache but could not be filled; or NULL: use one page.
  */
 static struct folio *toymap_add_large_folio(struct toymap_object *obj, pgoff_t index,
 					    unsigned int order, enum toymap_outcome *outcome)
@@ -312,7 +314,8 @@ static struct folio *toymap_add_large_folio(struct toymap_object *obj, pgoff_t i
 		    !toymap_zero_range(obj, start, nr))
 			continue;
 		folio = toymap_add_folio(obj, start, order, gfp, outcome);
-		if (!IS_ERR(folio))
+		/* In the page cache but not filled (a read failed): that is the answer. */
+		if (!IS_ERR(folio) || *outcome == TOYMAP_READ_FAILED)
 			return folio;
 	}
 	return NULL;
