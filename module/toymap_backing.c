@@ -372,6 +372,27 @@ static size_t toymap_file_bytes(struct toymap_object *obj, pgoff_t index)
 }
 
 /*
+ * Write all @len bytes of @buf to @file at @pos: kernel_write() again after
+ * a short write (a write that stops early, as tmpfs's may when a page
+ * cannot be allocated, says why on the next call).  0 or -errno.
+ */
+static int toymap_write_all(struct file *file, const void *buf, size_t len, loff_t pos)
+{
+	ssize_t ret;
+
+	while (len) {
+		ret = kernel_write(file, buf, len, &pos);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return -EIO;
+		buf += ret;
+		len -= ret;
+	}
+	return 0;
+}
+
+/*
  * Write @len bytes of @buf, a copy of a page, to the backing file at @pos,
  * but none past its end: the size is sampled again right before the write,
  * under the file's i_rwsem (shared), so a truncation that ran or was queued
@@ -388,7 +409,7 @@ static int toymap_write_backing(struct file *file, loff_t pos, const void *buf, 
 	struct inode *inode = file_inode(file);
 	size_t want = len;
 	loff_t in_file;
-	ssize_t ret;
+	int ret;
 
 	inode_lock_shared(inode);
 	in_file = i_size_read(inode) - pos;
@@ -396,11 +417,9 @@ static int toymap_write_backing(struct file *file, loff_t pos, const void *buf, 
 	if (in_file <= 0)
 		return -ENOSPC;
 	len = min_t(loff_t, len, in_file);
-	ret = kernel_write(file, buf, len, &pos);
-	if (ret < 0)
+	ret = toymap_write_all(file, buf, len, pos);
+	if (ret)
 		return ret;
-	if (ret != len)
-		return -EIO;
 	return len == want ? 0 : -ENOSPC;
 }
 
@@ -411,16 +430,10 @@ static int toymap_write_backing(struct file *file, loff_t pos, const void *buf, 
 static int toymap_write_swap(struct toymap_object *obj, pgoff_t index, unsigned long nr,
 			     const void *buf)
 {
-	loff_t pos = (loff_t)index << PAGE_SHIFT;
-	size_t len = nr << PAGE_SHIFT;
-	ssize_t ret = kernel_write(obj->swap, buf, len, &pos);
 	unsigned long i;
-	int err = 0;
+	int err;
 
-	if (ret < 0)
-		return ret;
-	if (ret != len)
-		return -EIO;
+	err = toymap_write_all(obj->swap, buf, nr << PAGE_SHIFT, (loff_t)index << PAGE_SHIFT);
 	for (i = 0; i < nr && !err; i++) {
 		if (xa_load(&obj->swapped, index + i))
 			continue;

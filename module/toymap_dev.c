@@ -18,6 +18,7 @@
 #include <linux/fs_context.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
@@ -408,12 +409,20 @@ static long toymap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	return ioc(obj, uarg);
 }
 
+/*
+ * .get_unmapped_area: a mapping of 2 MiB or more gets an address that
+ * agrees with its offset modulo 2 MiB, as ext4's and shmem's do, so that
+ * with large_folios=1 core mm can map a 2 MiB folio with one PMD (NULL,
+ * the default placement, on a kernel without THP).  Smaller mappings are
+ * placed as before.
+ */
 static const struct file_operations toymap_fops = {
 	.owner		= THIS_MODULE,
 	.open		= toymap_open,
 	.release	= toymap_release,
 	.fsync		= toymap_fsync,
 	.mmap		= toymap_mmap,
+	.get_unmapped_area = thp_get_unmapped_area,
 	.unlocked_ioctl	= toymap_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,

@@ -40,7 +40,29 @@ MODULE_PARM_DESC(max_pages, "pages all objects may hold together; 0 = a quarter 
  * the figures and the trace is the chapter's 4 KiB page.
  */
 static bool toymap_large_folios;
-module_param_named(large_folios, toymap_large_folios, bool, 0644);
+
+/* large_folios=1 on a kernel without large folios in the page cache: EINVAL, said why. */
+static int toymap_large_folios_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int err = kstrtobool(val ?: "1", &on);
+
+	if (err)
+		return err;
+	if (on && !TOYMAP_MAX_ORDER) {
+		pr_err("toymap: large_folios=1 needs large folios in the page cache (CONFIG_TRANSPARENT_HUGEPAGE), which this kernel lacks\n");
+		return -EINVAL;
+	}
+	WRITE_ONCE(toymap_large_folios, on);
+	return 0;
+}
+
+static const struct kernel_param_ops toymap_large_folios_ops = {
+	.set = toymap_large_folios_set,
+	.get = param_get_bool,
+};
+
+module_param_cb(large_folios, &toymap_large_folios_ops, &toymap_large_folios, 0644);
 MODULE_PARM_DESC(large_folios, "let faults of an anonymous object allocate folios of 16K..2M for MADV_HUGEPAGE or sequential touches (default 0)");
 
 /*

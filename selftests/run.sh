@@ -89,7 +89,7 @@ readonly KSFT_SKIP=4
 # A skip is not a pass: as root, a program's skip is a failure unless its
 # reason is one of these, which no privilege can change (a frame-identity,
 # /dev/kmsg or memory-cgroup check that cannot run fails).
-readonly ROOT_SKIP_ALLOWED_RE='needs two CPUs|has no O_DIRECT|has no userfaultfd|has no bpf\(\) system call'
+readonly ROOT_SKIP_ALLOWED_RE='needs two CPUs|has no O_DIRECT|has no userfaultfd|has no bpf\(\) system call|has no large folios'
 readonly MODULE=toymap
 readonly SYSFS_MODULE=/sys/module/$MODULE
 # The unload line of module/toymap_dev.c; what matters is "0 pages held".

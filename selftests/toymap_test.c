@@ -1448,12 +1448,18 @@ FIXTURE(large)
 
 FIXTURE_SETUP(large)
 {
+	int ret;
+
 	open_clean_object(_metadata, &self->obj);
 	self->reserved = MAP_FAILED;
 	if (geteuid() != 0)
 		SETUP_SKIP("setting the large_folios parameter needs root");
 	ASSERT_LE(4 * PMD_PAGES * pagesize, self->obj.size);
-	SET_PARAM(PARAM_LARGE_FOLIOS, "1");
+	ret = toymap_param_set(PARAM_LARGE_FOLIOS, "1");
+	/* The module refuses it where the page cache holds no large folios (PREEMPT_RT). */
+	if (ret == -EINVAL)
+		SETUP_SKIP("this kernel has no large folios (no CONFIG_TRANSPARENT_HUGEPAGE)");
+	ASSERT_EQ(0, ret) TH_LOG("setting large_folios=1: %s", strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(large)
@@ -1895,6 +1901,28 @@ TEST_F(large, attach_after_large_folios)
 	mem = MAP_OBJECT(obj, 1, 0, PROT_READ, MAP_SHARED);
 	EXPECT_EQ(0, memcmp(mem, buf, sizeof(buf))) TH_LOG("the file, not the folio's zeros");
 	ASSERT_EQ(0, munmap(mem, pagesize));
+}
+
+/*
+ * An ordinary mmap() of the object, 2 MiB or more, is placed where a PMD
+ * can map a 2 MiB folio (the device's .get_unmapped_area): MADV_HUGEPAGE
+ * then gets one without the caller aligning anything.
+ */
+TEST_F(large, plain_mmap_gets_pmd_folios)
+{
+	struct object *obj = &self->obj;
+	struct toymap_info before, after;
+	char *mem;
+
+	mem = MAP_OBJECT(obj, 2 * PMD_PAGES, 0, RW, MAP_SHARED);
+	EXPECT_EQ(0UL, (uintptr_t)mem % (PMD_PAGES * pagesize)) TH_LOG("%p is not 2 MiB aligned", mem);
+	ASSERT_EQ(0, madvise(mem, 2 * PMD_PAGES * pagesize, MADV_HUGEPAGE));
+	before = INFO(obj);
+	stamp_pages(mem, 0, 2 * PMD_PAGES, 'a');
+	after = INFO(obj);
+	EXPECT_EQ(2, DELTA(after, before, faults)) TH_LOG("two 2 MiB folios, one fault each");
+	EXPECT_EQ(2 * PMD_PAGES, NOW(after, resident_pages));
+	ASSERT_EQ(0, munmap(mem, 2 * PMD_PAGES * pagesize));
 }
 
 TEST_HARNESS_MAIN

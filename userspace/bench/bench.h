@@ -178,6 +178,8 @@ long long bench_module_pages(const struct bench_ctx *ctx);
 /* bench_env.c: the guest around the bench. */
 int bench_param_save_set(struct bench_ctx *ctx, const char *name, const char *value);
 int bench_param_restore(struct bench_ctx *ctx, const char *name);
+/* large_folios=1, saved as bench_param_save_set() saves; BENCH_UNAVAILABLE where refused. */
+int bench_large_folios_on(struct bench_ctx *ctx);
 /* tracefs: the toymap events on (1) or off (0); BENCH_UNAVAILABLE without tracefs. */
 int bench_tracepoints(struct bench_ctx *ctx, bool on);
 /* Move this process into a memory cgroup of its own, and back out of it. */

@@ -44,6 +44,17 @@ int bench_param_save_set(struct bench_ctx *ctx, const char *name, const char *va
 	return err ? bench_fail(ctx, -err, "the module parameter %s", name) : 0;
 }
 
+int bench_large_folios_on(struct bench_ctx *ctx)
+{
+	int err = toymap_param_get("large_folios", ctx->saved_param, sizeof(ctx->saved_param));
+
+	if (!err)
+		err = toymap_param_set("large_folios", "1");
+	if (err == -EINVAL)
+		return bench_unavailable(ctx, "no large folios on this kernel (no CONFIG_TRANSPARENT_HUGEPAGE)");
+	return err ? bench_fail(ctx, -err, "the module parameter large_folios") : 0;
+}
+
 int bench_param_restore(struct bench_ctx *ctx, const char *name)
 {
 	int err = toymap_param_set(name, ctx->saved_param);

@@ -33,7 +33,7 @@ static int measure_first_touch(struct bench_ctx *ctx, long arg, struct bench_sam
 	int err, restore = 0;
 
 	if (arg & LARGE) {
-		err = bench_param_save_set(ctx, "large_folios", "1");
+		err = bench_large_folios_on(ctx);
 		if (err)
 			return err;
 	}

@@ -443,7 +443,7 @@ static int measure_space(struct bench_ctx *ctx, long arg, struct bench_sample *o
 
 	if (arg & LARGE_FOLIOS) {
 		kind = BENCH_DEVICE_HUGE;
-		err = bench_param_save_set(ctx, "large_folios", "1");
+		err = bench_large_folios_on(ctx);
 		if (err)
 			return err;
 	}

@@ -693,6 +693,18 @@ int op_madvise(struct worker *w, struct mapping *m)
 		fi_resume(was);
 		log_more(w, ", redone: %s", err ? strerror(err) : "done");
 	}
+	/* A kernel without THP (PREEMPT_RT) knows no huge page advice. */
+	if ((advices[a].advice == MADV_HUGEPAGE || advices[a].advice == MADV_NOHUGEPAGE) &&
+	    !cfg.has_thp) {
+		if (err == EINVAL) {
+			STAT_ADD(w, errnos, 1);
+			log_more(w, " -> EINVAL, no THP");
+			return 0;
+		}
+		fail(w, "madvise(MADV_%s) without THP: %s, expected EINVAL", advices[a].name,
+		     err ? strerror(err) : "success");
+		return -1;
+	}
 	if (err) {
 		fail(w, "madvise(MADV_%s) of pages %zu+%zu of map%u: %s", advices[a].name, first,
 		     n, map_id(w, m), strerror(err));

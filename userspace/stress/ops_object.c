@@ -438,6 +438,12 @@ int op_folios(struct worker *w)
 	STAT_ADD(w, checks, 1);
 	if (err && injected(w, -err, INJ_ENOMEM))
 		return 0;
+	/* A kernel without THP has no large folios: the module says EINVAL. */
+	if (on && err == -EINVAL && !cfg.has_thp) {
+		STAT_ADD(w, errnos, 1);
+		log_more(w, " -> EINVAL, no THP");
+		return 0;
+	}
 	if (err == -EACCES && geteuid()) {
 		STAT_ADD(w, errnos, 1);
 		log_more(w, " -> EACCES, not root");

@@ -229,6 +229,7 @@ int setup(void)
 	cfg.pfn_visible = has_capability(CAP_SYS_ADMIN_BIT);
 	cfg.can_unload = has_capability(CAP_SYS_MODULE_BIT);
 	cfg.large_folios = toymap_param_get_bool("large_folios");
+	cfg.has_thp = !access("/sys/kernel/mm/transparent_hugepage", F_OK);
 	/* The workers' slots, then the attach cycle's. */
 	hdr = sizeof(struct shared) + ((size_t)cfg.procs * cfg.threads + 1) * sizeof(struct slot);
 	sh = map_shared(hdr);

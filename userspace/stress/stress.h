@@ -151,6 +151,8 @@ struct config {
 	bool pfn_visible;		/* CAP_SYS_ADMIN: pagemap shows PFNs */
 	bool can_unload;		/* CAP_SYS_MODULE: delete_module() is not EPERM */
 	int large_folios;		/* the parameter at the start (0, 1; -errno) */
+	bool has_thp;			/* the kernel has THP: MADV_HUGEPAGE works,
+					 * and so does large_folios=1 */
 	unsigned int fail_alloc;	/* --fail-alloc PCT: 0 off */
 	char cmdline[512];		/* for the replay hint */
 };
