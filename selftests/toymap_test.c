@@ -85,6 +85,26 @@ FIXTURE_TEARDOWN(object)
 	close_object(&self->obj);
 }
 
+/*
+ * large_folios=1 is taken where the kernel has large folios in the page
+ * cache (THP), and refused with EINVAL where it has none (6.12-rt), the
+ * parameter left off; a value that is no boolean is EINVAL everywhere.
+ */
+TEST_F(object, large_folios_needs_thp)
+{
+	bool thp = !access("/sys/kernel/mm/transparent_hugepage", F_OK);
+	int ret;
+
+	SKIP_UNLESS_ROOT("setting the large_folios parameter");
+	ret = toymap_param_set(PARAM_LARGE_FOLIOS, "1");
+	EXPECT_EQ(thp ? 0 : -EINVAL, ret) TH_LOG("large_folios=1 %s THP: %s",
+						thp ? "with" : "without", strerror(-ret));
+	EXPECT_EQ(thp ? 1 : 0, toymap_param_get_bool(PARAM_LARGE_FOLIOS));
+	EXPECT_EQ(-EINVAL, toymap_param_set(PARAM_LARGE_FOLIOS, "2"));
+	ASSERT_EQ(0, toymap_param_set(PARAM_LARGE_FOLIOS, "0"));
+	EXPECT_EQ(0, toymap_param_get_bool(PARAM_LARGE_FOLIOS));
+}
+
 /* What the child of shared_frame_two_processes reports to its parent. */
 struct frame_report {
 	struct toymap_pte pte;	/* the child's page 0 */
