@@ -196,8 +196,12 @@ static enum toymap_outcome toymap_fill_page(struct toymap_object *obj, struct fo
 	return how;
 }
 
-/* The one way a one-page folio was filled, from toymap_fill_folio()'s tally. */
-static enum toymap_outcome toymap_page_outcome(const long *filled)
+/*
+ * How a folio was filled, from toymap_fill_folio()'s tally of its pages: a
+ * one-page folio's one way; a large folio (demand-zero pages, and swap
+ * copies that appeared meanwhile) a swap-in if any page was one.
+ */
+static enum toymap_outcome toymap_fill_outcome(const long *filled)
 {
 	return filled[TOYMAP_SWAP_IN] ? TOYMAP_SWAP_IN :
 	       filled[TOYMAP_FILE_READ] ? TOYMAP_FILE_READ : TOYMAP_ZERO_FILL;
@@ -233,7 +237,7 @@ static enum toymap_outcome toymap_page_outcome(const long *filled)
 int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, bool zeroed,
 		      enum toymap_outcome *outcome)
 {
-	long i, nr = folio_nr_pages(folio), filled[TOYMAP_READ_FAILED] = {};
+	long i, nr = folio_nr_pages(folio), filled[TOYMAP_SWAP_IN + 1] = {};
 	enum toymap_outcome how = TOYMAP_ZERO_FILL;
 	int err = 0;
 
@@ -249,8 +253,7 @@ int toymap_fill_folio(struct toymap_object *obj, struct folio *folio, bool zeroe
 	/* Counted once the whole folio is filled: a failed fill is filled again. */
 	for (how = TOYMAP_ZERO_FILL; how <= TOYMAP_SWAP_IN; how++)
 		toymap_count_n(obj, toymap_fill_stat(how), filled[how]);
-	*outcome = nr == 1 ? toymap_page_outcome(filled) :
-		   filled[TOYMAP_SWAP_IN] ? TOYMAP_SWAP_IN : TOYMAP_ZERO_FILL;
+	*outcome = toymap_fill_outcome(filled);
 	if (!filled[TOYMAP_SWAP_IN])
 		return 0;
 	folio_mark_dirty(folio);
